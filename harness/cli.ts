@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * The `jitter` binary. Each concern registers its own subcommands, so this file only assembles them.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('jitter')
+    .description('Jepsen-style fault-injection harness for Just-In-Time Paxos')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  // Subcommands (one line each, added by the module that owns them):
+  return program;
+}
+
+// Run only when executed (directly or through the npm bin link), not when imported by tests.
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) {
+  await buildProgram().parseAsync(process.argv);
+}

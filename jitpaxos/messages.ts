@@ -1,0 +1,168 @@
+/**
+ * Every message of the JIT Paxos wire protocol (see PROTOCOL.md for framing).
+ * Names and fields follow the TLA+ spec; fields the spec lacks are marked "(runnable)".
+ */
+
+export type ReplicaId = string;
+export type ClientId = string;
+
+/** A key-value operation carried by a log entry. */
+export type KvOp =
+  | { f: 'read'; key: string }
+  | { f: 'write'; key: string; value: string }
+  | { f: 'cas'; key: string; expected: string | null; value: string };
+
+/** One log entry: the spec's {value, timestamp}, plus the request identity (runnable). */
+export interface Entry {
+  /** Client timestamp in microseconds. */
+  ts: number;
+  client: ClientId;
+  req: number;
+  op: KvOp;
+}
+
+/** The result of applying an operation at its log position. */
+export interface OpResult {
+  /** read: value read; write: null; cas: value before. */
+  value: string | null;
+  /** cas: whether it applied; read / write: true. */
+  applied: boolean;
+}
+
+export interface ClientRequest {
+  type: 'ClientRequest';
+  client: ClientId;
+  viewID: number;
+  reqID: number;
+  ts: number;
+  op: KvOp;
+}
+
+/** Reply to a ClientRequest (the spec's MClientReply) or a ReconcileRequest (MReconcileReply). */
+export interface ClientReply {
+  type: 'ClientReply' | 'ReconcileReply';
+  src: ReplicaId;
+  client: ClientId;
+  reqID: number;
+  /** The view of the request this answers (the spec's m.req.viewID). */
+  reqViewID: number;
+  viewID: number;
+  succeeded: boolean;
+  index: number;
+  checksum: string;
+  ts: number;
+  /** Request identity of the entry at `index`, when there is one (runnable). */
+  entryClient?: ClientId;
+  entryReq?: number;
+  /** Result of the operation at `index`, computed by the primary (runnable). */
+  result?: OpResult;
+  /** Timestamp of the last log entry, so that a lagging client clock can catch up (runnable). */
+  lastTs?: number;
+}
+
+export interface ReconcileRequest {
+  type: 'ReconcileRequest';
+  client: ClientId;
+  viewID: number;
+  reqID: number;
+  reqViewID: number;
+  index: number;
+}
+
+export interface RepairRequest {
+  type: 'RepairRequest';
+  src: ReplicaId;
+  viewID: number;
+  index: number;
+  /** The reconcile being served, echoed back so the reply can answer the client. */
+  client: ClientId;
+  reqID: number;
+  reqViewID: number;
+}
+
+export interface RepairReply {
+  type: 'RepairReply';
+  src: ReplicaId;
+  viewID: number;
+  index: number;
+  log: Entry[];
+  client: ClientId;
+  reqID: number;
+  reqViewID: number;
+}
+
+export interface ViewChange {
+  type: 'ViewChange';
+  src: ReplicaId;
+  viewID: number;
+}
+
+export interface ViewChangeReply {
+  type: 'ViewChangeReply';
+  src: ReplicaId;
+  viewID: number;
+  logViewID: number;
+  log: Entry[];
+}
+
+export interface StartView {
+  type: 'StartView';
+  src: ReplicaId;
+  viewID: number;
+  log: Entry[];
+}
+
+/** Primary liveness, so that a failed primary is replaced (runnable). */
+export interface Heartbeat {
+  type: 'Heartbeat';
+  src: ReplicaId;
+  viewID: number;
+}
+
+/** A replica restarting without trustworthy state asks its peers for the current view (runnable, fixed mode). */
+export interface RecoveryRequest {
+  type: 'RecoveryRequest';
+  src: ReplicaId;
+  nonce: number;
+}
+
+export interface RecoveryReply {
+  type: 'RecoveryReply';
+  src: ReplicaId;
+  nonce: number;
+  viewID: number;
+  status: ReplicaStatus;
+  /** Present only when the sender is the Normal primary of `viewID`. */
+  log?: Entry[];
+}
+
+export type ReplicaStatus = 'Normal' | 'Repair' | 'ViewChange' | 'Recovering';
+
+/** Messages a replica receives from another replica. */
+export type PeerMessage =
+  | RepairRequest
+  | RepairReply
+  | ViewChange
+  | ViewChangeReply
+  | StartView
+  | Heartbeat
+  | RecoveryRequest
+  | RecoveryReply;
+
+/** Messages a replica receives from a client. */
+export type ClientMessage = ClientRequest | ReconcileRequest;
+
+export type Message = PeerMessage | ClientMessage | ClientReply;
+
+export const PEER_MESSAGE_TYPES = [
+  'RepairRequest',
+  'RepairReply',
+  'ViewChange',
+  'ViewChangeReply',
+  'StartView',
+  'Heartbeat',
+  'RecoveryRequest',
+  'RecoveryReply',
+] as const;
+export const CLIENT_MESSAGE_TYPES = ['ClientRequest', 'ReconcileRequest'] as const;
+export const REPLY_MESSAGE_TYPES = ['ClientReply', 'ReconcileReply'] as const;
