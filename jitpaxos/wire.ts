@@ -1,0 +1,135 @@
+/**
+ * Validation of decoded frames against the message types of messages.ts, with JSON Schemas compiled once.
+ * Extra fields are allowed (so a newer sender does not break an older receiver); required fields and the
+ * types of every known field, including log entries and operations, are checked.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { CLIENT_MESSAGE_TYPES, type Message, PEER_MESSAGE_TYPES, REPLY_MESSAGE_TYPES } from './messages.js';
+
+/** What a replica accepts on its listener: peer and client messages. */
+export const REPLICA_ACCEPTS: readonly string[] = [...PEER_MESSAGE_TYPES, ...CLIENT_MESSAGE_TYPES];
+/** What a client accepts: replies. */
+export const CLIENT_ACCEPTS: readonly string[] = [...REPLY_MESSAGE_TYPES];
+
+export type ParseResult = { ok: true; msg: Message } | { ok: false; error: string };
+
+const int = { type: 'integer' } as const;
+const str = { type: 'string' } as const;
+const id = { type: 'string', minLength: 1 } as const;
+const strOrNull = { type: ['string', 'null'] } as const;
+
+const kvOp = {
+  type: 'object',
+  properties: { f: { enum: ['read', 'write', 'cas'] } },
+  required: ['f'],
+  discriminator: { propertyName: 'f' },
+  oneOf: [
+    { properties: { f: { const: 'read' }, key: str }, required: ['f', 'key'] },
+    { properties: { f: { const: 'write' }, key: str, value: str }, required: ['f', 'key', 'value'] },
+    {
+      properties: { f: { const: 'cas' }, key: str, expected: strOrNull, value: str },
+      required: ['f', 'key', 'expected', 'value'],
+    },
+  ],
+} as const;
+
+const entry = {
+  type: 'object',
+  properties: { ts: int, client: id, req: int, op: kvOp },
+  required: ['ts', 'client', 'req', 'op'],
+} as const;
+
+const log = { type: 'array', items: entry } as const;
+
+const status = { enum: ['Normal', 'Repair', 'ViewChange', 'Recovering'] } as const;
+
+function msg(
+  type: string | readonly string[],
+  props: Record<string, unknown>,
+  optional: Record<string, unknown> = {},
+) {
+  return {
+    type: 'object',
+    properties: { type: Array.isArray(type) ? { enum: type } : { const: type }, ...props, ...optional },
+    required: ['type', ...Object.keys(props)],
+  };
+}
+
+const clientReply = msg(
+  REPLY_MESSAGE_TYPES,
+  {
+    src: id,
+    client: id,
+    reqID: int,
+    reqViewID: int,
+    viewID: int,
+    succeeded: { type: 'boolean' },
+    index: int,
+    checksum: str,
+    ts: int,
+  },
+  {
+    entryClient: id,
+    entryReq: int,
+    result: {
+      type: 'object',
+      properties: { value: strOrNull, applied: { type: 'boolean' } },
+      required: ['value', 'applied'],
+    },
+    lastTs: int,
+  },
+);
+
+const repairEcho = { client: id, reqID: int, reqViewID: int };
+
+const SCHEMAS: Record<string, object> = {
+  ClientRequest: msg('ClientRequest', { client: id, viewID: int, reqID: int, ts: int, op: kvOp }),
+  ClientReply: clientReply,
+  ReconcileReply: clientReply,
+  ReconcileRequest: msg('ReconcileRequest', {
+    client: id,
+    viewID: int,
+    reqID: int,
+    reqViewID: int,
+    index: int,
+  }),
+  RepairRequest: msg('RepairRequest', { src: id, viewID: int, index: int, ...repairEcho }),
+  RepairReply: msg('RepairReply', { src: id, viewID: int, index: int, log, ...repairEcho }),
+  ViewChange: msg('ViewChange', { src: id, viewID: int }),
+  ViewChangeReply: msg('ViewChangeReply', { src: id, viewID: int, logViewID: int, log }),
+  StartView: msg('StartView', { src: id, viewID: int, log }),
+  Heartbeat: msg('Heartbeat', { src: id, viewID: int }),
+  RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }),
+  RecoveryReply: msg('RecoveryReply', { src: id, nonce: { type: 'number' }, viewID: int, status }, { log }),
+};
+
+const ajv = new Ajv({ discriminator: true, allErrors: false, strict: true });
+const VALIDATORS = new Map<string, ValidateFunction>(
+  Object.entries(SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
+
+/** Every message type that has a schema (tests check this covers messages.ts). */
+export const KNOWN_MESSAGE_TYPES: readonly string[] = [...VALIDATORS.keys()];
+
+function formatError(type: string, err: ErrorObject | undefined): string {
+  if (!err) return `${type}: invalid`;
+  const where = err.instancePath === '' ? '(root)' : err.instancePath;
+  return `${type}: ${where} ${err.message ?? 'is invalid'}`;
+}
+
+/**
+ * Validates a decoded frame. `allowed` lists the message types this endpoint accepts; anything else is refused
+ * even when well-formed (a client sending peer messages to a replica, a replica receiving requests as a client).
+ */
+export function parseMessage(value: unknown, allowed: readonly string[]): ParseResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: `message is not an object (${value === null ? 'null' : typeof value})` };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') return { ok: false, error: 'message has no string "type" field' };
+  const validate = VALIDATORS.get(type);
+  if (!validate) return { ok: false, error: `unknown message type ${JSON.stringify(type)}` };
+  if (!allowed.includes(type)) return { ok: false, error: `message type ${type} not accepted here` };
+  if (!validate(value)) return { ok: false, error: formatError(type, validate.errors?.[0]) };
+  return { ok: true, msg: value as Message };
+}
