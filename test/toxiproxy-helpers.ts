@@ -1,0 +1,173 @@
+/**
+ * Helpers for the Toxiproxy conformance suite: the server under test (embedded, or a real one from TOXIPROXY_URL),
+ * small TCP servers on loopback, and a client socket that records what it sees.
+ */
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { type RunningServer, startServer } from '../toxiproxy/server.js';
+
+export const REAL_URL = process.env.TOXIPROXY_URL;
+
+export interface UnderTest {
+  url: string;
+  client: Toxiproxy;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function serverUnderTest(seed = 42): Promise<UnderTest> {
+  if (REAL_URL) {
+    const url = REAL_URL.replace(/\/$/, '');
+    return { url, client: new Toxiproxy(url), embedded: false, close: async () => {} };
+  }
+  const s: RunningServer = await startServer({ port: 0, seed });
+  return { url: s.url, client: new Toxiproxy(s.url), embedded: true, close: () => s.close() };
+}
+
+/** Delete every proxy, so each test starts clean (also on a shared real server). */
+export async function clearProxies(t: UnderTest): Promise<void> {
+  const all = await t.client.getAll();
+  await Promise.all(Object.values(all).map((p) => p.remove()));
+}
+
+export interface Target {
+  port: number;
+  addr: string;
+  sockets: net.Socket[];
+  close(): Promise<void>;
+}
+
+/** A TCP server on 127.0.0.1 with the given per-connection behaviour (default: echo). */
+export async function target(onConn: (s: net.Socket) => void = (s) => s.pipe(s)): Promise<Target> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer({ noDelay: true }, (s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    onConn(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    addr: `127.0.0.1:${port}`,
+    sockets,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A client socket that records data (with arrival times), end, close and errors. */
+export class Probe {
+  readonly socket: net.Socket;
+  readonly chunks: { at: number; data: Buffer }[] = [];
+  readonly start = performance.now();
+  endedAt: number | undefined;
+  closedAt: number | undefined;
+  error: NodeJS.ErrnoException | undefined;
+  private waiters: (() => void)[] = [];
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      this.chunks.push({ at: performance.now(), data: d });
+      this.poke();
+    });
+    socket.on('end', () => {
+      this.endedAt = performance.now();
+      this.poke();
+    });
+    socket.on('error', (e) => {
+      this.error = e;
+      this.poke();
+    });
+    socket.on('close', () => {
+      this.closedAt = performance.now();
+      this.poke();
+    });
+  }
+
+  static connect(listen: string): Promise<Probe> {
+    const [host, port] = splitAddr(listen);
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port, allowHalfOpen: true });
+      s.once('connect', () => resolve(new Probe(s)));
+      s.once('error', reject);
+    });
+  }
+
+  get text(): string {
+    return Buffer.concat(this.chunks.map((c) => c.data)).toString();
+  }
+  get bytes(): number {
+    return this.chunks.reduce((n, c) => n + c.data.length, 0);
+  }
+
+  private poke(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Wait until `cond` holds, or fail after `ms`. */
+  async until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (!cond()) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left, 50));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export function splitAddr(addr: string): [string, number] {
+  const i = addr.lastIndexOf(':');
+  return [addr.slice(0, i), Number(addr.slice(i + 1))];
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Can we open a TCP connection to `addr` right now? */
+export function canConnect(addr: string): Promise<boolean> {
+  const [host, port] = splitAddr(addr);
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Raw HTTP to the API, for bodies and methods the client library does not expose. */
+export async function raw(
+  url: string,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; json: unknown; text: string }> {
+  const res = await fetch(url + path, { method, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
