@@ -58,6 +58,8 @@ export interface ClientReply {
   result?: OpResult;
   /** Timestamp of the last log entry, so that a lagging client clock can catch up (runnable). */
   lastTs?: number;
+  /** A read answered from the primary's local state without a commit (the `local-reads` flaw). */
+  localRead?: boolean;
 }
 
 export interface ReconcileRequest {
@@ -74,6 +76,8 @@ export interface RepairRequest {
   src: ReplicaId;
   viewID: number;
   index: number;
+  /** The requester's syncIndex: it already holds the primary's prefix up to here (fixed mode). */
+  from: number;
   /** The reconcile being served, echoed back so the reply can answer the client. */
   client: ClientId;
   reqID: number;
@@ -85,6 +89,8 @@ export interface RepairReply {
   src: ReplicaId;
   viewID: number;
   index: number;
+  /** `log` holds the primary's entries from index `from + 1` on (seed: from = 0 and log = prefix to index). */
+  from: number;
   log: Entry[];
   client: ClientId;
   reqID: number;

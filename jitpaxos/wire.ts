@@ -77,6 +77,7 @@ const clientReply = msg(
       required: ['value', 'applied'],
     },
     lastTs: int,
+    localRead: { type: 'boolean' },
   },
 );
 
@@ -93,8 +94,8 @@ const SCHEMAS: Record<string, object> = {
     reqViewID: int,
     index: int,
   }),
-  RepairRequest: msg('RepairRequest', { src: id, viewID: int, index: int, ...repairEcho }),
-  RepairReply: msg('RepairReply', { src: id, viewID: int, index: int, log, ...repairEcho }),
+  RepairRequest: msg('RepairRequest', { src: id, viewID: int, index: int, from: int, ...repairEcho }),
+  RepairReply: msg('RepairReply', { src: id, viewID: int, index: int, from: int, log, ...repairEcho }),
   ViewChange: msg('ViewChange', { src: id, viewID: int }),
   ViewChangeReply: msg('ViewChangeReply', { src: id, viewID: int, logViewID: int, log }),
   StartView: msg('StartView', { src: id, viewID: int, log }),

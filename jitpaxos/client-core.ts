@@ -1,0 +1,273 @@
+/**
+ * The JIT Paxos client protocol as an I/O-free state machine. The runtime (client.ts) supplies the
+ * client's clock reading (`now`, microseconds) with each event, so that a test or the clock nemesis can
+ * skew it, and carries out the effects. Handlers carry the spec's action names.
+ */
+import type { Flaw, ProtocolConfig } from './config.js';
+import type {
+  ClientId,
+  ClientReply,
+  ClientRequest,
+  KvOp,
+  OpResult,
+  ReconcileRequest,
+  ReplicaId,
+} from './messages.js';
+import { primary, quorum } from './quorum.js';
+
+export interface Pending {
+  reqID: number;
+  op: KvOp;
+  /** The view and timestamp of the current attempt. */
+  view: number;
+  ts: number;
+  /** Replies to the current attempt (the spec's cReps for this request and view). */
+  reps: ClientReply[];
+  /** Reconciles already sent for this attempt, as `replica/index`. */
+  reconciled: Set<string>;
+  attempts: number;
+  /** Attempts in a row without a successful reply from the primary. */
+  primarySilent: number;
+}
+
+export interface ClientState {
+  id: ClientId;
+  view: number;
+  nextReqID: number;
+  /** Highest timestamp this client sent. */
+  ownTs: number;
+  /** Highest timestamp seen anywhere (sent, or reported by a replica): the hybrid clock (fixed mode). */
+  seenTs: number;
+  pending: Map<number, Pending>;
+}
+
+export interface CommitInfo {
+  view: number;
+  index: number;
+  checksum: string;
+  ts: number;
+  client: ClientId;
+  req: number;
+}
+
+export type ClientOutcome =
+  | { type: 'ok'; result: OpResult; commit: CommitInfo }
+  /** Definitely not applied: a compare-and-set whose comparison failed when it committed. */
+  | { type: 'fail'; error: string; result: OpResult; commit: CommitInfo };
+
+export type ClientEffect =
+  | { kind: 'send'; to: ReplicaId; msg: ClientRequest | ReconcileRequest }
+  /** Fire `retry` for this request after `ms`; null cancels. */
+  | { kind: 'timer'; reqID: number; ms: number | null }
+  | { kind: 'resolve'; reqID: number; outcome: ClientOutcome };
+
+/** After this many attempts without a success from the primary, the client asks for the next view. */
+const PROMPT_VIEW_CHANGE_AFTER = 4;
+
+export function initialClient(id: ClientId): ClientState {
+  return { id, view: 1, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map() };
+}
+
+function has(cfg: ProtocolConfig, f: Flaw): boolean {
+  return cfg.flaws.has(f);
+}
+
+function nextTimestamp(cfg: ProtocolConfig, s: ClientState, now: number): number {
+  // Fixed: a hybrid clock never goes below what the cluster has seen, so a lagging clock is not
+  // rejected until it catches up. The flaw: only this client's own previous timestamp.
+  const floor = has(cfg, 'clock-skew') ? s.ownTs : Math.max(s.ownTs, s.seenTs);
+  const ts = Math.max(Math.floor(now), floor + 1);
+  s.ownTs = ts;
+  s.seenTs = Math.max(s.seenTs, ts);
+  return ts;
+}
+
+function sendAttempt(
+  cfg: ProtocolConfig,
+  s: ClientState,
+  p: Pending,
+  now: number,
+  out: ClientEffect[],
+): void {
+  p.view = s.view;
+  p.ts = nextTimestamp(cfg, s, now);
+  p.reps = [];
+  p.reconciled.clear();
+  p.attempts++;
+  const msg: ClientRequest = {
+    type: 'ClientRequest',
+    client: s.id,
+    viewID: s.view,
+    reqID: p.reqID,
+    ts: p.ts,
+    op: p.op,
+  };
+  const targets =
+    p.op.f === 'read' && has(cfg, 'local-reads')
+      ? [primary(s.view, cfg.replicas)]
+      : quorum(s.view, cfg.replicas);
+  for (const r of targets) out.push({ kind: 'send', to: r, msg });
+  if (!has(cfg, 'no-retry')) out.push({ kind: 'timer', reqID: p.reqID, ms: cfg.timing.clientRetryMs });
+}
+
+/** The spec's ClientRequest: a new request, sent to Quorum(view). Returns its request id. */
+export function clientRequest(
+  cfg: ProtocolConfig,
+  s: ClientState,
+  op: KvOp,
+  now: number,
+): { reqID: number; effects: ClientEffect[] } {
+  const reqID = s.nextReqID++;
+  const p: Pending = {
+    reqID,
+    op,
+    view: s.view,
+    ts: 0,
+    reps: [],
+    reconciled: new Set(),
+    attempts: 0,
+    primarySilent: 0,
+  };
+  s.pending.set(reqID, p);
+  const effects: ClientEffect[] = [];
+  sendAttempt(cfg, s, p, now, effects);
+  return { reqID, effects };
+}
+
+/** The retry timer of a request fired (fixed mode): send it again, with a fresh timestamp. */
+export function retryRequest(
+  cfg: ProtocolConfig,
+  s: ClientState,
+  reqID: number,
+  now: number,
+): ClientEffect[] {
+  const p = s.pending.get(reqID);
+  if (!p || has(cfg, 'no-retry')) return [];
+  const out: ClientEffect[] = [];
+  const primaryOk = p.reps.some((n) => n.succeeded && n.src === primary(p.view, cfg.replicas));
+  p.primarySilent = primaryOk ? 0 : p.primarySilent + 1;
+  if (p.primarySilent >= PROMPT_VIEW_CHANGE_AFTER && p.view === s.view) {
+    // A client that cannot reach its primary prompts a view change: replicas adopt a client's higher view.
+    s.view++;
+    p.primarySilent = 0;
+  }
+  sendAttempt(cfg, s, p, now, out);
+  return out;
+}
+
+/** The runtime gave up on the request (its deadline passed): forget it. Its outcome is unknown. */
+export function abandonRequest(s: ClientState, reqID: number): ClientEffect[] {
+  s.pending.delete(reqID);
+  return [{ kind: 'timer', reqID, ms: null }];
+}
+
+/** The spec's HandleClientReply (and HandleReconcileReply, which is the same). */
+export function handleClientReply(
+  cfg: ProtocolConfig,
+  s: ClientState,
+  m: ClientReply,
+  now: number,
+): ClientEffect[] {
+  const out: ClientEffect[] = [];
+  if (m.client !== s.id) return out;
+  if (m.lastTs !== undefined) s.seenTs = Math.max(s.seenTs, m.lastTs);
+  const p = s.pending.get(m.reqID);
+  if (!p) return out;
+  const retries = !has(cfg, 'no-retry');
+
+  if (m.viewID !== m.reqViewID) {
+    // A replica in another view: learn a newer view. Fixed: resend what is pending in it.
+    if (m.viewID > s.view) {
+      s.view = m.viewID;
+      if (retries) for (const q of s.pending.values()) sendAttempt(cfg, s, q, now, out);
+    }
+    return out;
+  }
+  if (m.viewID !== s.view || m.reqViewID !== p.view) return out;
+
+  const prim = primary(s.view, cfg.replicas);
+  if (m.localRead) {
+    if (m.succeeded && m.src === prim && m.result) resolve(s, p, m, m.result, out);
+    return out;
+  }
+
+  // Aggregate: a success replaces earlier failures from that replica (fixed: and earlier successes, so a
+  // reconciled replica's new checksum counts); a failure never hides a success.
+  if (m.succeeded) {
+    p.reps = p.reps.filter((n) => !(n.src === m.src && (!n.succeeded || retries)));
+    p.reps.push(m);
+  } else {
+    if (p.reps.some((n) => n.src === m.src && n.succeeded)) return out;
+    if (retries) p.reps = p.reps.filter((n) => n.src !== m.src);
+    p.reps.push(m);
+  }
+
+  const q = quorum(s.view, cfg.replicas);
+  const succeeded = new Set(p.reps.filter((n) => n.succeeded).map((n) => n.src));
+  const isQuorum = succeeded.size === q.length && q.every((r) => succeeded.has(r));
+  const isCommitted = p.reps.every((n) => n.succeeded) && new Set(p.reps.map((n) => n.checksum)).size === 1;
+  const primaryRep = p.reps.find((n) => n.src === prim && n.succeeded);
+
+  if (isQuorum && isCommitted && primaryRep) {
+    // Fixed: the primary's entry at that index must be this very request (ties can no longer fake it).
+    const mine = primaryRep.entryClient === s.id && primaryRep.entryReq === p.reqID;
+    // Without the primary's result there is nothing true to report: let the request retry or time out.
+    if ((mine || has(cfg, 'timestamp-tie')) && primaryRep.result)
+      resolve(s, p, primaryRep, primaryRep.result, out);
+    return out;
+  }
+  if (!isCommitted && primaryRep) {
+    const stale = p.reps.filter(
+      (n) => n.src !== prim && (n.checksum !== primaryRep.checksum || (!n.succeeded && retries)),
+    );
+    if (stale.length === 0) return out;
+    // The seed sends the reconcile to the replica whose reply it is handling; fixed, to each stale one.
+    const targets = has(cfg, 'misdirected-reconcile') ? [m.src] : stale.map((n) => n.src);
+    for (const r of targets) {
+      const key = `${r}/${primaryRep.index}`;
+      if (p.reconciled.has(key)) continue;
+      p.reconciled.add(key);
+      out.push({
+        kind: 'send',
+        to: r,
+        msg: {
+          type: 'ReconcileRequest',
+          client: s.id,
+          viewID: s.view,
+          reqID: p.reqID,
+          reqViewID: p.view,
+          index: primaryRep.index,
+        },
+      });
+    }
+    return out;
+  }
+  if (retries && !has(cfg, 'clock-skew') && !m.succeeded && m.src === prim) {
+    // The primary rejected our timestamp: try again at once, above what it has (the hybrid clock saw
+    // lastTs). Without the hybrid clock this would spin, so the flaw waits for the retry timer.
+    sendAttempt(cfg, s, p, now, out);
+  }
+  return out;
+}
+
+function resolve(s: ClientState, p: Pending, rep: ClientReply, result: OpResult, out: ClientEffect[]): void {
+  s.pending.delete(p.reqID);
+  out.push({ kind: 'timer', reqID: p.reqID, ms: null });
+  const commit: CommitInfo = {
+    view: rep.viewID,
+    index: rep.index,
+    checksum: rep.checksum,
+    ts: rep.ts,
+    client: rep.entryClient ?? s.id,
+    req: rep.entryReq ?? p.reqID,
+  };
+  if (p.op.f === 'cas' && !result.applied) {
+    out.push({
+      kind: 'resolve',
+      reqID: p.reqID,
+      outcome: { type: 'fail', error: 'cas-mismatch', result, commit },
+    });
+  } else {
+    out.push({ kind: 'resolve', reqID: p.reqID, outcome: { type: 'ok', result, commit } });
+  }
+}

@@ -1,0 +1,742 @@
+/**
+ * The JIT Paxos replica as an I/O-free state machine: step(config, state, event) -> { state, effects }.
+ * Handlers carry the spec's action names. Every deviation from the seed is behind a flaw switch
+ * (config.ts); DESIGN.md argues why the fixed behaviour is safe.
+ *
+ * For speed the step updates the state it is given and returns it (logs can hold 10^5 entries);
+ * a simulator that needs to branch clones the state first (cloneReplica).
+ */
+import { checksums, EMPTY_CHECKSUM, nextChecksum } from './checksum.js';
+import { compareIds, type Flaw, type ProtocolConfig } from './config.js';
+import type { PersistRecord, ReplicaEffect, ReplicaTimer } from './effects.js';
+import { applyOp, type KvState } from './kv.js';
+import type {
+  ClientMessage,
+  ClientReply,
+  ClientRequest,
+  Entry,
+  Heartbeat,
+  OpResult,
+  PeerMessage,
+  ReconcileRequest,
+  RecoveryReply,
+  RecoveryRequest,
+  RepairReply,
+  RepairRequest,
+  ReplicaId,
+  ReplicaStatus,
+  StartView,
+  ViewChange,
+  ViewChangeReply,
+} from './messages.js';
+import { inQuorum, isMajority, isQuorumSeed, primary } from './quorum.js';
+
+export interface ReplicaState {
+  id: ReplicaId;
+  status: ReplicaStatus;
+  view: number;
+  log: Entry[];
+  /** hashes[i] = checksum of log[0..i); kept in step with the log. */
+  hashes: string[];
+  syncIndex: number;
+  logViewID: number;
+  /** Request identity -> 1-based index, for deduplication (fixed mode). */
+  ids: Map<string, number>;
+  /** View-change replies collected for the current view, in arrival order. */
+  vcReplies: ViewChangeReply[];
+  /** The key-value state after applying log[0..applied), and each applied entry's result. */
+  kv: KvState;
+  applied: number;
+  results: OpResult[];
+  /** Reconciles waiting for the outstanding repair (fixed mode answers all of them). */
+  pendingReconciles: ReconcileRequest[];
+  /** Set while Recovering: the probe nonce, replies so far, and the view floor once a majority answered. */
+  recovery: { nonce: number; replies: Map<ReplicaId, RecoveryReply>; floor: number | null } | null;
+}
+
+export type ReplicaEvent =
+  | { kind: 'start'; nonce: number }
+  | { kind: 'peer'; msg: PeerMessage }
+  | { kind: 'client'; msg: ClientMessage }
+  | { kind: 'timer'; name: ReplicaTimer };
+
+export interface StepResult {
+  state: ReplicaState;
+  effects: ReplicaEffect[];
+}
+
+/** The durable part of a replica's state, as persisted and restored. */
+export interface DurableReplicaState {
+  view: number;
+  status: ReplicaStatus;
+  logViewID: number;
+  syncIndex: number;
+  log: Entry[];
+}
+
+export function idKey(client: string, req: number): string {
+  return `${client}\u0000${req}`;
+}
+
+/** A brand-new replica of a brand-new cluster: the spec's Init. */
+export function initialReplica(id: ReplicaId): ReplicaState {
+  return restoreReplica(id, { view: 1, status: 'Normal', logViewID: 1, syncIndex: 0, log: [] });
+}
+
+export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaState {
+  const ids = new Map<string, number>();
+  for (let i = 0; i < d.log.length; i++) ids.set(idKey(d.log[i]!.client, d.log[i]!.req), i + 1);
+  return {
+    id,
+    status: d.status,
+    view: d.view,
+    log: d.log.slice(),
+    hashes: checksums(d.log),
+    syncIndex: Math.min(d.syncIndex, d.log.length),
+    logViewID: d.logViewID,
+    ids,
+    vcReplies: [],
+    kv: new Map(),
+    applied: 0,
+    results: [],
+    pendingReconciles: [],
+    recovery: null,
+  };
+}
+
+/** A replica whose durable state cannot be trusted: it holds nothing and votes for nothing until it rejoins. */
+export function recoveringReplica(id: ReplicaId): ReplicaState {
+  return restoreReplica(id, { view: 0, status: 'Recovering', logViewID: 0, syncIndex: 0, log: [] });
+}
+
+export function durableState(s: ReplicaState): DurableReplicaState {
+  return { view: s.view, status: s.status, logViewID: s.logViewID, syncIndex: s.syncIndex, log: s.log };
+}
+
+export function cloneReplica(s: ReplicaState): ReplicaState {
+  return {
+    ...s,
+    log: s.log.slice(),
+    hashes: s.hashes.slice(),
+    ids: new Map(s.ids),
+    vcReplies: s.vcReplies.slice(),
+    kv: new Map(s.kv),
+    results: s.results.slice(),
+    pendingReconciles: s.pendingReconciles.slice(),
+    recovery: s.recovery ? { ...s.recovery, replies: new Map(s.recovery.replies) } : null,
+  };
+}
+
+/** Entry order in fixed mode: (timestamp, client, request), so distinct requests never tie. */
+export function compareEntryKeys(a: { ts: number; client: string; req: number }, b: Entry): number {
+  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
+  if (a.client !== b.client) return a.client < b.client ? -1 : 1;
+  return a.req === b.req ? 0 : a.req < b.req ? -1 : 1;
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return a === b || (a.ts === b.ts && a.client === b.client && a.req === b.req);
+}
+
+/** One step's working context: the state, what it emits, and whether durable metadata changed. */
+class Step {
+  readonly effects: ReplicaEffect[] = [];
+  private metaDirty = false;
+  constructor(
+    readonly cfg: ProtocolConfig,
+    readonly s: ReplicaState,
+  ) {}
+
+  flaw(f: Flaw): boolean {
+    return this.cfg.flaws.has(f);
+  }
+  get n(): number {
+    return this.cfg.replicas.length;
+  }
+  isPrimary(view = this.s.view): boolean {
+    return primary(view, this.cfg.replicas) === this.s.id;
+  }
+  send(to: ReplicaId, msg: PeerMessage): void {
+    this.effects.push({ kind: 'send', to, msg });
+  }
+  sendAll(msg: PeerMessage, includeSelf: boolean): void {
+    for (const r of this.cfg.replicas) if (includeSelf || r !== this.s.id) this.send(r, msg);
+  }
+  reply(msg: ClientReply): void {
+    this.effects.push({ kind: 'reply', client: msg.client, msg });
+  }
+  timer(name: ReplicaTimer, on: boolean): void {
+    const t = this.cfg.timing;
+    const ms = name === 'heartbeat' ? t.heartbeatMs : name === 'election' ? t.electionMs : t.stuckMs;
+    this.effects.push({ kind: 'timer', name, ms: on ? ms : null });
+  }
+  notice(what: 'status' | 'view' | 'repair' | 'start-view' | 'recovered' | 'dropped', detail: string): void {
+    this.effects.push({ kind: 'notice', notice: { what, detail } });
+  }
+  persist(record: PersistRecord): void {
+    this.effects.push({ kind: 'persist', record });
+  }
+  setStatus(status: ReplicaStatus): void {
+    if (this.s.status !== status) {
+      this.notice('status', `${this.s.status} -> ${status} in view ${this.s.view}`);
+      this.s.status = status;
+      this.metaDirty = true;
+    }
+  }
+  setView(view: number): void {
+    if (this.s.view !== view) {
+      this.notice('view', `${this.s.view} -> ${view}`);
+      this.s.view = view;
+      this.metaDirty = true;
+    }
+  }
+  setSync(syncIndex: number, logViewID = this.s.logViewID): void {
+    if (this.s.syncIndex !== syncIndex || this.s.logViewID !== logViewID) {
+      this.s.syncIndex = syncIndex;
+      this.s.logViewID = logViewID;
+      this.metaDirty = true;
+    }
+  }
+
+  append(e: Entry): void {
+    const s = this.s;
+    s.log.push(e);
+    s.hashes.push(nextChecksum(s.hashes[s.hashes.length - 1]!, e));
+    s.ids.set(idKey(e.client, e.req), s.log.length);
+    this.persist({ t: 'append', entries: [e] });
+  }
+
+  /** Make the log `log[0..keep) ++ tail`, touching (and persisting) only what differs. */
+  replaceFrom(keep: number, tail: readonly Entry[]): void {
+    const s = this.s;
+    let common = keep;
+    while (
+      common < s.log.length &&
+      common - keep < tail.length &&
+      sameEntry(s.log[common]!, tail[common - keep]!)
+    ) {
+      common++;
+    }
+    if (common < s.log.length) {
+      for (let i = common; i < s.log.length; i++) {
+        const e = s.log[i]!;
+        const key = idKey(e.client, e.req);
+        if (s.ids.get(key) === i + 1) s.ids.delete(key);
+      }
+      s.log.length = common;
+      s.hashes.length = common + 1;
+      if (s.applied > common) {
+        // The state machine cannot run backwards: replay from scratch when next needed.
+        s.kv = new Map();
+        s.applied = 0;
+        s.results = [];
+      }
+      this.persist({ t: 'truncate', length: common });
+    }
+    const rest = tail.slice(common - keep);
+    if (rest.length > 0) {
+      for (const e of rest) {
+        s.log.push(e);
+        s.hashes.push(nextChecksum(s.hashes[s.hashes.length - 1]!, e));
+        s.ids.set(idKey(e.client, e.req), s.log.length);
+      }
+      this.persist({ t: 'append', entries: rest });
+    }
+  }
+
+  resultAt(index: number): OpResult | undefined {
+    const s = this.s;
+    if (index < 1 || index > s.log.length) return undefined;
+    while (s.applied < index) {
+      s.results.push(applyOp(s.kv, s.log[s.applied]!.op));
+      s.applied++;
+    }
+    return s.results[index - 1];
+  }
+
+  finish(): StepResult {
+    const s = this.s;
+    if (this.metaDirty) {
+      this.persist({
+        t: 'meta',
+        view: s.view,
+        status: s.status,
+        logViewID: s.logViewID,
+        syncIndex: s.syncIndex,
+      });
+    }
+    return { state: s, effects: this.effects };
+  }
+}
+
+export function step(cfg: ProtocolConfig, state: ReplicaState, event: ReplicaEvent): StepResult {
+  const x = new Step(cfg, state);
+  switch (event.kind) {
+    case 'start':
+      onStart(x, event.nonce);
+      break;
+    case 'timer':
+      onTimer(x, event.name);
+      break;
+    case 'client':
+      if (event.msg.type === 'ClientRequest') handleClientRequest(x, event.msg);
+      else handleReconcileRequest(x, event.msg);
+      break;
+    case 'peer':
+      handlePeer(x, event.msg);
+      break;
+  }
+  return x.finish();
+}
+
+function handlePeer(x: Step, m: PeerMessage): void {
+  switch (m.type) {
+    case 'RepairRequest':
+      handleRepairRequest(x, m);
+      return;
+    case 'RepairReply':
+      handleRepairReply(x, m);
+      return;
+    case 'ViewChange':
+      handleViewChange(x, m);
+      return;
+    case 'ViewChangeReply':
+      handleViewChangeReply(x, m);
+      return;
+    case 'StartView':
+      handleStartView(x, m);
+      return;
+    case 'Heartbeat':
+      handleHeartbeat(x, m);
+      return;
+    case 'RecoveryRequest':
+      handleRecoveryRequest(x, m);
+      return;
+    case 'RecoveryReply':
+      handleRecoveryReply(x, m);
+      return;
+  }
+}
+
+/** Arm the timers that fit the current status and role. */
+function armTimers(x: Step): void {
+  const s = x.s;
+  if (s.status === 'Normal') {
+    x.timer('stuck', false);
+    if (x.isPrimary()) {
+      x.timer('heartbeat', true);
+      x.timer('election', false);
+    } else {
+      x.timer('heartbeat', false);
+      x.timer('election', true);
+    }
+  } else {
+    x.timer('heartbeat', false);
+    x.timer('election', false);
+    x.timer('stuck', true);
+  }
+}
+
+function onStart(x: Step, nonce: number): void {
+  if (x.s.status === 'Recovering') {
+    startRecovery(x, nonce);
+    return;
+  }
+  armTimers(x);
+}
+
+function onTimer(x: Step, name: ReplicaTimer): void {
+  const s = x.s;
+  switch (name) {
+    case 'heartbeat':
+      if (s.status === 'Normal' && x.isPrimary()) {
+        x.sendAll({ type: 'Heartbeat', src: s.id, viewID: s.view }, false);
+        x.timer('heartbeat', true);
+      }
+      return;
+    case 'election':
+      // A backup that heard nothing from its primary for a while replaces it.
+      if (s.status === 'Normal' && !x.isPrimary()) changeView(x);
+      return;
+    case 'stuck':
+      if (s.status === 'ViewChange' || s.status === 'Repair') {
+        changeView(x);
+        x.timer('stuck', true);
+      }
+      return;
+    case 'recovery':
+      if (s.status === 'Recovering' && s.recovery) {
+        // Until a majority answered, ask again; after, prompt a view past everything seen so far.
+        if (s.recovery.floor === null) sendRecoveryRequests(x);
+        else promptViewChangeAfter(x, Math.max(s.recovery.floor, s.view));
+        x.timer('recovery', true);
+      }
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normal case
+
+function reply(
+  x: Step,
+  type: 'ClientReply' | 'ReconcileReply',
+  m: { client: string; reqID: number; viewID: number },
+  succeeded: boolean,
+  index: number,
+  checksum = x.s.hashes[index] ?? EMPTY_CHECKSUM,
+): void {
+  const s = x.s;
+  const entry = index >= 1 ? s.log[index - 1] : undefined;
+  const msg: ClientReply = {
+    type,
+    src: s.id,
+    client: m.client,
+    reqID: m.reqID,
+    reqViewID: m.viewID,
+    viewID: s.view,
+    succeeded,
+    index,
+    checksum,
+    ts: entry?.ts ?? 0,
+    lastTs: s.log[s.log.length - 1]?.ts ?? 0,
+  };
+  if (entry) {
+    msg.entryClient = entry.client;
+    msg.entryReq = entry.req;
+  }
+  // Results are computed at the primary from the log prefix and returned with the commit.
+  if (succeeded && entry && x.isPrimary()) {
+    const r = x.resultAt(index);
+    if (r) msg.result = r;
+  }
+  x.reply(msg);
+}
+
+/** The spec's HandleClientRequest. */
+export function handleClientRequest(x: Step, m: ClientRequest): void {
+  const s = x.s;
+  if (s.status !== 'Normal') return;
+  if (m.viewID === s.view) {
+    if (m.op.f === 'read' && x.flaw('local-reads')) {
+      // The flaw: the primary answers from whatever it has applied, committed or not, current or deposed.
+      if (!x.isPrimary()) return;
+      x.resultAt(s.log.length);
+      const value = s.kv.get(m.op.key) ?? null;
+      x.reply({
+        type: 'ClientReply',
+        src: s.id,
+        client: m.client,
+        reqID: m.reqID,
+        reqViewID: m.viewID,
+        viewID: s.view,
+        succeeded: true,
+        index: s.log.length,
+        checksum: s.hashes[s.log.length]!,
+        ts: m.ts,
+        result: { value, applied: true },
+        localRead: true,
+      });
+      return;
+    }
+    const entry: Entry = { ts: m.ts, client: m.client, req: m.reqID, op: m.op };
+    const last = s.log[s.log.length - 1];
+    if (x.flaw('timestamp-tie')) {
+      const lastTs = last?.ts ?? 0;
+      if (m.ts > lastTs) {
+        x.append(entry);
+        reply(x, 'ClientReply', m, true, s.log.length);
+      } else if (m.ts === lastTs) {
+        // The seed's duplicate rule: success at the current length, whatever request is there.
+        reply(x, 'ClientReply', m, true, s.log.length);
+      } else {
+        reply(x, 'ClientReply', m, false, s.log.length);
+      }
+      return;
+    }
+    // Fixed: a duplicate is the same request id, answered at the index where it already is.
+    const at = s.ids.get(idKey(m.client, m.reqID));
+    if (at !== undefined) {
+      reply(x, 'ClientReply', m, true, at);
+      return;
+    }
+    if (!last || compareEntryKeys(entry, last) > 0) {
+      x.append(entry);
+      reply(x, 'ClientReply', m, true, s.log.length);
+    } else {
+      reply(x, 'ClientReply', m, false, s.log.length);
+    }
+    return;
+  }
+  if (m.viewID > s.view) {
+    // The reply carries the old view; the replica joins the client's view change.
+    reply(x, 'ClientReply', m, false, s.log.length);
+    enterViewChange(x, m.viewID);
+    return;
+  }
+  reply(x, 'ClientReply', m, false, s.log.length);
+}
+
+/** The spec's HandleReconcileRequest. */
+export function handleReconcileRequest(x: Step, m: ReconcileRequest): void {
+  const s = x.s;
+  if (s.view !== m.viewID) return;
+  const fixed = !x.flaw('misdirected-reconcile');
+  if (s.status === 'Repair' && fixed) {
+    // One repair serves every reconcile that arrives while it is outstanding.
+    s.pendingReconciles.push(m);
+    return;
+  }
+  if (s.status !== 'Normal') return;
+  const isPrimary = x.isPrimary();
+  // The primary's whole log is by definition in sync with itself (fixed); the seed only trusts syncIndex.
+  const sync = isPrimary && fixed ? s.log.length : s.syncIndex;
+  if (sync >= m.index && m.index <= s.log.length) {
+    reply(x, 'ReconcileReply', m, true, m.index);
+    return;
+  }
+  if (isPrimary) return;
+  x.setStatus('Repair');
+  s.pendingReconciles = [m];
+  x.send(primary(s.view, x.cfg.replicas), {
+    type: 'RepairRequest',
+    src: s.id,
+    viewID: s.view,
+    index: m.index,
+    from: x.flaw('repair-splice') ? 0 : s.syncIndex,
+    client: m.client,
+    reqID: m.reqID,
+    reqViewID: m.reqViewID,
+  });
+  armTimers(x);
+}
+
+/** The spec's HandleRepairRequest: the primary sends its log. */
+export function handleRepairRequest(x: Step, m: RepairRequest): void {
+  const s = x.s;
+  if (s.status !== 'Normal' || s.view !== m.viewID || !x.isPrimary()) return;
+  if (m.index > s.log.length) return;
+  const seed = x.flaw('repair-splice');
+  // Fixed: everything past the requester's synced prefix, so it catches up with all the primary has.
+  const from = seed ? 0 : Math.min(m.from, s.log.length);
+  const log = seed ? s.log.slice(0, m.index) : s.log.slice(from);
+  x.send(m.src, {
+    type: 'RepairReply',
+    src: s.id,
+    viewID: s.view,
+    index: m.index,
+    from,
+    log,
+    client: m.client,
+    reqID: m.reqID,
+    reqViewID: m.reqViewID,
+  });
+}
+
+/** The spec's HandleRepairReply: splice the primary's prefix into the local log. */
+export function handleRepairReply(x: Step, m: RepairReply): void {
+  const s = x.s;
+  if (s.status !== 'Repair' || s.view !== m.viewID) return;
+  if (x.flaw('repair-splice')) {
+    // m.log ∘ SubSeq(rLog, Len(m.log), Len(rLog)): keeps local entry Len(m.log) (a duplicate) and all after.
+    const k = m.log.length;
+    const tail = s.log.slice(k >= 1 ? k - 1 : 0);
+    x.replaceFrom(0, m.log.concat(tail));
+    x.setSync(s.log.length);
+    x.setStatus('Normal');
+    x.notice('repair', `seed splice: ${k} from primary + ${tail.length} local, syncIndex ${s.log.length}`);
+    const primaryChecksums = checksums(m.log);
+    reply(x, 'ReconcileReply', m, true, m.index, primaryChecksums[m.index] ?? EMPTY_CHECKSUM);
+    s.pendingReconciles = [];
+    armTimers(x);
+    return;
+  }
+  if (m.from > s.syncIndex) return; // not an answer to the request we sent
+  // Fixed: take the primary's prefix, then keep only local entries that come after its last entry and
+  // that it does not have: the primary only appends, so it can never commit anything else we hold.
+  const base = m.log;
+  const last = base.length > 0 ? base[base.length - 1]! : s.log[m.from - 1];
+  const baseIds = new Set(base.map((e) => idKey(e.client, e.req)));
+  const suffix = s.log
+    .slice(m.from)
+    .filter((e) => !baseIds.has(idKey(e.client, e.req)) && (!last || compareEntryKeys(e, last) > 0));
+  x.replaceFrom(m.from, base.concat(suffix));
+  x.setSync(m.from + base.length);
+  x.setStatus('Normal');
+  x.notice(
+    'repair',
+    `took ${base.length} entries after ${m.from}, kept ${suffix.length} local, syncIndex ${s.syncIndex}`,
+  );
+  for (const p of s.pendingReconciles) {
+    if (p.viewID === s.view && p.index <= s.syncIndex) reply(x, 'ReconcileReply', p, true, p.index);
+  }
+  s.pendingReconciles = [];
+  armTimers(x);
+}
+
+// ---------------------------------------------------------------------------------------------
+// View change
+
+/** The spec's ChangeView: ask everyone (including ourselves) to move to the next view. */
+export function changeView(x: Step): void {
+  x.sendAll({ type: 'ViewChange', src: x.s.id, viewID: x.s.view + 1 }, true);
+}
+
+function enterViewChange(x: Step, view: number): void {
+  const s = x.s;
+  x.setView(view);
+  x.setStatus('ViewChange');
+  s.vcReplies = [];
+  s.pendingReconciles = [];
+  sendViewChangeReply(x);
+  armTimers(x);
+}
+
+function sendViewChangeReply(x: Step): void {
+  const s = x.s;
+  x.send(primary(s.view, x.cfg.replicas), {
+    type: 'ViewChangeReply',
+    src: s.id,
+    viewID: s.view,
+    logViewID: s.logViewID,
+    log: s.log.slice(),
+  });
+}
+
+/** The spec's HandleViewChange. */
+export function handleViewChange(x: Step, m: ViewChange): void {
+  // A replica without trustworthy state never votes: its log could hide a commit.
+  if (x.s.status === 'Recovering') {
+    noteRecoveringView(x, m.viewID);
+    return;
+  }
+  if (x.s.view < m.viewID) enterViewChange(x, m.viewID);
+}
+
+/** The spec's HandleViewChangeReply, run by the new primary. */
+export function handleViewChangeReply(x: Step, m: ViewChangeReply): void {
+  const s = x.s;
+  const cfg = x.cfg;
+  if (primary(m.viewID, cfg.replicas) !== s.id || s.view !== m.viewID) return;
+  const seedChoice = x.flaw('view-change-choice');
+  if (s.status === 'Normal' && !x.flaw('no-retry') && m.src !== s.id) {
+    // A late reply means that replica missed StartView: send it again, with the log as it is now.
+    x.send(m.src, { type: 'StartView', src: s.id, viewID: s.view, log: s.log.slice() });
+    return;
+  }
+  if (s.status !== 'ViewChange') return;
+  if (seedChoice) s.vcReplies.push(m);
+  else s.vcReplies = s.vcReplies.filter((v) => v.src !== m.src).concat([m]);
+  const replies = s.vcReplies.filter((v) => v.viewID === s.view);
+  const srcs = new Set(replies.map((v) => v.src));
+  const enough = seedChoice ? isQuorumSeed(srcs.size, x.n) : isMajority(srcs.size, x.n);
+  if (!enough || !srcs.has(s.id)) return;
+  let latest = 0;
+  for (const v of replies) latest = Math.max(latest, v.logViewID);
+  const candidates = replies.filter((v) => v.logViewID === latest && inQuorum(latest, cfg.replicas, v.src));
+  if (candidates.length === 0) return;
+  if (seedChoice) {
+    // CHOOSE: any candidate; the most recent one, and again on every later reply.
+    const chosen = candidates[candidates.length - 1]!;
+    x.sendAll({ type: 'StartView', src: s.id, viewID: s.view, log: chosen.log }, true);
+    return;
+  }
+  // Fixed: one deterministic choice (longest log, then lowest id), installed here and sent once.
+  const chosen = candidates.reduce((a, b) =>
+    b.log.length > a.log.length || (b.log.length === a.log.length && compareIds(b.src, a.src) < 0) ? b : a,
+  );
+  installLog(x, s.view, chosen.log);
+  x.notice(
+    'start-view',
+    `view ${s.view}: log of ${chosen.src} (${chosen.log.length} entries, logViewID ${latest})`,
+  );
+  x.sendAll({ type: 'StartView', src: s.id, viewID: s.view, log: s.log.slice() }, false);
+}
+
+function installLog(x: Step, view: number, log: readonly Entry[]): void {
+  const s = x.s;
+  if (inQuorum(view, x.cfg.replicas, s.id)) {
+    x.replaceFrom(0, log);
+    x.setSync(log.length, view);
+  }
+  x.setView(view);
+  x.setStatus('Normal');
+  s.vcReplies = [];
+  s.pendingReconciles = [];
+  s.recovery = null;
+  armTimers(x);
+}
+
+/** The spec's HandleStartView. */
+export function handleStartView(x: Step, m: StartView): void {
+  const s = x.s;
+  if (s.status === 'Recovering') {
+    // Rejoin only through a view newer than any view this replica could have acknowledged in.
+    if (s.recovery?.floor == null || m.viewID <= s.recovery.floor) return;
+    installLog(x, m.viewID, m.log);
+    x.notice('recovered', `rejoined in view ${m.viewID}`);
+    return;
+  }
+  if (!(s.view < m.viewID || (s.view === m.viewID && s.status === 'ViewChange'))) return;
+  installLog(x, m.viewID, m.log);
+}
+
+function handleHeartbeat(x: Step, m: Heartbeat): void {
+  const s = x.s;
+  if (s.status === 'Recovering') noteRecoveringView(x, m.viewID);
+  else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
+    x.timer('election', true);
+  } else if (!x.flaw('no-retry')) {
+    // A Normal primary in a view we have not installed: we missed its StartView. Our (late) reply
+    // makes it send StartView again.
+    if (m.viewID > s.view) enterViewChange(x, m.viewID);
+    else if (m.viewID === s.view && s.status === 'ViewChange') sendViewChangeReply(x);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery (fixed mode): a replica that restarted without trustworthy state
+
+function startRecovery(x: Step, nonce: number): void {
+  x.s.recovery = { nonce, replies: new Map(), floor: null };
+  x.setStatus('Recovering');
+  sendRecoveryRequests(x);
+  x.timer('recovery', true);
+}
+
+function sendRecoveryRequests(x: Step): void {
+  const r = x.s.recovery;
+  if (r) x.sendAll({ type: 'RecoveryRequest', src: x.s.id, nonce: r.nonce }, false);
+}
+
+function handleRecoveryRequest(x: Step, m: RecoveryRequest): void {
+  const s = x.s;
+  if (s.status === 'Recovering') return;
+  x.send(m.src, { type: 'RecoveryReply', src: s.id, nonce: m.nonce, viewID: s.view, status: s.status });
+}
+
+function handleRecoveryReply(x: Step, m: RecoveryReply): void {
+  const s = x.s;
+  const r = s.recovery;
+  if (s.status !== 'Recovering' || !r || m.nonce !== r.nonce || m.src === s.id) return;
+  r.replies.set(m.src, m);
+  // A majority of the *other* replicas: its highest view is at least any view this replica acknowledged in.
+  if (r.floor !== null || !isMajority(r.replies.size, x.n)) return;
+  let floor = 0;
+  for (const v of r.replies.values()) floor = Math.max(floor, v.viewID);
+  r.floor = floor;
+  x.setView(floor);
+  promptViewChangeAfter(x, floor);
+}
+
+/** A recovering replica that missed a StartView learns of newer views, so its next prompt goes past them. */
+function noteRecoveringView(x: Step, view: number): void {
+  if (x.s.recovery?.floor != null && view > x.s.view) x.setView(view);
+}
+
+/** Ask the others to move to the first view after `floor` that this replica does not lead. */
+function promptViewChangeAfter(x: Step, floor: number): void {
+  let v = floor + 1;
+  while (primary(v, x.cfg.replicas) === x.s.id) v++;
+  x.sendAll({ type: 'ViewChange', src: x.s.id, viewID: v }, false);
+}

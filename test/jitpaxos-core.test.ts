@@ -1,0 +1,468 @@
+/**
+ * The I/O-free core against the spec: view arithmetic, one test per handler rule, and one deterministic
+ * schedule per seed flaw where `seed` shows the flaw and `fixed` does not.
+ */
+import { describe, expect, it } from 'vitest';
+import { type Flaw, type Mode, makeConfig } from '../jitpaxos/config.js';
+import type { ClientReply, Entry } from '../jitpaxos/messages.js';
+import { inQuorum, isMajority, isQuorumSeed, primary, quorum } from '../jitpaxos/quorum.js';
+import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
+
+const R3 = ['r1', 'r2', 'r3'];
+const R5 = ['r1', 'r2', 'r3', 'r4', 'r5'];
+
+function sim(mode: Mode, replicas = R3, clients = ['c1'], flaws: Flaw[] = []): Sim {
+  return new Sim(makeConfig({ replicas, mode, flaws }), clients);
+}
+const w = (key: string, value: string) => ({ f: 'write' as const, key, value });
+const rd = (key: string) => ({ f: 'read' as const, key });
+const values = (log: Entry[]) => log.map((e) => (e.op.f === 'read' ? 'read' : e.op.value));
+
+/** The spec's Inv for one commit: no Normal replica, in a view >= the commit's and in its own view's quorum, disagrees. */
+function invViolations(
+  s: Sim,
+  commit: { view: number; index: number; client: string; req: number },
+): string[] {
+  const bad: string[] = [];
+  for (const [id, r] of s.replicas) {
+    if (r.status !== 'Normal' || r.view < commit.view || !inQuorum(r.view, s.cfg.replicas, id)) continue;
+    const e = r.log[commit.index - 1];
+    if (!e || e.client !== commit.client || e.req !== commit.req) bad.push(id);
+  }
+  return bad;
+}
+
+describe('view arithmetic (NOTES §1)', () => {
+  it('n = 3: primaries and quorums of views 1..7', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((v) => primary(v, R3))).toEqual([
+      'r1',
+      'r2',
+      'r1',
+      'r2',
+      'r3',
+      'r1',
+      'r2',
+    ]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((v) => quorum(v, R3).sort().join(','))).toEqual([
+      'r1,r2',
+      'r2,r3',
+      'r1,r2',
+      'r2,r3',
+      'r1,r3',
+      'r1,r2',
+      'r2,r3',
+    ]);
+  });
+  it('n = 5: primaries of views 1..7, Quorum(1) and Quorum(4)', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((v) => primary(v, R5))).toEqual([
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+      'r1',
+      'r2',
+      'r3',
+    ]);
+    expect(quorum(1, R5)).toEqual(['r1', 'r2', 'r3']);
+    expect(quorum(4, R5)).toEqual(['r4', 'r5', 'r1']);
+  });
+  it('IsQuorum is 2|S| >= n; the fixed majority is strict', () => {
+    expect(isQuorumSeed(2, 4)).toBe(true);
+    expect(isMajority(2, 4)).toBe(false);
+    expect(isQuorumSeed(2, 3) && isMajority(2, 3)).toBe(true);
+    expect(isQuorumSeed(1, 3)).toBe(false);
+  });
+  it('replicas are ordered naturally whatever order they are given in', () => {
+    expect(makeConfig({ replicas: ['r10', 'r2', 'r1'], mode: 'fixed' }).replicas).toEqual([
+      'r1',
+      'r2',
+      'r10',
+    ]);
+  });
+  it('unknown flaws and flaws in seed mode are refused with the known names', () => {
+    expect(() => makeConfig({ replicas: R3, mode: 'fixed', flaws: ['nope'] })).toThrow(
+      /unknown flaw "nope".*timestamp-tie/,
+    );
+    expect(() => makeConfig({ replicas: R3, mode: 'seed', flaws: ['local-reads'] })).toThrow(/seed mode/);
+  });
+});
+
+describe.each(['seed', 'fixed'] as const)('handler rules (%s)', (mode) => {
+  it('ClientRequest goes to Quorum(view) only, and commits in one round trip', () => {
+    const s = sim(mode);
+    const req = s.invoke('c1', w('x', '1'), 100);
+    expect(
+      s
+        .pending()
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['r1', 'r2']);
+    s.deliverAll();
+    const out = s.outcome('c1', req);
+    expect(out?.type).toBe('ok');
+    expect(out?.type === 'ok' && out.commit).toMatchObject({ view: 1, index: 1, client: 'c1', req });
+    expect(values(s.replica('r1').log)).toEqual(['1']);
+    expect(s.replica('r1').hashes[1]).toBe(s.replica('r2').hashes[1]);
+    expect(s.replica('r3').log).toEqual([]);
+  });
+
+  it('HandleClientRequest appends a greater timestamp and rejects a smaller one', () => {
+    const s = sim(mode, R3, ['c1', 'c2']);
+    s.invoke('c1', w('x', 'a'), 200);
+    s.deliverAll(to('r1'));
+    s.invoke('c2', w('x', 'b'), 100);
+    s.deliver(between('c2', 'r1'));
+    const rep = s.pending(between('r1', 'c2'))[0]!.msg as ClientReply;
+    expect(rep.succeeded).toBe(false);
+    expect(rep.index).toBe(1);
+    expect(values(s.replica('r1').log)).toEqual(['a']);
+  });
+
+  it('a request in a higher view sends the replica into ViewChange with a reply to the new primary', () => {
+    const s = sim(mode);
+    s.client('c1').view = 2;
+    s.invoke('c1', w('x', '1'), 100);
+    s.deliver(between('c1', 'r2'));
+    const r2 = s.replica('r2');
+    expect(r2.status).toBe('ViewChange');
+    expect(r2.view).toBe(2);
+    const reply = s.pending(between('r2', 'c1'))[0]!.msg as ClientReply;
+    expect(reply).toMatchObject({ succeeded: false, viewID: 1, reqViewID: 2 });
+    expect(s.pending(between('r2', 'r2', 'ViewChangeReply'))).toHaveLength(1); // Primary(2) = r2
+  });
+
+  it('a request in a lower view is refused with the replica view, and the client adopts it', () => {
+    const s = sim(mode);
+    s.replica('r1').view = 3; // Primary(3) = r1, Quorum(3) = {r1, r2}
+    s.invoke('c1', w('x', '1'), 100);
+    s.deliver(between('c1', 'r1'));
+    expect((s.pending(between('r1', 'c1'))[0]!.msg as ClientReply).viewID).toBe(3);
+    s.deliver(between('r1', 'c1'));
+    expect(s.client('c1').view).toBe(3);
+  });
+
+  it('ChangeView, HandleViewChange, HandleViewChangeReply and HandleStartView install the new view', () => {
+    const s = sim(mode);
+    const req = s.invoke('c1', w('x', '1'), 100);
+    s.deliverAll();
+    expect(s.outcome('c1', req)?.type).toBe('ok');
+    s.fire('r2', 'election'); // r2 sends ViewChange(2) to all
+    expect(
+      s
+        .pending(ofType('ViewChange'))
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(R3);
+    s.deliverAll();
+    for (const id of R3) {
+      expect(s.replica(id).view).toBe(2);
+      expect(s.replica(id).status).toBe('Normal');
+    }
+    // Quorum(2) = {r2, r3} installs the chosen log, which holds the commit; r1 keeps its own.
+    expect(values(s.replica('r3').log)).toEqual(['1']);
+    expect(s.replica('r3').logViewID).toBe(2);
+    expect(s.replica('r3').syncIndex).toBe(1);
+    expect(s.replica('r1').logViewID).toBe(1);
+  });
+
+  it('HandleReconcileRequest answers from a synced prefix and HandleRepairRequest/Reply repair otherwise', () => {
+    const s = sim(mode, R3, ['c1', 'c2']);
+    // c1's request reaches r1 only; c2's reaches both, so r2 disagrees with r1 at index 2.
+    const a = s.invoke('c1', w('x', 'a'), 100);
+    s.deliver(between('c1', 'r1'));
+    s.drop(between('c1', 'r2'));
+    const b = s.invoke('c2', w('x', 'b'), 200);
+    s.deliverAll(from('c2'));
+    s.deliverAll(between('r1', 'c2'));
+    s.deliverAll(between('r2', 'c2')); // mismatch: c2 sends a reconcile for index 2
+    const rec = s.pending(ofType('ReconcileRequest'));
+    expect(rec).toHaveLength(1);
+    expect(rec[0]!.to).toBe('r2');
+    s.deliver(ofType('ReconcileRequest'));
+    expect(s.replica('r2').status).toBe('Repair');
+    expect(s.pending(between('r2', 'r1', 'RepairRequest'))).toHaveLength(1);
+    s.deliverAll();
+    expect(s.replica('r2').status).toBe('Normal');
+    expect(s.replica('r2').hashes[2]).toBe(s.replica('r1').hashes[2]);
+    // The seed keeps r2's first success (wrong checksum) beside the reconciled one: stuck. Fixed replaces it.
+    expect(s.outcome('c2', b)?.type).toBe(mode === 'seed' ? undefined : 'ok');
+    expect(s.outcome('c1', a)).toBeUndefined(); // c1 never heard from r2
+  });
+});
+
+describe('seed flaws: each schedule breaks seed and not fixed', () => {
+  it('timestamp-tie: a different request with an equal timestamp is acknowledged but never logged', () => {
+    for (const mode of ['seed', 'fixed'] as const) {
+      const s = sim(mode, R3, ['c1', 'c2']);
+      const a = s.invoke('c1', w('x', 'a'), 500);
+      s.deliverAll();
+      const b = s.invoke('c2', w('x', 'b'), 500); // the same microsecond on another client's clock
+      s.deliverAll();
+      const ob = s.outcome('c2', b);
+      expect(s.outcome('c1', a)?.type).toBe('ok');
+      const log = values(s.replica('r1').log);
+      if (mode === 'seed') {
+        expect(ob?.type).toBe('ok'); // acknowledged...
+        expect(log).toEqual(['a']); // ...but lost
+      } else {
+        expect(ob?.type).toBe('ok');
+        expect(log).toEqual(['a', 'b']);
+        expect(ob?.type === 'ok' && ob.commit.index).toBe(2);
+      }
+    }
+  });
+
+  it('timestamp-tie alone (fixed otherwise) is enough to lose the write', () => {
+    const s = sim('fixed', R3, ['c1', 'c2'], ['timestamp-tie']);
+    s.invoke('c1', w('x', 'a'), 500);
+    s.deliverAll();
+    const b = s.invoke('c2', w('x', 'b'), 500);
+    s.deliverAll();
+    expect(s.outcome('c2', b)?.type).toBe('ok');
+    expect(values(s.replica('r1').log)).toEqual(['a']);
+  });
+
+  /** r2 holds [a, x] where the primary r1 holds [a, b]: a reconcile for index 2 sends r2 to repair. */
+  function divergent(mode: Mode, flaws: Flaw[] = []): Sim {
+    const s = sim(mode, R3, ['c1', 'c2', 'c3'], flaws);
+    s.invoke('c1', w('k', 'a'), 100);
+    s.deliverAll();
+    s.invoke('c3', w('k', 'x'), 150); // reaches r2 only
+    s.deliver(between('c3', 'r2'));
+    s.drop(from('c3'));
+    s.drop(to('c3'));
+    s.invoke('c2', w('k', 'b'), 200); // reaches r1; r2 rejects it (150 < 200 is fine, but r2 appends)
+    s.deliverAll();
+    return s;
+  }
+
+  it('repair-splice: the seed duplicates an entry and counts unsynced entries as synced', () => {
+    const seed = divergent('seed');
+    expect(values(seed.replica('r1').log)).toEqual(['a', 'b']);
+    const r2 = values(seed.replica('r2').log);
+    // Seed splice: primary's [a, b] ++ local from position 2 ([x, b]) = a duplicate of b and a stray x.
+    expect(r2).toEqual(['a', 'b', 'x', 'b']);
+    expect(seed.replica('r2').syncIndex).toBe(4);
+
+    const fixed = divergent('fixed');
+    expect(values(fixed.replica('r2').log)).toEqual(values(fixed.replica('r1').log));
+    expect(fixed.replica('r2').syncIndex).toBe(fixed.replica('r1').log.length);
+    const ids = fixed.replica('r2').log.map((e) => `${e.client}/${e.req}`);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('misdirected-reconcile: the seed asks the primary, which never answers, so the request is stuck', () => {
+    for (const mode of ['seed', 'fixed'] as const) {
+      const s = sim(mode, R3, ['c1', 'c2']);
+      s.invoke('c1', w('k', 'a'), 100);
+      s.deliver(between('c1', 'r2')); // only r2 has a
+      s.drop(from('c1'));
+      s.drop(to('c1'));
+      const b = s.invoke('c2', w('k', 'b'), 200);
+      s.deliverAll(from('c2'));
+      // The client handles r2's reply first and the primary's last.
+      s.deliver(between('r2', 'c2'));
+      s.deliver(between('r1', 'c2'));
+      const rec = s.pending(ofType('ReconcileRequest'));
+      s.deliverAll();
+      if (mode === 'seed') {
+        expect(rec.map((m) => m.to)).toEqual(['r1']);
+        expect(s.outcome('c2', b)).toBeUndefined();
+      } else {
+        expect(rec.map((m) => m.to)).toEqual(['r2']);
+        expect(s.outcome('c2', b)?.type).toBe('ok');
+      }
+    }
+  });
+
+  it('no-retry: a client whose view changed mid-request is stuck in seed, and resends in fixed', () => {
+    for (const mode of ['seed', 'fixed'] as const) {
+      const s = sim(mode);
+      const req = s.invoke('c1', w('k', 'a'), 100);
+      s.drop(from('c1'));
+      s.fire('r2', 'election'); // view change to 2 (r2, {r2, r3})
+      s.deliverAll();
+      expect(s.replica('r2').view).toBe(2);
+      // The client learns of view 2 through another request's refusal.
+      s.invoke('c1', w('k', 'b'), 200);
+      s.deliverAll();
+      s.retry('c1', req, 300);
+      s.deliverAll();
+      if (mode === 'seed') expect(s.outcome('c1', req)).toBeUndefined();
+      else expect(s.outcome('c1', req)?.type).toBe('ok');
+    }
+  });
+
+  it('no-durability: a primary-quorum member restarting empty loses a commit in the next view', () => {
+    for (const mode of ['seed', 'fixed'] as const) {
+      const s = sim(mode);
+      const req = s.invoke('c1', w('k', 'a'), 100);
+      s.deliverAll();
+      const out = s.outcome('c1', req);
+      expect(out?.type).toBe('ok');
+      s.restart('r2', mode === 'seed' ? 'empty' : 'durable');
+      // r1 is gone; r2 and r3 elect view 2 (primary r2).
+      s.net = [];
+      s.fire('r3', 'election');
+      s.deliverAll((m) => m.to !== 'r1');
+      expect(s.replica('r2').view).toBe(2);
+      expect(s.replica('r2').status).toBe('Normal');
+      const viol = invViolations(s, { view: 1, index: 1, client: 'c1', req });
+      if (mode === 'seed') expect(viol).toEqual(['r2', 'r3']);
+      else expect(viol).toEqual([]);
+    }
+  });
+
+  it('no-durability: a replica without trustworthy state never votes and rejoins through a new view', () => {
+    const s = sim('fixed');
+    const req = s.invoke('c1', w('k', 'a'), 100);
+    s.deliverAll();
+    s.restart('r2', 'untrusted');
+    expect(s.replica('r2').status).toBe('Recovering');
+    s.deliverAll();
+    // A majority of the others answered: r2 prompts view 3 (Primary(2) = r2 itself, so 3), led by r1.
+    expect(s.replica('r1').view).toBe(3);
+    expect(s.replica('r2').status).toBe('Normal');
+    expect(s.replica('r2').view).toBe(3);
+    expect(invViolations(s, { view: 1, index: 1, client: 'c1', req })).toEqual([]);
+    expect(values(s.replica('r2').log)).toEqual(['a']);
+  });
+
+  it('view-change-choice: the seed re-broadcasts StartView with another log; fixed installs one log once', () => {
+    for (const mode of ['seed', 'fixed'] as const) {
+      const s = sim(mode, R5, ['c1']);
+      // Quorum(1) = {r1, r2, r3}. An uncommitted entry reaches r3 only.
+      s.invoke('c1', w('k', 'u'), 100);
+      s.deliver(between('c1', 'r3'));
+      s.drop(from('c1'));
+      s.drop(to('c1'));
+      // View 2: Primary r2, Quorum(2) = {r2, r3, r4}. Replies arrive r2, r4, r1, then r3.
+      s.fire('r2', 'election');
+      s.deliverAll(ofType('ViewChange'));
+      for (const src of ['r2', 'r4', 'r1', 'r3']) s.deliver(between(src, 'r2', 'ViewChangeReply'));
+      const starts = s.pending(ofType('StartView'));
+      const logs = new Set(starts.map((m) => JSON.stringify((m.msg as { log: Entry[] }).log)));
+      if (mode === 'seed') {
+        expect(logs.size).toBe(2); // r2's empty log, then r3's log with u
+        // r3 happens to receive the later StartView first; everyone else the earlier one.
+        const later = starts.filter((m) => m.to === 'r3').pop()!;
+        s.deliver((m) => m.id === later.id);
+        s.deliverAll();
+        // r4 took the first StartView it got and r3 a later one: two quorum members of one view disagree.
+        const inView2 = ['r2', 'r3', 'r4'].map((r) => values(s.replica(r).log).join(''));
+        expect(new Set(inView2).size).toBeGreaterThan(1);
+      } else {
+        expect(logs.size).toBe(1);
+        expect(starts.every((m) => m.to !== 'r2')).toBe(true);
+        s.deliverAll();
+        const inView2 = ['r2', 'r3', 'r4'].map((r) => values(s.replica(r).log).join(''));
+        expect(new Set(inView2).size).toBe(1);
+      }
+    }
+  });
+
+  it('view-change-choice: with 4 replicas the seed forms a view from half the replicas', () => {
+    const R4 = ['r1', 'r2', 'r3', 'r4'];
+    for (const mode of ['seed', 'fixed'] as const) {
+      const s = sim(mode, R4);
+      s.fire('r2', 'election');
+      s.deliverAll(ofType('ViewChange'));
+      s.deliver(between('r2', 'r2', 'ViewChangeReply'));
+      s.deliver(between('r3', 'r2', 'ViewChangeReply'));
+      const started = s.pending(ofType('StartView')).length > 0 || s.replica('r2').status === 'Normal';
+      expect(started).toBe(mode === 'seed');
+    }
+  });
+
+  it('clock-skew: a client clock 10 s behind is rejected until it catches up (flaw) or catches up at once (fixed)', () => {
+    for (const mode of ['seed', 'fixed'] as const) {
+      // Retries on in both, so that only the clock differs.
+      const s = sim('fixed', R3, ['c1', 'late'], mode === 'seed' ? ['clock-skew'] : []);
+      s.invoke('c1', w('k', 'a'), 20_000_000);
+      s.deliverAll();
+      const req = s.invoke('late', w('k', 'b'), 10_000_000);
+      s.deliverAll();
+      s.retry('late', req, 10_100_000);
+      s.deliverAll();
+      if (mode === 'seed') expect(s.outcome('late', req)).toBeUndefined();
+      else expect(s.outcome('late', req)?.type).toBe('ok');
+    }
+  });
+
+  it('local-reads: a deposed primary answers a stale read (seed); fixed reads go through the log', () => {
+    for (const mode of ['seed', 'fixed'] as const) {
+      const s = sim(mode, R3, ['c1', 'c2']);
+      s.invoke('c1', w('k', 'old'), 100);
+      s.deliverAll();
+      // r1 is cut off; r2 and r3 move to view 2 and commit a new value.
+      s.fire('r2', 'election');
+      s.deliverAll((m) => m.to !== 'r1' && m.from !== 'r1');
+      s.drop((m) => m.to === 'r1' || m.from === 'r1');
+      s.client('c1').view = 2;
+      const wr = s.invoke('c1', w('k', 'new'), 300);
+      s.deliverAll();
+      expect(s.outcome('c1', wr)?.type).toBe('ok');
+      // c2 still thinks view 1: r1 is its primary.
+      const r = s.invoke('c2', rd('k'), 400);
+      s.deliverAll((m) => m.to !== 'r2' && m.from !== 'r2');
+      const out = s.outcome('c2', r);
+      if (mode === 'seed') expect(out?.type === 'ok' && out.result.value).toBe('old');
+      else expect(out).toBeUndefined(); // cannot commit in view 1 without r2
+    }
+  });
+});
+
+describe('fixed mode: client retries and reads', () => {
+  it('reads are log entries and return the value at their position', () => {
+    const s = sim('fixed');
+    s.invoke('c1', w('k', 'v1'), 100);
+    s.deliverAll();
+    const r = s.invoke('c1', rd('k'), 200);
+    s.deliverAll();
+    const out = s.outcome('c1', r);
+    expect(out?.type === 'ok' && out.result.value).toBe('v1');
+    expect(s.replica('r1').log.map((e) => e.op.f)).toEqual(['write', 'read']);
+  });
+
+  it('a cas whose comparison fails is a definite fail; one that matches applies', () => {
+    const s = sim('fixed');
+    s.invoke('c1', w('k', '1'), 100);
+    s.deliverAll();
+    const bad = s.invoke('c1', { f: 'cas', key: 'k', expected: '2', value: '3' }, 200);
+    s.deliverAll();
+    expect(s.outcome('c1', bad)?.type).toBe('fail');
+    const good = s.invoke('c1', { f: 'cas', key: 'k', expected: '1', value: '3' }, 300);
+    s.deliverAll();
+    expect(s.outcome('c1', good)?.type).toBe('ok');
+    const r = s.invoke('c1', rd('k'), 400);
+    s.deliverAll();
+    const out = s.outcome('c1', r);
+    expect(out?.type === 'ok' && out.result.value).toBe('3');
+  });
+
+  it('a retried request is logged once, at the index of its first append', () => {
+    const s = sim('fixed');
+    const req = s.invoke('c1', w('k', 'a'), 100);
+    s.deliver(between('c1', 'r1'));
+    s.deliver(between('c1', 'r2'));
+    s.drop(to('c1')); // replies lost
+    s.retry('c1', req, 200);
+    s.deliverAll();
+    const out = s.outcome('c1', req);
+    expect(out?.type === 'ok' && out.commit.index).toBe(1);
+    expect(s.replica('r1').log).toHaveLength(1);
+    expect(s.replica('r2').log).toHaveLength(1);
+  });
+
+  it('a replica that missed StartView catches up through the heartbeat of the new primary', () => {
+    const s = sim('fixed');
+    s.fire('r2', 'election');
+    s.deliverAll((m) => !(m.msg.type === 'StartView' && m.to === 'r3'));
+    s.drop(ofType('StartView'));
+    expect(s.replica('r3').status).toBe('ViewChange');
+    s.fire('r2', 'heartbeat');
+    s.deliverAll();
+    expect(s.replica('r3').status).toBe('Normal');
+    expect(s.replica('r3').view).toBe(2);
+  });
+});
