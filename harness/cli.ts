@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { toxiproxyCommand } from '../toxiproxy/cli.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands (one line each, added by the module that owns them):
+  program.addCommand(toxiproxyCommand());
   return program;
 }
 

@@ -1,0 +1,75 @@
+/**
+ * `jitter toxiproxy`: run the embedded Toxiproxy server standalone, so any Toxiproxy client can use it.
+ * Prints one parseable line on stdout once listening:
+ *   toxiproxy listening url=http://127.0.0.1:8474 port=8474 seed=42 version=2.12.0+jitter.0.1.0
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startServer } from './server.js';
+
+function intArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+/** Exit when whoever started us is gone: stdin reaches EOF, or we get re-parented. */
+function exitWithParent(stop: () => Promise<void>): void {
+  const parent = process.ppid;
+  const leave = () => void stop().finally(() => process.exit(0));
+  process.stdin.on('end', leave).on('close', leave).on('error', leave);
+  process.stdin.resume();
+  setInterval(() => {
+    if (process.ppid !== parent) leave();
+  }, 500).unref();
+}
+
+export function toxiproxyCommand(): Command {
+  return new Command('toxiproxy')
+    .description('run the embedded Toxiproxy-compatible server (HTTP API of Toxiproxy 2.x)')
+    .showHelpAfterError('(run with --help for usage)')
+    .option('--host <host>', 'address to listen on (loopback unless you say otherwise)', '127.0.0.1')
+    .option('--port <port>', 'API port; 0 picks a free one', intArg('--port', 0, 65535), 8474)
+    .option(
+      '--seed <n>',
+      'seed for toxicity, jitter and slicing (random if absent)',
+      intArg('--seed', 0, 2 ** 31 - 1),
+    )
+    .addOption(
+      new Option(
+        '--exit-with-parent',
+        'exit when stdin closes or the parent process dies (for harness use)',
+      ).hideHelp(),
+    )
+    .action(async (opts: { host: string; port: number; seed?: number; exitWithParent?: boolean }) => {
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer({ host: opts.host, port: opts.port, seed: opts.seed });
+      } catch (e) {
+        process.stderr.write(
+          `jitter toxiproxy: cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}\n`,
+        );
+        process.exit(1);
+      }
+      const stop = () => server.close();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(sig, () => void stop().finally(() => process.exit(0)));
+      }
+      if (opts.exitWithParent) exitWithParent(stop);
+      process.stdout.write(
+        `toxiproxy listening url=${server.url} port=${server.port} seed=${server.seed} version=${server.version}\n`,
+      );
+    });
+}
+
+/** Parse the line printed above; undefined if `line` is not it. */
+export function parseListeningLine(
+  line: string,
+): { url: string; port: number; seed: number; version: string } | undefined {
+  const m = /^toxiproxy listening url=(\S+) port=(\d+) seed=(\d+) version=(\S+)$/.exec(line.trim());
+  if (!m) return undefined;
+  return { url: m[1]!, port: Number(m[2]), seed: Number(m[3]), version: m[4]! };
+}
