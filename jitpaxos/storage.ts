@@ -1,0 +1,415 @@
+/**
+ * Durable replica state as a write-ahead log in the data directory.
+ *
+ * File format (`wal.jsonl`): one record per line, `<crc32 as 8 hex digits> <JSON of a PersistRecord>\n`, the
+ * CRC taken over the JSON bytes. Replay applies records in order. On open the replayed state is compacted into
+ * a fresh WAL (write temp, fsync, rename, fsync dir) so restarts do not replay an ever-growing history, and so
+ * an ignored torn tail never ends up in the middle of the file once new records are appended after it.
+ *
+ * Trust: a bad *last* record is a write that was cut short and never fsynced, so nothing was acknowledged on it:
+ * it is dropped with a note. A bad record followed by a good one, or the `initialized` marker without a WAL,
+ * means acknowledged state may be lost: `trusted = false`. The old file is then kept as `wal.jsonl.corrupt-<ms>`
+ * and the new WAL holds only `{status: 'Recovering', view, logViewID: 0, syncIndex: 0, log: []}`, so a crash
+ * before recovery completes still comes back as Recovering rather than as a blank, trusting replica.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { PersistRecord } from './effects.js';
+import type { Entry, ReplicaStatus } from './messages.js';
+
+export interface DurableState {
+  view: number;
+  status: ReplicaStatus;
+  logViewID: number;
+  syncIndex: number;
+  log: Entry[];
+}
+
+export type DurableMeta = Omit<DurableState, 'log'>;
+
+export interface StoreStats {
+  /** Batches written (one write call each, retried only on a short write). */
+  writes: number;
+  fsyncs: number;
+  bytes: number;
+  /** Total time spent in fdatasync, in milliseconds. */
+  fsyncMs: number;
+}
+
+/** What the replica process uses, whether durable (Wal) or not (MemoryStore). */
+export interface Store {
+  /** Queues records; they are durable only once a flush() called afterwards resolves. */
+  record(records: readonly PersistRecord[]): void;
+  /** Resolves when every record given to record() before this call is durable. Rejects forever after an I/O error. */
+  flush(): Promise<void>;
+  /** Flushes and closes. */
+  close(): Promise<void>;
+  readonly stats: StoreStats;
+}
+
+export interface OpenResult<S extends Store> {
+  wal: S;
+  /** null: nothing was ever persisted here (first boot). */
+  state: DurableState | null;
+  /** false: durable state was lost or damaged; the replica must recover from its peers. */
+  trusted: boolean;
+  /** Human-readable findings for the log (torn tail ignored, corruption, marker missing...). */
+  notes: string[];
+}
+
+export interface WalOptions {
+  /** fdatasync after each group write. Off only for tests and benchmarks that do not crash the machine. */
+  fsync: boolean;
+  /** Meta fields in force before the first `meta` record (default view 0, Normal, logViewID 0, syncIndex 0). */
+  initial?: DurableMeta;
+}
+
+export const WAL_FILE = 'wal.jsonl';
+export const MARKER_FILE = 'initialized';
+const TMP_SUFFIX = '.tmp';
+
+const DEFAULT_META: DurableMeta = { view: 0, status: 'Normal', logViewID: 0, syncIndex: 0 };
+const STATUSES: readonly string[] = ['Normal', 'Repair', 'ViewChange', 'Recovering'];
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** Table-driven CRC-32 (IEEE), the fallback for Node versions without zlib.crc32 (< 20.15). */
+export function crc32Portable(buf: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export const crc32: (buf: Uint8Array) => number =
+  typeof zlib.crc32 === 'function' ? (buf) => zlib.crc32(buf) : crc32Portable;
+
+/** Applies one record to a state, in place. Returns a note if the record did not fit the state. */
+export function applyRecord(state: DurableState, r: PersistRecord): string | null {
+  switch (r.t) {
+    case 'append':
+      for (const e of r.entries) state.log.push(e);
+      return null;
+    case 'truncate':
+      if (r.length > state.log.length) {
+        return `truncate to ${r.length} beyond log length ${state.log.length}`;
+      }
+      state.log.length = r.length;
+      return null;
+    case 'meta':
+      state.view = r.view;
+      state.status = r.status;
+      state.logViewID = r.logViewID;
+      state.syncIndex = r.syncIndex;
+      return null;
+  }
+}
+
+function encodeRecord(r: PersistRecord): string {
+  const json = JSON.stringify(r);
+  return `${crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+function isInt(x: unknown): x is number {
+  return Number.isInteger(x);
+}
+
+/** Shape check of a record whose CRC matched; a mismatch here means a writer bug or a CRC collision. */
+function asRecord(v: unknown): PersistRecord | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const r = v as Record<string, unknown>;
+  if (r.t === 'append' && Array.isArray(r.entries)) return v as PersistRecord;
+  if (r.t === 'truncate' && isInt(r.length) && r.length >= 0) return v as PersistRecord;
+  if (
+    r.t === 'meta' &&
+    isInt(r.view) &&
+    typeof r.status === 'string' &&
+    STATUSES.includes(r.status) &&
+    isInt(r.logViewID) &&
+    isInt(r.syncIndex)
+  ) {
+    return v as PersistRecord;
+  }
+  return null;
+}
+
+function parseLine(line: Buffer): PersistRecord | string {
+  if (line.length < 10 || line[8] !== 0x20) return 'no CRC header';
+  const want = Number.parseInt(line.subarray(0, 8).toString('latin1'), 16);
+  const body = line.subarray(9);
+  if (!/^[0-9a-f]{8}$/.test(line.subarray(0, 8).toString('latin1')) || crc32(body) !== want) {
+    return 'CRC mismatch';
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch {
+    return 'bad JSON';
+  }
+  return asRecord(v) ?? 'not a persist record';
+}
+
+interface Replay {
+  state: DurableState | null;
+  trusted: boolean;
+  notes: string[];
+  records: number;
+}
+
+/** Replays WAL bytes. Exported for tests and offline inspection of a data dir. */
+export function replayWal(bytes: Buffer, initial: DurableMeta = DEFAULT_META): Replay {
+  const notes: string[] = [];
+  // Split into lines; a final segment without '\n' is a torn write.
+  const lines: { at: number; buf: Buffer; torn: boolean }[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    const nl = bytes.indexOf(0x0a, start);
+    if (nl === -1) {
+      lines.push({ at: start, buf: bytes.subarray(start), torn: true });
+      break;
+    }
+    lines.push({ at: start, buf: bytes.subarray(start, nl), torn: false });
+    start = nl + 1;
+  }
+  let state: DurableState | null = null;
+  let trusted = true;
+  let records = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const { at, buf, torn } = lines[i]!;
+    const r = torn ? 'torn (no newline)' : parseLine(buf);
+    if (typeof r === 'string') {
+      const where = `record ${i + 1} of ${lines.length} at byte ${at}`;
+      if (i === lines.length - 1) {
+        notes.push(`ignored bad last ${where}: ${r} (never fsynced, so never acknowledged)`);
+      } else {
+        notes.push(`corrupt ${where}: ${r}; ${lines.length - 1 - i} later record(s) unusable`);
+        trusted = false;
+      }
+      break;
+    }
+    state ??= { ...initial, log: [] };
+    const note = applyRecord(state, r);
+    if (note) notes.push(`record ${i + 1}: ${note}`);
+    records++;
+  }
+  return { state, trusted, notes, records };
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Replaces `file` atomically with `content`: write a temp file, fsync it, rename, fsync the directory. */
+function atomicWrite(dir: string, name: string, content: string, fsync: boolean): void {
+  const tmp = path.join(dir, name + TMP_SUFFIX);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, content);
+    if (fsync) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path.join(dir, name));
+  if (fsync) fsyncDir(dir);
+}
+
+function serialize(state: DurableState | null): string {
+  if (state === null) return '';
+  const { log, ...meta } = state;
+  let s = encodeRecord({ t: 'meta', ...meta });
+  if (log.length > 0) s += encodeRecord({ t: 'append', entries: log });
+  return s;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class Wal implements Store {
+  readonly stats: StoreStats = { writes: 0, fsyncs: 0, bytes: 0, fsyncMs: 0 };
+  /** Encoded records not yet handed to a write. */
+  private pending: string[] = [];
+  /** Waiters of the batch being written, or null when idle. */
+  private current: Waiter[] | null = null;
+  /** Waiters for the batch after the current one. */
+  private next: Waiter[] = [];
+  private failed: Error | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly fd: number,
+    private readonly fsync: boolean,
+  ) {}
+
+  static open(dir: string, opts: WalOptions): OpenResult<Wal> {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, WAL_FILE);
+    const marker = path.join(dir, MARKER_FILE);
+    // A temp file is a compaction cut short before its rename: the WAL itself is intact.
+    fs.rmSync(file + TMP_SUFFIX, { force: true });
+    const hasWal = fs.existsSync(file);
+    const hasMarker = fs.existsSync(marker);
+    const initial = opts.initial ?? DEFAULT_META;
+    const notes: string[] = [];
+    let state: DurableState | null = null;
+    let trusted = true;
+
+    if (hasWal) {
+      const r = replayWal(fs.readFileSync(file), initial);
+      notes.push(...r.notes);
+      state = r.state;
+      trusted = r.trusted;
+      if (!hasMarker) notes.push(`${MARKER_FILE} marker missing next to an existing WAL; recreated`);
+    } else if (hasMarker) {
+      trusted = false;
+      notes.push(`${MARKER_FILE} marker present but ${WAL_FILE} missing: durable state lost`);
+    }
+
+    if (!trusted) {
+      if (hasWal) {
+        const keep = `${file}.corrupt-${Date.now()}`;
+        fs.renameSync(file, keep);
+        notes.push(`kept the damaged WAL as ${path.basename(keep)}`);
+      }
+      state = {
+        view: state?.view ?? initial.view,
+        status: 'Recovering',
+        logViewID: 0,
+        syncIndex: 0,
+        log: [],
+      };
+    }
+
+    atomicWrite(dir, WAL_FILE, serialize(state), opts.fsync);
+    if (!hasMarker) {
+      // Written only after the WAL exists, so "marker without WAL" can only mean the WAL was lost.
+      atomicWrite(dir, MARKER_FILE, `${new Date().toISOString()}\n`, opts.fsync);
+    }
+    const fd = fs.openSync(file, 'a');
+    return { wal: new Wal(file, fd, opts.fsync), state, trusted, notes };
+  }
+
+  record(records: readonly PersistRecord[]): void {
+    if (this.closed) throw new Error('Wal.record after close');
+    if (this.failed) throw this.failed;
+    // Encoded now, so later mutation of the caller's entries cannot change what is persisted.
+    for (const r of records) this.pending.push(encodeRecord(r));
+  }
+
+  flush(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject };
+      if (this.pending.length === 0) {
+        // Nothing new: the caller's records, if any, are in the batch in flight.
+        if (this.current) this.current.push(w);
+        else resolve();
+        return;
+      }
+      this.next.push(w);
+      if (!this.current) this.startBatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      fs.closeSync(this.fd);
+    }
+  }
+
+  private startBatch(): void {
+    const buf = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    const waiters = this.next;
+    this.next = [];
+    this.current = waiters;
+    this.writeAndSync(buf).then(
+      () => {
+        this.current = null;
+        for (const w of waiters) w.resolve();
+        if (this.next.length > 0) this.startBatch();
+      },
+      (e: Error) => {
+        // After a failed write or fsync the file's durable contents are unknown: refuse everything from now on.
+        this.failed = new Error(`WAL ${this.file}: ${e.message}`);
+        this.current = null;
+        for (const w of [...waiters, ...this.next]) w.reject(this.failed);
+        this.next = [];
+      },
+    );
+  }
+
+  private async writeAndSync(buf: Buffer): Promise<void> {
+    let off = 0;
+    while (off < buf.length) {
+      off += await new Promise<number>((res, rej) =>
+        fs.write(this.fd, buf, off, buf.length - off, null, (err, n) => (err ? rej(err) : res(n))),
+      );
+    }
+    this.stats.writes++;
+    this.stats.bytes += buf.length;
+    if (!this.fsync) return;
+    const t = performance.now();
+    await new Promise<void>((res, rej) => fs.fdatasync(this.fd, (err) => (err ? rej(err) : res())));
+    this.stats.fsyncMs += performance.now() - t;
+    this.stats.fsyncs++;
+  }
+}
+
+/**
+ * The same surface with nothing on disk: for seed mode and the `no-durability` flaw. A restart comes back
+ * empty (state null, trusted), which is exactly the flaw. The state it accumulates is only for inspection.
+ */
+export class MemoryStore implements Store {
+  readonly stats: StoreStats = { writes: 0, fsyncs: 0, bytes: 0, fsyncMs: 0 };
+  private readonly state: DurableState;
+
+  constructor(initial: DurableMeta = DEFAULT_META) {
+    this.state = { ...initial, log: [] };
+  }
+
+  static open(opts: { initial?: DurableMeta } = {}): OpenResult<MemoryStore> {
+    return {
+      wal: new MemoryStore(opts.initial),
+      state: null,
+      trusted: true,
+      notes: ['memory store: nothing survives a restart'],
+    };
+  }
+
+  record(records: readonly PersistRecord[]): void {
+    for (const r of records) applyRecord(this.state, r);
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** A copy of the state the records so far describe. */
+  snapshot(): DurableState {
+    return { ...this.state, log: [...this.state.log] };
+  }
+}
