@@ -1,0 +1,153 @@
+/** Linearizability of a whole history: pairs operations, splits them by the model's partition, searches each. */
+import type { History } from '../harness/history.js';
+import { getModel } from './models/index.js';
+import { pairOperations } from './operations.js';
+import { type SearchOutcome, searchPartition } from './search.js';
+import {
+  type AnyModel,
+  type Counterexample,
+  ILLEGAL,
+  type LinearizabilityOptions,
+  type LinearizabilityResult,
+  type Model,
+  type Operation,
+  type OpSummary,
+  type PartitionResult,
+} from './types.js';
+
+const DEFAULT_MAX_CACHE = 20_000_000;
+
+export function summarize(model: AnyModel, op: Operation): OpSummary {
+  const s: OpSummary = {
+    id: op.id,
+    process: op.process,
+    status: op.status,
+    f: op.f,
+    value: op.value,
+    result: op.result,
+    call: op.call,
+    ret: Number.isFinite(op.ret) ? op.ret : null,
+    text: model.describeOp(op),
+  };
+  if (op.key !== undefined) s.key = op.key;
+  return s;
+}
+
+function counterexample<S>(
+  model: Model<S>,
+  partition: string | null,
+  prefix: Operation[],
+  stuck: Operation | null,
+  pending: Operation[],
+): Counterexample {
+  // The states are recomputed from the prefix rather than kept during the search, which stays lean.
+  let state = model.init();
+  const steps: Counterexample['prefix'] = [];
+  for (const op of prefix) {
+    const next = model.step(state, op);
+    if (next === ILLEGAL) break; // cannot happen: the prefix was linearized by the same model
+    state = next;
+    steps.push({ op: summarize(model, op), state: model.describeState(state) });
+  }
+  return {
+    partition,
+    initialState: model.describeState(model.init()),
+    prefix: steps,
+    op: stuck ? summarize(model, stuck) : null,
+    pending: pending.map((op) => summarize(model, op)),
+  };
+}
+
+/** Checks a history against a model; synchronous, bounded by opts.timeoutMs and opts.maxCacheEntries. */
+export function checkHistory(history: History, opts: LinearizabilityOptions): LinearizabilityResult {
+  const model = typeof opts.model === 'string' ? getModel(opts.model, opts.initial ?? null) : opts.model;
+  const started = performance.now();
+  const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + opts.timeoutMs;
+  const ops = pairOperations(history);
+  const parts = new Map<string, Operation[]>();
+  for (const op of ops) {
+    if (!model.fs.includes(op.f)) {
+      throw new Error(
+        `model ${model.name} does not know operation f="${op.f}" (knows ${model.fs.join(', ')})`,
+      );
+    }
+    if (!model.keep(op)) continue;
+    const key = model.partition ? model.partition(op) : '';
+    const list = parts.get(key);
+    if (list) list.push(op);
+    else parts.set(key, [op]);
+  }
+  const limits = { deadline, maxCacheEntries: opts.maxCacheEntries ?? DEFAULT_MAX_CACHE };
+  // Sorted keys give a stable report order.
+  const keys = [...parts.keys()].sort();
+  const searches = keys.map((key) => ({
+    key,
+    label: model.partition ? key : null,
+    ops: parts.get(key)!,
+    search: searchPartition(model, parts.get(key)!, limits),
+    ms: 0,
+    out: null as SearchOutcome | null,
+  }));
+  // Partitions take turns with growing step budgets: one failing partition decides the history, and it
+  // should not wait behind a hard but valid one.
+  let failing: (typeof searches)[number] | undefined;
+  for (let budget = 20_000; !failing && searches.some((s) => !s.out); budget *= 2) {
+    for (const s of searches) {
+      if (s.out) continue;
+      const t0 = performance.now();
+      s.out = s.search.run(budget);
+      s.ms += performance.now() - t0;
+      if (s.out?.valid === false) {
+        failing = s;
+        break;
+      }
+    }
+  }
+  const partitions: PartitionResult[] = [];
+  let failed: Counterexample | undefined;
+  let unknownReason: string | undefined;
+  for (const s of searches) {
+    // Partitions left undecided once another failed are not reported: their verdict would not matter.
+    if (!s.out) continue;
+    const out = s.out;
+    const pr: PartitionResult = {
+      partition: s.label,
+      valid: out.valid,
+      ops: s.ops.length,
+      steps: out.steps,
+      cacheEntries: out.cacheEntries,
+      ms: s.ms,
+    };
+    if (out.reason) pr.reason = out.reason;
+    if (out.valid === false && s === failing) {
+      pr.counterexample = counterexample(
+        model,
+        s.label,
+        out.prefix ?? [],
+        out.stuck ?? null,
+        out.pending ?? [],
+      );
+      failed = pr.counterexample;
+    }
+    if (out.valid === 'unknown')
+      unknownReason ??= `${s.label === null ? '' : `partition ${s.label}: `}${out.reason}`;
+    partitions.push(pr);
+  }
+  const result: LinearizabilityResult = {
+    checker: 'linearizability',
+    model: model.name,
+    valid: failed ? false : unknownReason ? 'unknown' : true,
+    ops: ops.length,
+    partitions,
+  };
+  if (failed) {
+    result.counterexample = failed;
+    const where = failed.partition === null ? '' : ` (key ${failed.partition})`;
+    result.reason = failed.op
+      ? `${failed.op.text} by process ${String(failed.op.process)} cannot be linearized after ${failed.prefix.length} operations${where}`
+      : `no linearization${where}`;
+  } else if (unknownReason) {
+    result.reason = unknownReason;
+  }
+  return result;
+}

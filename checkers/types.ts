@@ -1,0 +1,190 @@
+/**
+ * Checker-side domain types. The history itself (Op, History) lives in harness/history.ts;
+ * the JIT Paxos log entry comes from jitpaxos/messages.ts.
+ */
+import type { Op, ProcessId } from '../harness/history.js';
+import type { Entry, ReplicaId, ReplicaStatus } from '../jitpaxos/messages.js';
+
+/** false beats "unknown" beats true when results are composed. */
+export type Verdict = true | false | 'unknown';
+
+/** What every checker returns; checker-specific detail rides along in extra fields. */
+export interface CheckResult {
+  checker: string;
+  valid: Verdict;
+  /** Why the verdict is false or unknown, in one line. */
+  reason?: string;
+  [detail: string]: unknown;
+}
+
+/**
+ * One client operation: an invocation paired with its completion.
+ * `status` is the completion's type; an invocation that never completed counts as "info".
+ */
+export interface Operation {
+  /** Position of the operation in the history (invocation order), used as its id. */
+  id: number;
+  process: ProcessId;
+  f: string;
+  key?: string;
+  /** The invocation's argument. */
+  value: unknown;
+  /** The completion's value (the result for ok reads); undefined for info. */
+  result: unknown;
+  status: 'ok' | 'fail' | 'info';
+  /** History index of the invocation and of the completion (Infinity when there is none). */
+  call: number;
+  ret: number;
+}
+
+/** Returned by Model.step when the operation cannot take effect in that state. */
+export const ILLEGAL: unique symbol = Symbol('illegal');
+export type Illegal = typeof ILLEGAL;
+
+/**
+ * A sequential specification. The search never looks inside states or operations, so adding a model
+ * means adding one of these objects and nothing else.
+ */
+export interface Model<S = unknown> {
+  name: string;
+  /** One line on the model's semantics (shown by `--help` and in results). */
+  description: string;
+  /** Operation kinds (f) the model understands; others are rejected before the search. */
+  fs: readonly string[];
+  init(): S;
+  /**
+   * Whether an operation enters the search at all: false for operations that never happened
+   * (e.g. Knossos drops :fail) or that cannot constrain anything (a read with no result).
+   */
+  keep(op: Operation): boolean;
+  /** The state after `op`, or ILLEGAL. An info op has an unknown outcome and must be accepted. */
+  step(state: S, op: Operation): S | Illegal;
+  /**
+   * A primitive standing for the state, used as a memo key: equal keys mean equal states.
+   * Omit it when states are primitives already.
+   */
+  key?(state: S): string | number | boolean | null;
+  /** P-compositionality: the part of the history an operation belongs to (e.g. its key). */
+  partition?(op: Operation): string;
+  describeState(state: S): string;
+  describeOp(op: Operation): string;
+}
+
+/** A model of any state type: the search is generic in it, callers need not be. */
+// biome-ignore lint/suspicious/noExplicitAny: models differ in their state type, which only they look inside
+export type AnyModel = Model<any>;
+
+/** An operation as shown in a counterexample. */
+export interface OpSummary {
+  id: number;
+  process: ProcessId;
+  status: Operation['status'];
+  f: string;
+  key?: string;
+  value: unknown;
+  result: unknown;
+  /** History indices of the invocation and completion (null: never completed). */
+  call: number;
+  ret: number | null;
+  text: string;
+}
+
+export interface Counterexample {
+  partition: string | null;
+  initialState: string;
+  /** The longest linearizable prefix found, with the model state after each operation. */
+  prefix: Array<{ op: OpSummary; state: string }>;
+  /** An operation whose completion was reached but that cannot be linearized after that prefix. */
+  op: OpSummary | null;
+  /** Operations pending at that point (invoked, not linearized), each of which failed to extend it. */
+  pending: OpSummary[];
+}
+
+export interface PartitionResult {
+  partition: string | null;
+  valid: Verdict;
+  reason?: string;
+  ops: number;
+  /** Search steps taken and memo entries stored: the work done. */
+  steps: number;
+  cacheEntries: number;
+  ms: number;
+  counterexample?: Counterexample;
+}
+
+export interface LinearizabilityResult extends CheckResult {
+  checker: 'linearizability';
+  model: string;
+  ops: number;
+  partitions: PartitionResult[];
+  /** The first failing partition's counterexample. */
+  counterexample?: Counterexample;
+}
+
+export interface LinearizabilityOptions {
+  model: AnyModel | string;
+  /** Initial register value for models that take one (JSON value; default null). */
+  initial?: unknown;
+  /** Wall-clock budget for the whole history; unknown when exceeded. */
+  timeoutMs?: number;
+  /** Memo entries allowed per partition before giving up with unknown (memory budget). */
+  maxCacheEntries?: number;
+}
+
+// ---- commit consistency ----
+
+/** A replica's log, as dumped during or at the end of a run. */
+export interface ReplicaLogDump {
+  replica: ReplicaId;
+  /** Nanoseconds since the start of the test. */
+  takenAt: number;
+  status: ReplicaStatus;
+  view: number;
+  logViewID: number;
+  syncIndex: number;
+  /** Whether the replica belongs to Quorum(view) of its own view. */
+  inQuorum: boolean;
+  /** Entry i is at log index i + 1. */
+  log: Entry[];
+  /** Set on dumps taken after the run ended (the final logs). */
+  final?: boolean;
+}
+
+export interface CommitConsistencyInput {
+  history: Op[];
+  dumps: ReplicaLogDump[];
+  /** All replica ids of the cluster (to report replicas that never dumped). */
+  replicas?: ReplicaId[];
+}
+
+export type CommitViolationKind =
+  | 'inv'
+  | 'agreement'
+  | 'durability'
+  | 'log-duplicate-request'
+  | 'log-timestamps';
+
+export interface CommitViolation {
+  kind: CommitViolationKind;
+  message: string;
+  /** Evidence: the commit(s), replica, dump time and entries concerned. */
+  commit?: CommitRef;
+  other?: CommitRef;
+  replica?: ReplicaId;
+  takenAt?: number;
+  index?: number;
+  entries?: Array<Entry | null>;
+}
+
+/** A client commit as recorded on an ok operation. */
+export interface CommitRef {
+  opIndex: number;
+  process: ProcessId;
+  view: number;
+  index: number;
+  checksum: string;
+  client?: string;
+  req?: number;
+  ts?: number;
+  value: unknown;
+}
