@@ -3,7 +3,7 @@
  * Bounds are loose on the slow side (shared 2-core machine) but each would fail if the toxic did nothing.
  */
 import { performance } from 'node:perf_hooks';
-import type { Proxy } from 'toxiproxy-node-client';
+import type { ICreateToxicBody, Proxy as ToxiProxy } from 'toxiproxy-node-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../toxiproxy/server.js';
 import {
@@ -32,7 +32,7 @@ afterEach(async () => {
 afterAll(() => t.close());
 
 let n = 0;
-async function proxyTo(onConn?: Parameters<typeof target>[0]): Promise<{ proxy: Proxy; tgt: Target }> {
+async function proxyTo(onConn?: Parameters<typeof target>[0]): Promise<{ proxy: ToxiProxy; tgt: Target }> {
   const tgt = await target(onConn);
   targets.push(tgt);
   const proxy = await t.client.createProxy({ name: `tx_${n++}`, listen: '127.0.0.1:0', upstream: tgt.addr });
@@ -43,16 +43,22 @@ async function probe(listen: string): Promise<Probe> {
   probes.push(p);
   return p;
 }
-// biome-ignore lint/suspicious/noExplicitAny: toxic attribute shapes vary per type
-async function toxic(proxy: Proxy, type: string, attributes: any, stream = 'downstream', toxicity = 1) {
-  // biome-ignore lint/suspicious/noExplicitAny: the client's Type union is narrower than the server's
-  return proxy.addToxic({
+async function toxic(
+  proxy: ToxiProxy,
+  type: string,
+  attributes: Record<string, number>,
+  stream = 'downstream',
+  toxicity = 1,
+) {
+  // The client's type/stream unions are narrower than what the server accepts; the body is what goes on the wire.
+  const body = {
     name: `${type}_${stream}`,
-    type: type as any,
-    stream: stream as any,
+    type,
+    stream,
     toxicity,
     attributes,
-  });
+  } as unknown as ICreateToxicBody<unknown>;
+  return proxy.addToxic(body);
 }
 
 /** Round trip of one small message through an echo proxy. */
@@ -207,14 +213,15 @@ describe('slicer', () => {
   it('splits one write into many smaller pieces, bytes intact and in order', async () => {
     const payload = Buffer.from(Array.from({ length: 400 }, (_, i) => i % 251));
     const { proxy } = await proxyTo((s) => s.end(payload));
-    await toxic(proxy, 'slicer', { average_size: 20, size_variation: 10, delay: 2000 });
+    await toxic(proxy, 'slicer', { average_size: 20, size_variation: 10, delay: 5000 });
     const p = await probe(proxy.listen);
     await p.until(() => p.endedAt !== undefined, 5000, 'end');
     expect(Buffer.concat(p.chunks.map((c) => c.data)).equals(payload)).toBe(true);
-    // 400 bytes at ~20 per piece, 2 ms apart: far more than a handful of reads, and it takes time.
+    // 400 bytes at ~20 per piece, 5 ms apart: many small reads (a late timer on a busy machine may merge a few).
     expect(p.chunks.length).toBeGreaterThanOrEqual(8);
-    expect(Math.max(...p.chunks.map((c) => c.data.length))).toBeLessThanOrEqual(60);
-    expect(p.endedAt! - p.chunks[0]!.at).toBeGreaterThanOrEqual(20);
+    const sizes = p.chunks.map((c) => c.data.length).sort((a, b) => a - b);
+    expect(sizes[Math.floor(sizes.length / 2)]).toBeLessThanOrEqual(40);
+    expect(p.endedAt! - p.chunks[0]!.at).toBeGreaterThanOrEqual(50);
   });
 });
 
