@@ -82,7 +82,7 @@ export function checkHistory(history: History, opts: LinearizabilityOptions): Li
   const keys = [...parts.keys()].sort();
   const searches = keys.map((key) => ({
     key,
-    label: model.partition ? key : null,
+    label: model.partition && key !== '' ? key : null,
     ops: parts.get(key)!,
     search: searchPartition(model, parts.get(key)!, limits),
     ms: 0,

@@ -44,7 +44,8 @@ export function ednRecords(src: string): EdnRecord[] {
     if (wrapperClosed)
       throw new EdnStructureError(line, 'unexpected text after the closing bracket of the history');
     const depth = stack.length;
-    if (depth === recordDepth && c !== '{' && !(depth === 0 && recordDepth === 1)) {
+    const closer = c === ']' || c === ')' || c === '}';
+    if (depth === recordDepth && c !== '{' && !closer && !(depth === 0 && recordDepth === 1)) {
       throw new EdnStructureError(
         line,
         `expected an operation map "{...}", found "${src.slice(i, i + 20).split('\n')[0]}"`,

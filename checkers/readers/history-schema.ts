@@ -28,7 +28,7 @@ export const OP_SCHEMA = {
     },
   },
   // Client operations carry a value (null for a read's invocation); only the nemesis may omit it.
-  if: { properties: { process: { type: 'integer' } } },
+  if: { required: ['process'], properties: { process: { type: 'integer' } } },
   // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword, not a thenable
   then: { required: ['value'] },
 } as const;

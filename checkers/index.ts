@@ -1,0 +1,17 @@
+/** The checkers' public API, for the harness and for scripts. */
+export { type AvailabilityOptions, type AvailabilityResult, checkAvailability } from './availability.js';
+export {
+  type CommitConsistencyResult,
+  checkCommitConsistency,
+  commitsOf,
+  finalDumps,
+} from './commit-consistency.js';
+export { type ComposedResult, combineVerdicts, composeResults } from './compose.js';
+export { HistoryError } from './errors.js';
+export { checkHistory } from './linearizability.js';
+export { casRegister, etcdRegister, getModel, jitterKv, kvModel, MODEL_NAMES } from './models/index.js';
+export { pairOperations } from './operations.js';
+export { OP_SCHEMA } from './readers/history-schema.js';
+export { defaultModel, FORMATS, type Format, parseHistory, readHistoryFile } from './readers/index.js';
+export { checkStats, type StatsResult } from './stats.js';
+export * from './types.js';
