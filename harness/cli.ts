@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { checkCommand } from '../checkers/cli.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands (one line each, added by the module that owns them):
   program.addCommand(toxiproxyCommand());
+  program.addCommand(checkCommand());
   return program;
 }
 
