@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { checkCommand } from '../checkers/cli.js';
+import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands (one line each, added by the module that owns them):
+  program.addCommand(replicaCommand());
+  program.addCommand(clusterCommand());
   program.addCommand(toxiproxyCommand());
   program.addCommand(checkCommand());
   return program;

@@ -128,7 +128,13 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
 }
 
 /** Entry order in fixed mode: (timestamp, client, request), so distinct requests never tie. */
-export function compareEntryKeys(a: { ts: number; client: string; req: number }, b: Entry): number {
+export interface EntryKey {
+  ts: number;
+  client: string;
+  req: number;
+}
+
+export function compareEntryKeys(a: EntryKey, b: EntryKey): number {
   if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
   if (a.client !== b.client) return a.client < b.client ? -1 : 1;
   return a.req === b.req ? 0 : a.req < b.req ? -1 : 1;

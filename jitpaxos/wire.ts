@@ -124,7 +124,10 @@ function formatError(type: string, err: ErrorObject | undefined): string {
  */
 export function parseMessage(value: unknown, allowed: readonly string[]): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, error: `message is not an object (${value === null ? 'null' : typeof value})` };
+    return {
+      ok: false,
+      error: `message is not an object (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`,
+    };
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string') return { ok: false, error: 'message has no string "type" field' };

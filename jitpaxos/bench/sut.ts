@@ -1,0 +1,162 @@
+/**
+ * bench:sut — committed operations per second and latency of the real replica processes on loopback,
+ * beside the bare round trip of the same framed messages measured in the same run.
+ * One line per configuration: replicas=3 clients=16 fsync=off ops_per_s=... p50_ms=... p99_ms=... rtt_p50_ms=...
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { JitClient } from '../client.js';
+import { LocalCluster } from '../cluster.js';
+import { CLIENT_MESSAGE_TYPES, type ClientReply, type ClientRequest } from '../messages.js';
+import { ClientConnection, Listener } from '../transport.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Closed-loop round trips of request/reply-sized frames through the same transport, `inFlight` at a time. */
+async function bareRtt(inFlight: number, ms: number): Promise<{ p50: number; perSec: number }> {
+  const listener = await Listener.listen('127.0.0.1', 0, {
+    allowed: [...CLIENT_MESSAGE_TYPES],
+    log: () => {},
+    onMessage: (msg, conn) => {
+      const m = msg as ClientRequest;
+      const reply: ClientReply = {
+        type: 'ClientReply',
+        src: 'r1',
+        client: m.client,
+        reqID: m.reqID,
+        reqViewID: m.viewID,
+        viewID: m.viewID,
+        succeeded: true,
+        index: m.reqID,
+        checksum: '0123456789abcdef',
+        ts: m.ts,
+      };
+      conn.send(reply);
+    },
+  });
+  const { port } = listener.address();
+  const lat: number[] = [];
+  const sentAt = new Map<number, number>();
+  let seq = 1;
+  const until = performance.now() + ms;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => {
+    finish = r;
+  });
+  const conn: ClientConnection = new ClientConnection({
+    host: '127.0.0.1',
+    port,
+    log: () => {},
+    onMessage: (msg) => {
+      const id = (msg as ClientReply).reqID;
+      const t = sentAt.get(id);
+      if (t === undefined) return;
+      sentAt.delete(id);
+      lat.push(performance.now() - t);
+      if (performance.now() < until) sendOne();
+      else if (sentAt.size === 0) finish();
+    },
+    onState: (up) => {
+      if (up) for (let i = 0; i < inFlight; i++) sendOne();
+    },
+  });
+  function sendOne(): void {
+    const id = seq++;
+    sentAt.set(id, performance.now());
+    conn.send({
+      type: 'ClientRequest',
+      client: 'bench',
+      viewID: 1,
+      reqID: id,
+      ts: id,
+      op: { f: 'write', key: 'k', value: 'v' },
+    });
+  }
+  await finished;
+  conn.close();
+  await listener.close();
+  lat.sort((a, b) => a - b);
+  return { p50: quantile(lat, 0.5), perSec: lat.length / (ms / 1000) };
+}
+
+async function runConfig(replicas: number, clients: number, fsync: boolean, rttP50: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-bench-'));
+  const cluster = await LocalCluster.create({ replicas, mode: 'fixed', fsync, dir });
+  await cluster.startAll();
+  // Let peer links connect before measuring.
+  await new Promise((r) => setTimeout(r, 300));
+  const lat: number[] = [];
+  let ok = 0;
+  let other = 0;
+  const ms = SECONDS * 1000;
+  const warmup = 300;
+  const t0 = performance.now();
+  const until = t0 + warmup + ms;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      const c = new JitClient({
+        id: `b${i}`,
+        replicas: cluster.clientAddresses(),
+        mode: 'fixed',
+        timeoutMs: 2000,
+      });
+      let n = 0;
+      while (performance.now() < until) {
+        const start = performance.now();
+        const r = await c.write(`k${i}`, String(n++));
+        if (start < t0 + warmup) continue;
+        if (r.type === 'ok') {
+          ok++;
+          lat.push(performance.now() - start);
+        } else other++;
+      }
+      c.close();
+    }),
+  );
+  await cluster.stopAll();
+  fs.rmSync(dir, { recursive: true, force: true });
+  lat.sort((a, b) => a - b);
+  const p50 = quantile(lat, 0.5);
+  console.log(
+    [
+      `replicas=${replicas}`,
+      `clients=${clients}`,
+      `fsync=${fsync ? 'on' : 'off'}`,
+      `ops_per_s=${(ok / SECONDS).toFixed(0)}`,
+      `not_ok=${other}`,
+      `p50_ms=${p50.toFixed(3)}`,
+      `p99_ms=${quantile(lat, 0.99).toFixed(3)}`,
+      `rtt_p50_ms=${rttP50.toFixed(3)}`,
+      `p50_over_rtt=${(p50 / rttP50).toFixed(2)}`,
+    ].join(' '),
+  );
+}
+
+async function main(): Promise<void> {
+  const rtt1 = await bareRtt(1, 1000);
+  const rtt16 = await bareRtt(16, 1000);
+  console.log(
+    `baseline=loopback_rtt in_flight=1 rtt_p50_ms=${rtt1.p50.toFixed(3)} rtt_per_s=${rtt1.perSec.toFixed(0)}`,
+  );
+  console.log(
+    `baseline=loopback_rtt in_flight=16 rtt_p50_ms=${rtt16.p50.toFixed(3)} rtt_per_s=${rtt16.perSec.toFixed(0)}`,
+  );
+  const only = process.env.BENCH_ONLY; // e.g. "3x16off" to run one configuration
+  for (const replicas of [3, 5]) {
+    for (const clients of [1, 16]) {
+      for (const fsync of [false, true]) {
+        const key = `${replicas}x${clients}${fsync ? 'on' : 'off'}`;
+        if (only && only !== key) continue;
+        await runConfig(replicas, clients, fsync, clients === 1 ? rtt1.p50 : rtt16.p50);
+      }
+    }
+  }
+}
+
+await main();

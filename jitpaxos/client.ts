@@ -1,0 +1,164 @@
+/**
+ * JitClient: the client library. Each operation resolves ok (committed, with its result and where it
+ * committed), fail (definitely not applied) or info (timed out: it may or may not apply, now or later).
+ */
+import {
+  abandonRequest,
+  type ClientEffect,
+  type ClientState,
+  type CommitInfo,
+  clientRequest,
+  handleClientReply,
+  initialClient,
+  retryRequest,
+} from './client-core.js';
+import { type Mode, makeConfig, type ProtocolConfig, type Timing } from './config.js';
+import type { ClientReply, KvOp } from './messages.js';
+import type { Address } from './replica.js';
+import { ClientConnection } from './transport.js';
+
+export type ClientResult =
+  | { type: 'ok'; value: string | null; commit: CommitInfo }
+  | { type: 'fail'; error: string; commit?: CommitInfo }
+  | { type: 'info'; error: string };
+
+export interface JitClientOptions {
+  /** Unique per client instance: the protocol deduplicates by (client id, request id). */
+  id: string;
+  /** Every replica's client address (through its client proxy, under the harness). */
+  replicas: Record<string, Address>;
+  mode: Mode;
+  flaws?: string[];
+  timing?: Partial<Timing>;
+  /** The client's clock in microseconds; the clock nemesis skews it. Default: wall clock. */
+  clock?: () => number;
+  /** After this long without an outcome, an operation is indeterminate. */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Waiter {
+  resolve: (r: ClientResult) => void;
+  deadline: NodeJS.Timeout;
+  retry: NodeJS.Timeout | null;
+}
+
+/** Microseconds of wall-clock time, with sub-millisecond resolution so that clients rarely tie. */
+export const wallClockMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+
+export class JitClient {
+  readonly cfg: ProtocolConfig;
+  private readonly state: ClientState;
+  private readonly conns = new Map<string, ClientConnection>();
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly clock: () => number;
+  private readonly timeoutMs: number;
+  private closed = false;
+
+  constructor(readonly opts: JitClientOptions) {
+    this.cfg = makeConfig({
+      replicas: Object.keys(opts.replicas),
+      mode: opts.mode,
+      flaws: opts.flaws ?? [],
+      timing: opts.timing,
+    });
+    this.state = initialClient(opts.id);
+    this.clock = opts.clock ?? wallClockMicros;
+    this.timeoutMs = opts.timeoutMs ?? 1000;
+    const log = opts.log ?? (() => {});
+    for (const [id, addr] of Object.entries(opts.replicas)) {
+      this.conns.set(
+        id,
+        new ClientConnection({
+          host: addr.host,
+          port: addr.port,
+          log,
+          onMessage: (msg) => this.onReply(msg as ClientReply),
+        }),
+      );
+    }
+  }
+
+  /** The client's current view, as it learned it from replies. */
+  get view(): number {
+    return this.state.view;
+  }
+
+  read(key: string): Promise<ClientResult> {
+    return this.invoke({ f: 'read', key });
+  }
+  write(key: string, value: string): Promise<ClientResult> {
+    return this.invoke({ f: 'write', key, value });
+  }
+  cas(key: string, expected: string | null, value: string): Promise<ClientResult> {
+    return this.invoke({ f: 'cas', key, expected, value });
+  }
+
+  invoke(op: KvOp): Promise<ClientResult> {
+    if (this.closed) return Promise.resolve({ type: 'fail', error: 'client closed' });
+    return new Promise((resolve) => {
+      const { reqID, effects } = clientRequest(this.cfg, this.state, op, this.clock());
+      const deadline = setTimeout(() => {
+        this.apply(abandonRequest(this.state, reqID));
+        this.finish(reqID, { type: 'info', error: 'timeout' });
+      }, this.timeoutMs);
+      this.waiters.set(reqID, { resolve, deadline, retry: null });
+      this.apply(effects);
+    });
+  }
+
+  private onReply(msg: ClientReply): void {
+    if (this.closed) return;
+    this.apply(handleClientReply(this.cfg, this.state, msg, this.clock()));
+  }
+
+  private apply(effects: ClientEffect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'send':
+          this.conns.get(e.to)?.send(e.msg);
+          break;
+        case 'timer': {
+          const w = this.waiters.get(e.reqID);
+          if (!w) break;
+          if (w.retry) clearTimeout(w.retry);
+          w.retry =
+            e.ms === null
+              ? null
+              : setTimeout(() => {
+                  if (w.retry) w.retry = null;
+                  this.apply(retryRequest(this.cfg, this.state, e.reqID, this.clock()));
+                }, e.ms);
+          break;
+        }
+        case 'resolve': {
+          const o = e.outcome;
+          this.finish(
+            e.reqID,
+            o.type === 'ok'
+              ? { type: 'ok', value: o.result.value, commit: o.commit }
+              : { type: 'fail', error: o.error, commit: o.commit },
+          );
+          break;
+        }
+      }
+    }
+  }
+
+  private finish(reqID: number, result: ClientResult): void {
+    const w = this.waiters.get(reqID);
+    if (!w) return;
+    this.waiters.delete(reqID);
+    clearTimeout(w.deadline);
+    if (w.retry) clearTimeout(w.retry);
+    w.resolve(result);
+  }
+
+  /** Close connections; operations still pending resolve as indeterminate. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.waiters.keys()]) this.finish(id, { type: 'info', error: 'client closed' });
+    for (const c of this.conns.values()) c.close();
+  }
+}

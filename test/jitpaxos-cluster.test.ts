@@ -1,0 +1,188 @@
+/**
+ * Real replica processes on loopback: commits land in every quorum member's log at their index; a killed
+ * primary is replaced and nothing committed is lost; garbage on the wire and bad arguments do no harm.
+ * Needs the build (npm test builds first).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClientResult, JitClient } from '../jitpaxos/client.js';
+import { cliPath, LocalCluster } from '../jitpaxos/cluster.js';
+import { encodeFrame } from '../jitpaxos/framing.js';
+import { inQuorum } from '../jitpaxos/quorum.js';
+
+interface DumpEntry {
+  index: number;
+  client: string;
+  req: number;
+  op: { f: string; value?: string };
+}
+
+type Committed = { client: string; req: number; index: number; value: string };
+
+async function writeLoad(
+  cluster: LocalCluster,
+  clients: JitClient[],
+  perClient: number,
+  tag: string,
+): Promise<{ ok: Committed[]; other: ClientResult[] }> {
+  const ok: Committed[] = [];
+  const other: ClientResult[] = [];
+  await Promise.all(
+    clients.map(async (c, i) => {
+      for (let n = 0; n < perClient; n++) {
+        const value = `${tag}-${i}-${n}`;
+        const r = await c.write(`k${n % 4}`, value);
+        if (r.type === 'ok')
+          ok.push({ client: r.commit.client, req: r.commit.req, index: r.commit.index, value });
+        else other.push(r);
+      }
+    }),
+  );
+  void cluster;
+  return { ok, other };
+}
+
+/** Every commit is at its index in the log of every Normal member of its replica's own view's quorum. */
+async function checkDurable(cluster: LocalCluster, commits: Committed[], ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const dump = await cluster.logDump(id);
+    expect(dump.status).toBe('Normal');
+    expect(inQuorum(dump.view, cluster.ids, id)).toBe(true);
+    const log = dump.log as DumpEntry[];
+    const missing = commits.filter((c) => {
+      const e = log[c.index - 1];
+      return !e || e.client !== c.client || e.req !== c.req || e.op.value !== c.value;
+    });
+    expect(missing, `${id} lacks commits`).toEqual([]);
+    const ids = new Set(log.map((e) => `${e.client}/${e.req}`));
+    expect(ids.size).toBe(log.length);
+  }
+}
+
+describe('a 3-replica cluster of real processes (fixed mode)', () => {
+  let dir: string;
+  let cluster: LocalCluster;
+  let clients: JitClient[] = [];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-it-'));
+    cluster = await LocalCluster.create({ replicas: 3, mode: 'fixed', fsync: false, dir });
+    await cluster.startAll();
+    clients = Array.from(
+      { length: 8 },
+      (_, i) =>
+        new JitClient({ id: `it${i}`, replicas: cluster.clientAddresses(), mode: 'fixed', timeoutMs: 5000 }),
+    );
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await cluster?.stopAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const before: Committed[] = [];
+
+  it('8 concurrent clients commit 2,000 operations, each in every quorum member at its index', async () => {
+    const { ok, other } = await writeLoad(cluster, clients, 250, 'a');
+    expect(other).toEqual([]);
+    expect(ok).toHaveLength(2000);
+    expect(new Set(ok.map((c) => c.index)).size).toBe(2000);
+    before.push(...ok);
+    await checkDurable(cluster, ok, ['r1', 'r2']);
+  }, 60_000);
+
+  it('kill -9 of the primary leads to a view change; operations resume and nothing committed is lost', async () => {
+    const pid = cluster.pid('r1')!;
+    await cluster.kill('r1');
+    expect(() => process.kill(pid, 0)).toThrow(); // the process is gone
+    const { ok, other } = await writeLoad(cluster, clients, 25, 'b');
+    expect(other).toEqual([]);
+    expect(ok).toHaveLength(200);
+    const s2 = await cluster.status('r2');
+    expect(s2.view).toBeGreaterThanOrEqual(2);
+    expect(s2.primary).not.toBe('r1');
+    await checkDurable(cluster, [...before, ...ok], ['r2', 'r3']);
+
+    // The old primary restarts from its data dir and rejoins the current view.
+    await cluster.start('r1');
+    const until = Date.now() + 10_000;
+    let s1 = await cluster.status('r1');
+    while (Date.now() < until && !(s1.status === 'Normal' && s1.view === s2.view)) {
+      await new Promise((r) => setTimeout(r, 50));
+      s1 = await cluster.status('r1');
+    }
+    expect(s1).toMatchObject({ status: 'Normal', view: s2.view });
+    expect(s1.logLength).toBeGreaterThanOrEqual(2000); // recovered from disk, not empty
+  }, 60_000);
+
+  it('garbage, malformed frames and unknown messages are dropped; the replica keeps serving', async () => {
+    const addr = cluster.node('r2').listen;
+    const sock = net.connect(addr.port, addr.host);
+    await new Promise((r) => sock.once('connect', r));
+    const bad = Buffer.from('{not json', 'utf8');
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(bad.length);
+    sock.write(Buffer.concat([header, bad]));
+    sock.write(encodeFrame({ type: 'Bogus', x: 1 }));
+    sock.write(encodeFrame({ type: 'ClientRequest', client: 'evil', viewID: 'one' }));
+    sock.write(encodeFrame([1, 2, 3]));
+    // A frame header announcing 1 GiB: this connection is closed, the replica is not.
+    const huge = Buffer.alloc(4);
+    huge.writeUInt32BE(1 << 30);
+    sock.write(huge);
+    await new Promise((r) => sock.once('close', r));
+    const raw = net.connect(addr.port, addr.host);
+    raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    raw.destroy();
+
+    const r = await clients[0]!.write('k0', 'after-garbage');
+    expect(r.type).toBe('ok');
+    const status = await cluster.status('r2');
+    expect(status.status).toBe('Normal');
+    const log = fs.readFileSync(cluster.node('r2').logFile, 'utf8');
+    expect(log).toMatch(/unknown message type \\"Bogus\\"/);
+    expect(log).toMatch(/ClientRequest: \(root\) must have required property 'reqID'/);
+    expect(log).toMatch(/message is not an object \(array\)/);
+  }, 30_000);
+});
+
+describe('jitter replica: bad arguments', () => {
+  const run = (args: string[]) => execa(process.execPath, [cliPath(), 'replica', ...args], { reject: false });
+  const base = ['--id', 'r1', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--data-dir', os.tmpdir()];
+
+  it('names the flag whose value is wrong', async () => {
+    const r = await run([
+      '--id',
+      'r1',
+      '--listen',
+      'nowhere',
+      '--admin',
+      '127.0.0.1:0',
+      '--data-dir',
+      '/tmp',
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/--listen must be host:port \(got "nowhere"\)/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+  it('refuses unknown flaws and modes, listing what exists', async () => {
+    const flaw = await run([...base, '--flaw', 'bogus']);
+    expect(flaw.exitCode).toBe(1);
+    expect(flaw.stderr).toMatch(/unknown flaw "bogus"; known: timestamp-tie/);
+    const mode = await run([...base, '--mode', 'paxos']);
+    expect(mode.exitCode).toBe(1);
+    expect(mode.stderr).toMatch(/Allowed choices are fixed, seed/);
+  });
+  it('requires --id and rejects a peer that is itself', async () => {
+    const noId = await run(base.slice(2));
+    expect(noId.stderr).toMatch(/required option '--id <id>'/);
+    const self = await run([...base, '--peer', 'r1=127.0.0.1:1']);
+    expect(self.exitCode).toBe(1);
+    expect(self.stderr).toMatch(/--peer r1 is this replica itself/);
+  });
+});
