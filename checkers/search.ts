@@ -289,10 +289,11 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const stackState = new Int32Array(depthMax);
   const stackEntry = new Int32Array(depthMax);
   let sp = 0;
-  // Longest prefix: while bestOnStack, it is stackOp[0..bestLen); copied out only when a pop would destroy it.
+  // Longest prefix found, kept in `best`; its first `agree` entries equal the stack's, so a new record only
+  // copies the part that differs (amortized O(1) per step, not O(depth)).
   let bestLen = 0;
-  let bestOnStack = true;
-  let best: number[] = [];
+  let agree = 0;
+  const best = new Int32Array(depthMax);
   let stuck: number | null = null;
   let pending: number[] = [];
   let stuckRecorded = false;
@@ -312,8 +313,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     sp++;
     cur = newState;
     if (sp > bestLen) {
+      best.set(stackOp.subarray(agree, sp), agree);
+      agree = sp;
       bestLen = sp;
-      bestOnStack = true;
       stuckRecorded = false;
     }
   };
@@ -380,7 +382,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         continue;
       }
       // No candidate extends this configuration: backtrack.
-      if (sp === bestLen && bestOnStack && !stuckRecorded) {
+      if (sp === bestLen && agree === bestLen && !stuckRecorded) {
         stuckRecorded = true;
         stuck = boundNode - m;
         pending = [];
@@ -388,7 +390,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         for (let i = inext[k]!; i !== -1 && infoCall[i]! < bound; i = inext[i]!) pending.push(m + i);
       }
       if (sp === 0) {
-        const prefix = (bestOnStack ? Array.from(stackOp.subarray(0, bestLen)) : best).map((j) => all[j]!);
+        const prefix = Array.from(best.subarray(0, bestLen), (j) => all[j]!);
         return {
           valid: false,
           steps,
@@ -398,10 +400,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
           pending: pending.map((j) => all[j]!),
         };
       }
-      if (bestOnStack && sp <= bestLen) {
-        best = Array.from(stackOp.subarray(0, bestLen));
-        bestOnStack = false;
-      }
+      if (sp - 1 < agree) agree = sp - 1;
       sp--;
       const op = stackOp[sp]!;
       cur = stackState[sp]!;
