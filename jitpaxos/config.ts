@@ -5,7 +5,7 @@
 
 export const FLAWS = {
   /** Equal timestamp = duplicate, so a different request can be acknowledged without being logged. */
-  'timestamp-tie': 'a request whose timestamp equals the last entry\'s is treated as a duplicate',
+  'timestamp-tie': "a request whose timestamp equals the last entry's is treated as a duplicate",
   /** Repair keeps the local log from Len(m.log), duplicating an entry, and marks everything as synced. */
   'repair-splice': 'repair splices at Len(m.log) and sets syncIndex to the whole log',
   /** ReconcileRequest goes to the replier, not the inconsistent replicas; the primary never answers one. */

@@ -254,7 +254,14 @@ export class ReplicaProcess {
       return;
     }
     if (this.stopping) return;
-    for (const send of batch) send();
+    for (const send of batch) {
+      try {
+        send();
+      } catch (err) {
+        // A message too large to frame (a whole log in a view change) is lost like any other message.
+        this.emit('dropped', { detail: (err as Error).message });
+      }
+    }
   }
 
   private setTimer(name: ReplicaTimer, ms: number | null): void {
