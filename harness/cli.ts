@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { checkCommand } from '../checkers/cli.js';
 import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
+import { testCommand } from './test-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands (one line each, added by the module that owns them):
+  program.addCommand(testCommand());
   program.addCommand(replicaCommand());
   program.addCommand(clusterCommand());
   program.addCommand(toxiproxyCommand());

@@ -2,6 +2,8 @@
  * JitClient: the client library. Each operation resolves ok (committed, with its result and where it
  * committed), fail (definitely not applied) or info (timed out: it may or may not apply, now or later).
  */
+
+import { wallClockMicros } from '../harness/clocks.js';
 import {
   abandonRequest,
   type ClientEffect,
@@ -42,9 +44,6 @@ interface Waiter {
   deadline: NodeJS.Timeout;
   retry: NodeJS.Timeout | null;
 }
-
-/** Microseconds of wall-clock time, with sub-millisecond resolution so that clients rarely tie. */
-export const wallClockMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
 export class JitClient {
   readonly cfg: ProtocolConfig;

@@ -32,6 +32,8 @@ export interface ClusterOptions {
   env?: (id: string) => Record<string, string>;
   /** Extra replica CLI arguments (timing overrides, for instance). */
   extraArgs?: string[];
+  /** Where each replica's output goes (default: <dir>/<id>/replica.log). */
+  logFile?: (id: string) => string;
 }
 
 export interface NodeStatus {
@@ -62,7 +64,10 @@ export function cliPath(): string {
 
 export const replicaIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `r${i + 1}`);
 
-/** Choose ports and paths for n replicas that talk to each other directly. */
+/**
+ * Choose ports and paths for n replicas that talk to each other directly; `peers` may route each
+ * replica's links elsewhere afterwards (through proxies).
+ */
 export async function planCluster(opts: ClusterOptions): Promise<NodeSpec[]> {
   const host = opts.host ?? '127.0.0.1';
   const ids = replicaIds(opts.replicas);
@@ -74,7 +79,7 @@ export async function planCluster(opts: ClusterOptions): Promise<NodeSpec[]> {
     admin: { host, port: ports[2 * i + 1]! },
     peers: Object.fromEntries(ids.filter((p) => p !== id).map((p) => [p, listen[p]!])),
     dataDir: path.join(opts.dir, id, 'data'),
-    logFile: path.join(opts.dir, id, 'replica.log'),
+    logFile: opts.logFile?.(id) ?? path.join(opts.dir, id, 'replica.log'),
   }));
 }
 
@@ -85,6 +90,8 @@ export class LocalCluster {
   private readonly paused = new Set<string>();
   /** Restarts per node, for the report. */
   readonly restarts = new Map<string, number>();
+  /** Environment added to a node's process from its next start on (libfaketime, for the clock nemesis). */
+  readonly env = new Map<string, Record<string, string>>();
 
   constructor(
     readonly opts: ClusterOptions,
@@ -147,7 +154,7 @@ export class LocalCluster {
       stdout: { file: n.logFile, append: true },
       stderr: { file: n.logFile, append: true },
       reject: false,
-      env: this.opts.env?.(id) ?? {},
+      env: { ...this.opts.env?.(id), ...this.env.get(id) },
       extendEnv: true,
     });
     this.procs.set(id, child);

@@ -1,0 +1,29 @@
+/** Each client's clock: the wall clock in microseconds plus an offset that the clock nemesis moves. */
+import type { ClientClocks } from '../nemesis/types.js';
+
+/** Wall-clock microseconds, with sub-millisecond resolution. */
+export const wallClockMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+
+export class ClockTable implements ClientClocks {
+  private readonly table = new Map<string, number>();
+
+  /** The clock of one client (named by its worker slot, e.g. "client-3"). */
+  clock(name: string): () => number {
+    return () => wallClockMicros() + (this.table.get(name) ?? 0);
+  }
+
+  offsets(): Record<string, number> {
+    return Object.fromEntries(this.table);
+  }
+
+  set(name: string, offsetMicros: number): void {
+    if (offsetMicros === 0) this.table.delete(name);
+    else this.table.set(name, offsetMicros);
+  }
+
+  resetAll(): void {
+    this.table.clear();
+  }
+}
+
+export const clientClockName = (slot: number): string => `client-${slot}`;

@@ -1,0 +1,156 @@
+/**
+ * A test's configuration: a JSON Schema (validated with ajv, errors name the field), defaults, and the
+ * merge of a config file with command-line flags (flags win).
+ */
+import fs from 'node:fs';
+import { Ajv } from 'ajv';
+import { ALL_FLAWS } from '../jitpaxos/config.js';
+import { FAULT_NAMES } from '../nemesis/index.js';
+import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/index.js';
+
+export interface TestConfig {
+  name: string;
+  replicas: number;
+  mode: 'fixed' | 'seed';
+  flaws: string[];
+  workload: WorkloadName;
+  /** Number of concurrent client processes. */
+  concurrency: number;
+  /** Cap on operations per second over all clients; 0 for none. */
+  rate: number;
+  /** Seconds of workload and faults (the main phase). */
+  timeLimit: number;
+  nemesis: string[];
+  /** Seconds between nemesis actions. */
+  nemesisInterval: number;
+  seed: number;
+  store: string;
+  toxiproxy: string;
+  fsync: boolean;
+  leaveRunning: boolean;
+  /** A client operation with no outcome after this long is indeterminate (info). */
+  opTimeoutMs: number;
+  /** Seconds of calm after the final heal, before the final reads. */
+  quiet: number;
+  /** Number of keys of the kv workload. */
+  keys: number;
+  /** Seconds between replica log dumps during the run. */
+  dumpInterval: number;
+  /** Explicit fault schedule (replaces the seeded one), as recorded in test.json. */
+  schedule?: unknown[];
+}
+
+export const CONFIG_SCHEMA = {
+  $id: 'jitter-test-config',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', minLength: 1, maxLength: 100 },
+    replicas: { type: 'integer', minimum: 1, maximum: 15 },
+    mode: { enum: ['fixed', 'seed'] },
+    flaws: { type: 'array', items: { enum: ALL_FLAWS }, uniqueItems: true },
+    workload: { enum: WORKLOAD_NAMES },
+    concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
+    rate: { type: 'number', minimum: 0 },
+    timeLimit: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
+    nemesis: { type: 'array', items: { enum: FAULT_NAMES }, uniqueItems: true },
+    nemesisInterval: { type: 'number', exclusiveMinimum: 0 },
+    seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
+    store: { type: 'string', minLength: 1 },
+    toxiproxy: { type: 'string', minLength: 1 },
+    fsync: { type: 'boolean' },
+    leaveRunning: { type: 'boolean' },
+    opTimeoutMs: { type: 'integer', minimum: 10 },
+    quiet: { type: 'number', minimum: 0 },
+    keys: { type: 'integer', minimum: 1, maximum: 10000 },
+    dumpInterval: { type: 'number', exclusiveMinimum: 0 },
+    schedule: { type: 'array', items: { type: 'object' } },
+  },
+} as const;
+
+export function defaults(seed: number): TestConfig {
+  return {
+    name: '',
+    replicas: 3,
+    mode: 'fixed',
+    flaws: [],
+    workload: 'register',
+    concurrency: 0, // 2 per replica, filled in below
+    rate: 0,
+    timeLimit: 60,
+    nemesis: ['partition'],
+    nemesisInterval: 5,
+    seed,
+    store: 'store',
+    toxiproxy: 'auto',
+    fsync: true,
+    leaveRunning: false,
+    opTimeoutMs: 1500,
+    quiet: 3,
+    keys: 8,
+    dumpInterval: 5,
+  };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validate = ajv.compile(CONFIG_SCHEMA);
+
+export class ConfigError extends Error {}
+
+/** Validate a config object; the error lists every bad field by its path, prefixed with `where`. */
+export function checkConfig(value: unknown, where: string): Partial<TestConfig> {
+  if (!validate(value)) {
+    const lines = (validate.errors ?? []).map((e) => {
+      const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
+      const extra =
+        e.keyword === 'additionalProperties'
+          ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
+          : e.keyword === 'enum'
+            ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+            : '';
+      return `${where}: ${field} ${e.message}${extra}`;
+    });
+    throw new ConfigError(lines.join('\n'));
+  }
+  return value as Partial<TestConfig>;
+}
+
+export function readConfigFile(file: string): Partial<TestConfig> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  return checkConfig(json, file);
+}
+
+/** Defaults, then the file, then flags; derived defaults last. */
+export function resolveConfig(
+  seed: number,
+  file: Partial<TestConfig>,
+  flags: Partial<TestConfig>,
+): TestConfig {
+  const c: TestConfig = { ...defaults(seed), ...file, ...flags };
+  checkConfig(stripDerived(c), 'config');
+  if (c.concurrency === 0) c.concurrency = 2 * c.replicas;
+  if (c.mode === 'seed' && c.flaws.length > 0)
+    throw new ConfigError('config: flaws are for fixed mode; seed mode has them all');
+  if (!c.name) c.name = `jitpaxos-${c.mode}-${c.workload}`;
+  return c;
+}
+
+/** Fields with placeholder values before derivation would fail the schema; check the rest. */
+function stripDerived(c: TestConfig): Partial<TestConfig> {
+  const { name, concurrency, ...rest } = c;
+  return { ...rest, ...(name ? { name } : {}), ...(concurrency ? { concurrency } : {}) };
+}

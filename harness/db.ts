@@ -1,0 +1,82 @@
+/**
+ * The two small interfaces through which the harness reaches a system under test, as in Jepsen: a *db*
+ * (the nodes: start, stop, kill, pause, status, log dump) and a *client* (invoke an operation, get
+ * ok / fail / indeterminate). jitpaxos/jitter-db.ts implements them for JIT Paxos; another system
+ * implements them without touching the harness.
+ */
+import type { CommitMeta } from './history.js';
+
+/** host:port */
+export type HostPort = string;
+
+export interface NodeState {
+  node: string;
+  /** Process running (it may still be paused). */
+  running: boolean;
+  paused: boolean;
+  /** Whatever the node reports about itself (JIT Paxos: status, view, primary, log length...). */
+  status?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface Db {
+  /** A short name for reports, e.g. "jitpaxos". */
+  readonly name: string;
+  readonly nodes: readonly string[];
+  /** Pick each node's listen address, before the network (proxies) is built around them. */
+  plan(dir: string): Promise<Record<string, HostPort>>;
+  /** Start every node. `peers[a][b]` is the address node a must dial to reach node b. */
+  setup(peers: Record<string, Record<string, HostPort>>): Promise<void>;
+  /** Stop every node for good (graceful, then SIGKILL), whatever state it is in. */
+  teardown(): Promise<void>;
+  start(node: string): Promise<void>;
+  /** SIGKILL; the node's durable state stays. */
+  kill(node: string): Promise<void>;
+  pause(node: string): Promise<void>;
+  resume(node: string): Promise<void>;
+  state(node: string): Promise<NodeState>;
+  /** The node's current leader, if the system has one and this node knows it. */
+  primary(): Promise<string | null>;
+  /** A dump of a node's log/state for the checkers (taken-at time in ns since the run started), or null. */
+  logDump(node: string): Promise<unknown | null>;
+  /** OS pid of a running node (for tests and the report). */
+  pid(node: string): number | undefined;
+  /** Extra environment for a node's process (the clock nemesis sets libfaketime here). Applied at (re)start. */
+  setEnv?(node: string, env: Record<string, string>): void;
+}
+
+/** An operation as the workload asks for it. */
+export interface ClientOp {
+  f: string;
+  key?: string;
+  value: unknown;
+}
+
+export type ClientOutcome =
+  | { type: 'ok'; value: unknown; commit?: CommitMeta }
+  | { type: 'fail'; error: string; commit?: CommitMeta }
+  | { type: 'info'; error: string };
+
+export interface DbClient {
+  invoke(op: ClientOp): Promise<ClientOutcome>;
+  close(): void;
+}
+
+export interface ClientOptions {
+  /** The logical process this client serves; a fresh client per process. */
+  process: number;
+  /** Where to reach each node (through its client proxy). */
+  addresses: Record<string, HostPort>;
+  /** The client's clock in microseconds (skewed by the clock nemesis). */
+  clock: () => number;
+  /** After this long an operation is indeterminate. */
+  timeoutMs: number;
+}
+
+/** A system under test: its nodes and how to make clients for it. */
+export interface SystemUnderTest {
+  db: Db;
+  client(opts: ClientOptions): DbClient;
+  /** What the record of a run should say about the system (mode, flaws, fsync...). */
+  describe(): Record<string, unknown>;
+}

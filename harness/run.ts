@@ -1,0 +1,260 @@
+/**
+ * One chaos test, end to end: Toxiproxy and the cluster up, phases (main: workload + nemesis → heal →
+ * quiet → final reads), final state collected, everything torn down, checked and stored.
+ * The cluster is torn down whatever happens: success, failure, exception or abort (SIGINT / SIGTERM).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import type { ReplicaLogDump } from '../checkers/types.js';
+import { jitPaxos } from '../jitpaxos/jitter-db.js';
+import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
+import { makeWorkload } from '../workloads/index.js';
+import { analyze, exitCodeFor } from './analyze.js';
+import { ClockTable, clientClockName } from './clocks.js';
+import type { TestConfig } from './config.js';
+import type { SystemUnderTest } from './db.js';
+import { concat, timeLimit, untilOk } from './generator.js';
+import { HistoryRecorder, historyToEdn } from './recorder.js';
+import { Rng } from './rng.js';
+import { RunDir, type RunRecord, type RunResults } from './store.js';
+import { createTopology } from './topology.js';
+import { startToxiproxy, type ToxiproxyHandle } from './toxiproxy-server.js';
+import { Workers } from './workers.js';
+
+export const JITTER_VERSION = '0.1.0';
+
+export interface RunOptions {
+  /** Progress and messages for people (stderr); silent with --json. */
+  progress: (line: string, final?: boolean) => void;
+  /** Aborts the run early (SIGINT / SIGTERM): the cluster is torn down and what was recorded is kept. */
+  signal: AbortSignal;
+  /** Called once the run folder exists, so that callers can say where it is even if the run dies. */
+  onRunDir?: (dir: string) => void;
+  /** The system under test; JIT Paxos by default. */
+  system?: (o: { cfg: TestConfig; runStartMs: number; run: RunDir }) => SystemUnderTest;
+  /** Writes the report and store index after checking (reports/); none by default. */
+  report?: (runDir: string, store: string) => Promise<void>;
+}
+
+export interface RunOutcome {
+  dir: string;
+  results: RunResults | null;
+  exitCode: number;
+  interrupted?: string;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+const defaultSystem = ({ cfg, runStartMs, run }: { cfg: TestConfig; runStartMs: number; run: RunDir }) =>
+  jitPaxos({
+    replicas: cfg.replicas,
+    mode: cfg.mode,
+    flaws: cfg.flaws,
+    fsync: cfg.fsync,
+    runStartMs,
+    logFile: (id) => run.replicaLog(id),
+  });
+
+export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcome> {
+  const start = new Date();
+  const run = RunDir.create(cfg.store, cfg.name, start);
+  o.onRunDir?.(run.dir);
+  const rng = new Rng(cfg.seed);
+  const workload = makeWorkload(cfg.workload, { keys: cfg.keys });
+  const sut = (o.system ?? defaultSystem)({ cfg, runStartMs: start.getTime(), run });
+  const db = sut.db;
+  const faults = makeFaults(cfg.nemesis);
+  const schedule: ScheduledAction[] =
+    (cfg.schedule as ScheduledAction[] | undefined) ??
+    planSchedule({
+      faults: [...faults.values()],
+      rng: rng.fork('nemesis'),
+      intervalMs: cfg.nemesisInterval * 1000,
+      durationMs: cfg.timeLimit * 1000,
+      nodes: db.nodes,
+    });
+  const record: RunRecord = {
+    name: cfg.name,
+    start: start.toISOString(),
+    startMs: start.getTime(),
+    config: {
+      ...cfg,
+      system: sut.describe(),
+      workloadInfo: { description: workload.description, model: workload.model },
+    },
+    seed: cfg.seed,
+    versions: { jitter: JITTER_VERSION, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    toxiproxy: { kind: 'pending', version: '', url: '' },
+    cluster: { replicas: [...db.nodes], proxies: [] },
+    schedule,
+  };
+  run.writeJson('test', record);
+
+  const recorder = new HistoryRecorder(run.file('history'));
+  const clocks = new ClockTable();
+  const dumps: ReplicaLogDump[] = [];
+  const dumpsFd = fs.openSync(run.file('dumps'), 'a');
+  let toxiproxy: ToxiproxyHandle | null = null;
+  let workers: Workers | null = null;
+  let nemesis: NemesisRunner | null = null;
+  let dumpTimer: NodeJS.Timeout | null = null;
+  let progressTimer: NodeJS.Timeout | null = null;
+  let phase = 'setup';
+  let interrupted: string | undefined;
+  const runClock = () => recorder.now() / 1e6;
+
+  const takeDumps = async (final: boolean) => {
+    for (const node of db.nodes) {
+      const d = (await db.logDump(node)) as ReplicaLogDump | null;
+      if (!d) continue;
+      if (final) d.final = true;
+      dumps.push(d);
+      fs.writeSync(dumpsFd, `${JSON.stringify(d)}\n`);
+    }
+  };
+
+  try {
+    toxiproxy = await startToxiproxy(cfg.toxiproxy, { seed: cfg.seed });
+    record.toxiproxy = {
+      kind: toxiproxy.kind,
+      version: toxiproxy.version,
+      url: toxiproxy.url,
+      ...(toxiproxy.command ? { command: toxiproxy.command } : {}),
+    };
+    const listen = await db.plan(path.join(run.dir, 'nodes'));
+    const proxyClient = new Toxiproxy(toxiproxy.url);
+    const topology = await createTopology(
+      proxyClient,
+      Object.entries(listen).map(([id, addr]) => ({ id, listen: addr })),
+    );
+    record.cluster.proxies = topology.proxies;
+    run.writeJson('test', record);
+    o.progress(
+      `run ${run.dir}: ${db.nodes.length} replicas (${cfg.mode}), toxiproxy ${toxiproxy.kind} ${toxiproxy.version}`,
+    );
+    await db.setup(topology.peers);
+    await waitHealthy(sut, o.signal);
+
+    workers = new Workers({
+      concurrency: cfg.concurrency,
+      rate: cfg.rate,
+      recorder,
+      rng: (slot) => rng.fork(`process-${slot}`),
+      now: runClock,
+      newClient: (process, slot) =>
+        sut.client({
+          process,
+          addresses: topology.clients,
+          clock: clocks.clock(clientClockName(slot)),
+          timeoutMs: cfg.opTimeoutMs,
+        }),
+    });
+    const w = workers;
+    nemesis = new NemesisRunner(
+      { db, toxiproxy: proxyClient, topology, clocks, log: (l) => o.progress(l) },
+      faults,
+      (f, value) => recorder.nemesis(f, value),
+    );
+    const n = nemesis;
+    dumpTimer = setInterval(() => void takeDumps(false).catch(() => {}), cfg.dumpInterval * 1000);
+    const started = Date.now();
+    progressTimer = setInterval(() => {
+      const c = w.counts;
+      const faultsNow = n.current();
+      o.progress(
+        `[${((Date.now() - started) / 1000).toFixed(0)}s ${phase}] ok ${c.ok} fail ${c.fail} info ${c.info}` +
+          ` | faults: ${faultsNow.length > 0 ? faultsNow.join(', ') : 'none'}`,
+      );
+    }, 1000);
+
+    phase = 'main';
+    nemesis.run(schedule);
+    await workers.run(timeLimit(cfg.timeLimit * 1000, workload.generator()), o.signal);
+    phase = 'heal';
+    await nemesis.heal();
+    phase = 'quiet';
+    await sleep(cfg.quiet * 1000, o.signal);
+    phase = 'final reads';
+    await workers.run(
+      concat(...workload.keys.map((key) => untilOk({ f: 'read', key, value: null }))),
+      o.signal,
+    );
+    if (!o.signal.aborted) {
+      phase = 'collect';
+      await takeDumps(true);
+    }
+  } catch (err) {
+    interrupted = `error: ${(err as Error).message}`;
+    o.progress(`run failed: ${(err as Error).message}`);
+  } finally {
+    if (dumpTimer) clearInterval(dumpTimer);
+    if (progressTimer) clearInterval(progressTimer);
+    if (o.signal.aborted) interrupted ??= String(o.signal.reason ?? 'aborted');
+    phase = 'teardown';
+    workers?.close();
+    if (cfg.leaveRunning && !interrupted) {
+      o.progress('leaving the cluster and Toxiproxy running (--leave-running)');
+    } else {
+      await nemesis?.heal().catch(() => {});
+      await db.teardown().catch(() => {});
+      await toxiproxy?.stop().catch(() => {});
+    }
+    recorder.close();
+    fs.closeSync(dumpsFd);
+  }
+
+  const end = new Date();
+  record.end = end.toISOString();
+  record.durationMs = end.getTime() - start.getTime();
+  if (interrupted) record.interrupted = interrupted;
+  run.writeJson('test', record);
+  fs.writeFileSync(run.file('historyEdn'), historyToEdn(recorder.ops));
+
+  let results: RunResults | null = null;
+  // An aborted run is kept as it is (readable and checkable with `jitter analyze`), not checked now.
+  if (!o.signal.aborted) {
+    o.progress(`checking ${recorder.ops.length} events...`);
+    results = analyze({
+      history: recorder.ops,
+      dumps,
+      replicas: [...db.nodes],
+      model: workload.model,
+      checkers: workload.checkers,
+    });
+    run.writeJson('results', results);
+  }
+  run.linkLatest(cfg.store, cfg.name);
+  if (o.report)
+    await o.report(run.dir, cfg.store).catch((err) => o.progress(`report failed: ${(err as Error).message}`));
+  return {
+    dir: run.dir,
+    results,
+    exitCode: results ? exitCodeFor(results.valid) : 2,
+    ...(interrupted ? { interrupted } : {}),
+  };
+}
+
+/** Until every node answers and one of them knows a primary (the cluster can serve). */
+async function waitHealthy(sut: SystemUnderTest, signal: AbortSignal, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!signal.aborted && Date.now() < until) {
+    const states = await Promise.all(sut.db.nodes.map((n) => sut.db.state(n)));
+    if (states.every((s) => s.status) && (await sut.db.primary())) return;
+    await sleep(50, signal);
+  }
+  if (!signal.aborted) throw new Error(`the cluster did not become healthy within ${ms / 1000} s`);
+}

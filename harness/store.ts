@@ -1,0 +1,127 @@
+/**
+ * The store: every run in its own folder, re-analysable and reproducible.
+ *
+ *   store/
+ *     index.html                      the store browser (reports/)
+ *     latest -> <test-name>/<start>   link to the newest run
+ *     <test-name>/
+ *       latest -> <start>
+ *       <start>/                      start time, e.g. 20261124T033000.123Z
+ *         test.json                   RunRecord: full config, seed, versions, Toxiproxy used, schedule
+ *         history.jsonl               one Op (harness/history.ts) per line, written as it happens
+ *         history.edn                 the same history in Jepsen's EDN
+ *         replicas/<id>.log           each replica's stdout/stderr (JSON lines, see jitpaxos/PROTOCOL.md)
+ *         dumps.jsonl                 replica log dumps (checkers' ReplicaLogDump), during the run and final
+ *         results.json                RunResults: the composed verdict and every checker's result
+ *         report.html                 the report (reports/)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Verdict } from '../checkers/types.js';
+
+export const FILES = {
+  test: 'test.json',
+  history: 'history.jsonl',
+  historyEdn: 'history.edn',
+  dumps: 'dumps.jsonl',
+  results: 'results.json',
+  report: 'report.html',
+  replicasDir: 'replicas',
+} as const;
+
+/** What test.json holds. */
+export interface RunRecord {
+  name: string;
+  /** ISO time the run started, and the same instant in ms since the epoch. */
+  start: string;
+  startMs: number;
+  /** The full, validated test configuration (harness/config.ts). */
+  config: Record<string, unknown>;
+  seed: number;
+  versions: { jitter: string; node: string; platform: string };
+  toxiproxy: { kind: string; version: string; url: string; command?: string };
+  /** Replica ids, addresses and proxy names. */
+  cluster: {
+    replicas: string[];
+    proxies: Array<{ name: string; listen: string; upstream: string }>;
+  };
+  /** The fault schedule as planned from the seed (replayable by `jitter repro`). */
+  schedule?: unknown;
+  /** Set when this run reproduces another: the original's folder. */
+  reproduces?: string;
+  /** Filled in when the run ends. */
+  end?: string;
+  durationMs?: number;
+  /** Why the run ended early, if it did (signal, error). */
+  interrupted?: string;
+}
+
+/** What results.json holds. */
+export interface RunResults {
+  valid: Verdict;
+  /** Each checker's result (checkers/types.ts CheckResult and its extensions), by name. */
+  checkers: Record<string, { valid: Verdict; reason?: string; [k: string]: unknown }>;
+  ops: { total: number; ok: number; fail: number; info: number };
+  /** Wall time spent checking. */
+  checkMs: number;
+}
+
+export function runStamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '');
+}
+
+/** A run's folder, created on construction. */
+export class RunDir {
+  constructor(readonly dir: string) {
+    fs.mkdirSync(path.join(dir, FILES.replicasDir), { recursive: true });
+  }
+
+  static create(store: string, name: string, start: Date): RunDir {
+    return new RunDir(path.join(store, name, runStamp(start)));
+  }
+
+  file(name: keyof typeof FILES): string {
+    return path.join(this.dir, FILES[name]);
+  }
+
+  replicaLog(id: string): string {
+    return path.join(this.dir, FILES.replicasDir, `${id}.log`);
+  }
+
+  writeJson(name: 'test' | 'results', value: unknown): void {
+    const file = this.file(name);
+    // Write then rename, so a reader never sees half a file.
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  readJson<T>(name: 'test' | 'results'): T {
+    return JSON.parse(fs.readFileSync(this.file(name), 'utf8')) as T;
+  }
+
+  /** Point store/latest and store/<name>/latest at this run (relative links, so the store can move). */
+  linkLatest(store: string, name: string): void {
+    const relink = (link: string, target: string) => {
+      fs.rmSync(link, { force: true });
+      fs.symlinkSync(target, link);
+    };
+    relink(path.join(store, name, 'latest'), path.basename(this.dir));
+    relink(path.join(store, 'latest'), path.relative(store, this.dir));
+  }
+}
+
+/** Every run folder in a store (those with a test.json), newest first. */
+export function listRuns(store: string): string[] {
+  if (!fs.existsSync(store)) return [];
+  const runs: string[] = [];
+  for (const name of fs.readdirSync(store, { withFileTypes: true })) {
+    if (!name.isDirectory()) continue;
+    const testDir = path.join(store, name.name);
+    for (const run of fs.readdirSync(testDir, { withFileTypes: true })) {
+      if (run.isDirectory() && fs.existsSync(path.join(testDir, run.name, FILES.test))) {
+        runs.push(path.join(testDir, run.name));
+      }
+    }
+  }
+  return runs.sort((a, b) => path.basename(b).localeCompare(path.basename(a)));
+}

@@ -1,0 +1,150 @@
+/** `jitter test`: one chaos test against the built-in JIT Paxos cluster. */
+import { Command, Option } from 'commander';
+import { ALL_FLAWS } from '../jitpaxos/config.js';
+import { FAULT_NAMES } from '../nemesis/index.js';
+import { WORKLOAD_NAMES } from '../workloads/index.js';
+import { intArg } from './cli-util.js';
+import { ConfigError, readConfigFile, resolveConfig, type TestConfig } from './config.js';
+import { randomSeed } from './rng.js';
+import { runTest } from './run.js';
+import { paint } from './terminal.js';
+
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
+  return n;
+};
+
+export function testCommand(): Command {
+  return new Command('test')
+    .description('run one chaos test: cluster behind Toxiproxy, clients, faults, checks; stores the run')
+    .showHelpAfterError('(run with --help for usage)')
+    .option('--config <file>', 'JSON config file (flags override it)')
+    .option('--replicas <n>', 'number of replicas (default 3)', intArg('--replicas', 1, 15))
+    .addOption(new Option('--mode <mode>', 'protocol mode (default fixed)').choices(['fixed', 'seed']))
+    .option(
+      '--flaw <name>',
+      `turn one seed flaw on in fixed mode (repeatable): ${ALL_FLAWS.join(', ')}`,
+      collect,
+    )
+    .addOption(new Option('--workload <name>', 'workload (default register)').choices(WORKLOAD_NAMES))
+    .option('--concurrency <n>', 'client processes (default 2 per replica)', intArg('--concurrency', 1, 1000))
+    .option('--rate <ops>', 'cap on operations per second (default none)', positive('--rate'))
+    .option('--time-limit <seconds>', 'length of the main phase (default 60)', positive('--time-limit'))
+    .option(
+      '--nemesis <list>',
+      `comma-separated faults: ${FAULT_NAMES.join(', ')}; "none" for none (default partition)`,
+    )
+    .option(
+      '--nemesis-interval <seconds>',
+      'seconds between fault actions (default 5)',
+      positive('--nemesis-interval'),
+    )
+    .option(
+      '--seed <n>',
+      'seed for the operation plan and fault schedule (default random)',
+      intArg('--seed', 0, 2 ** 31 - 1),
+    )
+    .option('--store <dir>', 'where runs are kept (default ./store)')
+    .option('--toxiproxy <choice>', 'auto | embedded | URL | bin:PATH (default auto)')
+    .option('--no-fsync', 'replicas write their log without fsync')
+    .option('--leave-running', 'leave the cluster and Toxiproxy running after a successful run')
+    .option('--json', 'print one JSON object with the verdict instead of progress and a summary')
+    .action(async (o, cmd: Command) => {
+      const flags: Partial<TestConfig> = {};
+      if (o.replicas !== undefined) flags.replicas = o.replicas;
+      if (o.mode !== undefined) flags.mode = o.mode;
+      if (o.flaw !== undefined) flags.flaws = o.flaw;
+      if (o.workload !== undefined) flags.workload = o.workload;
+      if (o.concurrency !== undefined) flags.concurrency = o.concurrency;
+      if (o.rate !== undefined) flags.rate = o.rate;
+      if (o.timeLimit !== undefined) flags.timeLimit = o.timeLimit;
+      if (o.nemesis !== undefined)
+        flags.nemesis = o.nemesis === 'none' ? [] : String(o.nemesis).split(',').filter(Boolean);
+      if (o.nemesisInterval !== undefined) flags.nemesisInterval = o.nemesisInterval;
+      if (o.seed !== undefined) flags.seed = o.seed;
+      if (o.store !== undefined) flags.store = o.store;
+      if (o.toxiproxy !== undefined) flags.toxiproxy = o.toxiproxy;
+      if (o.fsync === false) flags.fsync = false;
+      if (o.leaveRunning) flags.leaveRunning = true;
+      let cfg: TestConfig;
+      try {
+        const file = o.config ? readConfigFile(o.config) : {};
+        cfg = resolveConfig(randomSeed(), file, flags);
+      } catch (err) {
+        if (err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
+        throw err;
+      }
+      const json = Boolean(o.json);
+      const tty = process.stderr.isTTY && !json;
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143); // children exit with us (stdin pipes)
+        process.stderr.write(`\n${sig}: stopping the run and tearing the cluster down...\n`);
+        controller.abort(sig);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let lastLine = 0;
+      const outcome = await runTest(cfg, {
+        signal: controller.signal,
+        progress: (line) => {
+          if (json) return;
+          if (tty) process.stderr.write(`\r\x1b[K${line}`);
+          else if (!line.startsWith('[') || Date.now() - lastLine > 5000) {
+            lastLine = Date.now();
+            process.stderr.write(`${line}\n`);
+          }
+        },
+        onRunDir: (dir) => {
+          if (!json) process.stderr.write(`jitter test ${cfg.name} seed=${cfg.seed} -> ${dir}\n`);
+        },
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      const r = outcome.results;
+      if (json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            dir: outcome.dir,
+            valid: r ? r.valid : 'unknown',
+            seed: cfg.seed,
+            ops: r?.ops,
+            checkers: r
+              ? Object.fromEntries(Object.entries(r.checkers).map(([k, v]) => [k, v.valid]))
+              : undefined,
+            interrupted: outcome.interrupted,
+          })}\n`,
+        );
+      } else {
+        if (r) {
+          for (const [name, c] of Object.entries(r.checkers)) {
+            process.stdout.write(
+              `  ${name.padEnd(20)} ${verdictText(c.valid)}${c.reason ? `  ${c.reason}` : ''}\n`,
+            );
+          }
+          process.stdout.write(
+            `ops: ${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} info; checked in ${(r.checkMs / 1000).toFixed(1)} s\n`,
+          );
+        }
+        if (outcome.interrupted) process.stdout.write(`interrupted: ${outcome.interrupted}\n`);
+        process.stdout.write(`verdict: ${verdictText(r ? r.valid : 'unknown')}\nrun: ${outcome.dir}\n`);
+      }
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.exitCode = outcome.interrupted && !r ? (signals > 0 ? 130 : 2) : outcome.exitCode;
+    });
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function verdictText(v: boolean | 'unknown'): string {
+  return v === true
+    ? paint('green', 'valid')
+    : v === false
+      ? paint('red', 'INVALID')
+      : paint('yellow', 'unknown');
+}

@@ -1,0 +1,214 @@
+/**
+ * JIT Paxos as a system under test for the harness: the *db* (replica processes) and the *client*
+ * (JitClient), behind harness/db.ts's interfaces.
+ */
+
+import type { ReplicaLogDump } from '../checkers/types.js';
+import { parseHostPort } from '../harness/cli-util.js';
+import type {
+  ClientOp,
+  ClientOptions,
+  ClientOutcome,
+  Db,
+  DbClient,
+  HostPort,
+  NodeState,
+  SystemUnderTest,
+} from '../harness/db.js';
+import { JitClient } from './client.js';
+import { LocalCluster, type NodeSpec, planCluster } from './cluster.js';
+import type { Mode } from './config.js';
+import type { Entry, KvOp } from './messages.js';
+
+export interface JitPaxosOptions {
+  replicas: number;
+  mode: Mode;
+  flaws: string[];
+  fsync: boolean;
+  /** When the run started (ms since the epoch): dump times are reported relative to it. */
+  runStartMs: number;
+  /** Where each replica's output goes. */
+  logFile: (id: string) => string;
+}
+
+const fmt = (a: { host: string; port: number }): HostPort => `${a.host}:${a.port}`;
+
+class JitPaxosDb implements Db {
+  readonly name = 'jitpaxos';
+  readonly nodes: readonly string[];
+  private planned: NodeSpec[] = [];
+  private cluster: LocalCluster | null = null;
+  private readonly pendingEnv = new Map<string, Record<string, string>>();
+
+  constructor(private readonly o: JitPaxosOptions) {
+    this.nodes = Array.from({ length: o.replicas }, (_, i) => `r${i + 1}`);
+  }
+
+  async plan(dir: string): Promise<Record<string, HostPort>> {
+    this.planned = await planCluster({
+      replicas: this.o.replicas,
+      mode: this.o.mode,
+      fsync: this.o.fsync,
+      dir,
+      logFile: this.o.logFile,
+    });
+    return Object.fromEntries(this.planned.map((n) => [n.id, fmt(n.listen)]));
+  }
+
+  async setup(peers: Record<string, Record<string, HostPort>>): Promise<void> {
+    const nodes = this.planned.map((n) => ({
+      ...n,
+      peers: Object.fromEntries(
+        Object.entries(peers[n.id] ?? {}).map(([p, a]) => [p, parseHostPort('peer', a)]),
+      ),
+    }));
+    this.cluster = new LocalCluster(
+      { replicas: this.o.replicas, mode: this.o.mode, flaws: this.o.flaws, fsync: this.o.fsync, dir: '' },
+      nodes,
+    );
+    for (const [id, env] of this.pendingEnv) this.cluster.env.set(id, env);
+    await this.cluster.startAll();
+  }
+
+  private c(): LocalCluster {
+    if (!this.cluster) throw new Error('the cluster is not set up');
+    return this.cluster;
+  }
+
+  async teardown(): Promise<void> {
+    await this.cluster?.stopAll();
+  }
+
+  start(node: string): Promise<void> {
+    return this.c().start(node);
+  }
+  kill(node: string): Promise<void> {
+    return this.c().kill(node);
+  }
+  pause(node: string): Promise<void> {
+    return this.c().pause(node);
+  }
+  resume(node: string): Promise<void> {
+    return this.c().resume(node);
+  }
+  pid(node: string): number | undefined {
+    return this.cluster?.pid(node);
+  }
+
+  setEnv(node: string, env: Record<string, string>): void {
+    this.pendingEnv.set(node, env);
+    this.cluster?.env.set(node, env);
+  }
+
+  async state(node: string): Promise<NodeState> {
+    const c = this.c();
+    const base = { node, running: c.isRunning(node), paused: c.isPaused(node) };
+    if (!base.running || base.paused) return base;
+    try {
+      return { ...base, status: await c.status(node, 1000) };
+    } catch (err) {
+      return { ...base, error: (err as Error).message };
+    }
+  }
+
+  /** The primary of the highest view any reachable Normal replica reports. */
+  async primary(): Promise<string | null> {
+    let best: { view: number; primary: string } | null = null;
+    for (const id of this.nodes) {
+      const s = (await this.state(id)).status;
+      if (s?.status !== 'Normal' || typeof s.primary !== 'string') continue;
+      const view = Number(s.view);
+      if (!best || view > best.view) best = { view, primary: s.primary };
+    }
+    return best?.primary ?? null;
+  }
+
+  async logDump(node: string): Promise<ReplicaLogDump | null> {
+    const c = this.c();
+    if (!c.isRunning(node) || c.isPaused(node)) return null;
+    try {
+      const d = await c.logDump(node, 3000);
+      const log = (d.log as Array<Entry & { index: number; checksum: string }>).map(
+        ({ ts, client, req, op }) => ({
+          ts,
+          client,
+          req,
+          op,
+        }),
+      );
+      return {
+        replica: node,
+        takenAt: Math.max(0, (d.takenAt - this.o.runStartMs) * 1e6),
+        status: d.status as ReplicaLogDump['status'],
+        view: d.view,
+        logViewID: d.logViewID,
+        syncIndex: d.syncIndex,
+        inQuorum: d.inQuorum,
+        log,
+      };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** jitter's workload operations on JIT Paxos's key-value operations. */
+function toKvOp(op: ClientOp): KvOp {
+  const key = op.key ?? 'r';
+  switch (op.f) {
+    case 'read':
+      return { f: 'read', key };
+    case 'write':
+      return { f: 'write', key, value: String(op.value) };
+    case 'cas': {
+      const [expected, value] = op.value as [string | null, string];
+      return { f: 'cas', key, expected, value };
+    }
+    default:
+      throw new Error(`JIT Paxos has no operation "${op.f}"`);
+  }
+}
+
+class JitPaxosClient implements DbClient {
+  private readonly client: JitClient;
+  constructor(o: JitPaxosOptions, c: ClientOptions) {
+    this.client = new JitClient({
+      // A fresh id per process: a retired process's requests must never be taken for the new one's.
+      id: `c${c.process}`,
+      replicas: Object.fromEntries(
+        Object.entries(c.addresses).map(([id, a]) => [id, parseHostPort('address', a)]),
+      ),
+      mode: o.mode,
+      flaws: o.flaws,
+      clock: c.clock,
+      timeoutMs: c.timeoutMs,
+    });
+  }
+
+  async invoke(op: ClientOp): Promise<ClientOutcome> {
+    const r = await this.client.invoke(toKvOp(op));
+    if (r.type === 'info') return r;
+    if (r.type === 'fail') return r.commit ? { type: 'fail', error: r.error, commit: r.commit } : r;
+    const commit = r.commit;
+    // A read returns the value read; writes and successful cas echo their argument, as in Jepsen.
+    return { type: 'ok', value: op.f === 'read' ? r.value : op.value, commit };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export function jitPaxos(o: JitPaxosOptions): SystemUnderTest {
+  return {
+    db: new JitPaxosDb(o),
+    client: (c) => new JitPaxosClient(o, c),
+    describe: () => ({
+      system: 'jitpaxos',
+      mode: o.mode,
+      flaws: o.flaws,
+      fsync: o.fsync,
+      replicas: o.replicas,
+    }),
+  };
+}

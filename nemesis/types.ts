@@ -1,0 +1,47 @@
+/**
+ * The nemesis acts on the world only through the proxies (Toxiproxy API), process control (the db) and
+ * the clocks. Each fault plans its parameters from the seed ahead of time, starts and stops, and says
+ * exactly what it did; the final heal undoes everything.
+ */
+import type { Toxiproxy } from 'toxiproxy-node-client';
+import type { Db } from '../harness/db.js';
+import type { Rng } from '../harness/rng.js';
+import type { Topology } from '../harness/topology.js';
+
+/** Client clock offsets, which the clock nemesis moves. */
+export interface ClientClocks {
+  /** Current offset per client process, in microseconds. */
+  offsets(): Record<string, number>;
+  set(process: string, offsetMicros: number): void;
+  resetAll(): void;
+}
+
+export interface NemesisWorld {
+  db: Db;
+  toxiproxy: Toxiproxy;
+  topology: Topology;
+  clocks: ClientClocks;
+  /** Operator-facing log (progress line, debug). */
+  log: (line: string) => void;
+}
+
+/** What a fault action did, as recorded in the history (value of a nemesis op). */
+export type FaultRecord = { fault: string } & Record<string, unknown>;
+
+export interface Fault {
+  readonly name: string;
+  /** Choose the parameters of a start, from the seed (resolved against the live system at start time). */
+  plan(rng: Rng, nodes: readonly string[]): Record<string, unknown>;
+  start(world: NemesisWorld, params: Record<string, unknown>): Promise<FaultRecord>;
+  stop(world: NemesisWorld): Promise<FaultRecord>;
+  /** Undo whatever this fault may have left, whether or not it thinks it is active. Idempotent. */
+  heal(world: NemesisWorld): Promise<void>;
+}
+
+/** One planned nemesis action, at a time relative to the start of the main phase. */
+export interface ScheduledAction {
+  atMs: number;
+  fault: string;
+  action: 'start' | 'stop';
+  params?: Record<string, unknown>;
+}
