@@ -81,6 +81,17 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     time[m + j] = main[j]!.ret;
   }
   const order = Array.from({ length: 2 * m }, (_, i) => i).sort((a, b) => time[a]! - time[b]!);
+  // Calls with no return between them become candidates together, so their order is free: try the one that
+  // returns first first, as it is the likeliest to have taken effect first.
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j < order.length && order[j]! < m) j++;
+    if (j - i > 1) {
+      const run = order.slice(i, j).sort((a, b) => time[m + a]! - time[m + b]!);
+      for (let t = 0; t < run.length; t++) order[i + t] = run[t]!;
+    }
+    i = j === i ? i + 1 : j;
+  }
   let last = head;
   for (const node of order) {
     next[last] = node;
@@ -104,21 +115,36 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const stateVals: S[] = [];
   const stateIds = new Map<unknown, number>();
   const keyOf = model.key ? model.key.bind(model) : (s: S) => s as unknown;
-  // Small non-negative integer keys (e.g. the kv model's node ids) skip the Map: a typed array is cheaper.
-  let direct = new Int32Array(1024).fill(-1);
+  // Integer keys (e.g. the kv model's node ids) skip the Map: an open-addressed typed table is cheaper.
+  let ikeys = new Int32Array(1024);
+  let ivals = new Int32Array(1024).fill(-1);
+  let icount = 0;
+  const ifind = (key: number): number => {
+    const mask = ikeys.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) & mask;
+    while (ivals[slot] !== -1 && ikeys[slot] !== key) slot = (slot + 1) & mask;
+    return slot;
+  };
   const intern = (s: S): number => {
     const key = keyOf(s);
-    if (typeof key === 'number' && key >= 0 && key < 1 << 24 && (key | 0) === key) {
-      if (key >= direct.length) {
-        const bigger = new Int32Array(Math.max(direct.length * 2, key + 1)).fill(-1);
-        bigger.set(direct);
-        direct = bigger;
-      }
-      let id = direct[key]!;
-      if (id < 0) {
-        id = stateVals.length;
-        stateVals.push(s);
-        direct[key] = id;
+    if (typeof key === 'number' && (key | 0) === key) {
+      const slot = ifind(key);
+      if (ivals[slot] !== -1) return ivals[slot]!;
+      const id = stateVals.length;
+      stateVals.push(s);
+      ikeys[slot] = key;
+      ivals[slot] = id;
+      if (++icount * 2 > ikeys.length) {
+        const oldKeys = ikeys;
+        const oldVals = ivals;
+        ikeys = new Int32Array(oldKeys.length * 2);
+        ivals = new Int32Array(oldKeys.length * 2).fill(-1);
+        for (let i = 0; i < oldKeys.length; i++) {
+          if (oldVals[i] === -1) continue;
+          const to = ifind(oldKeys[i]!);
+          ikeys[to] = oldKeys[i]!;
+          ivals[to] = oldVals[i]!;
+        }
       }
       return id;
     }
@@ -131,9 +157,19 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     return id;
   };
 
+  // One remembered transition per operation: the search retries an operation from the same state often
+  // (first scanning for a read-only one, again when walking, again after backtracking to here).
+  const lastFrom = new Int32Array(m + k).fill(-1);
+  const lastTo = new Int32Array(m + k);
+  const ints = model.intStates === true;
+  const stateOf = (id: number): S => (ints ? (id as S) : stateVals[id]!);
   const transition = (stateId: number, op: number): number => {
-    const s = model.step(stateVals[stateId]!, all[op]!);
-    return s === ILLEGAL ? -1 : intern(s);
+    if (lastFrom[op] === stateId) return lastTo[op]!;
+    const s = model.step(stateOf(stateId), all[op]!);
+    const id = s === ILLEGAL ? -1 : ints ? (s as number) : intern(s);
+    lastFrom[op] = stateId;
+    lastTo[op] = id;
+    return id;
   };
 
   // The linearized set: main ops in a bitset (stored compactly from its first non-full word), info ops apart.
@@ -148,21 +184,22 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
 
   // Memo, in typed arrays: groups share the ordinary-op set and state (found through an open-addressed table
   // of chain heads); members of a group differ in their info-op sets.
-  let tableMask = 1023;
+  const cap = 1024;
+  let tableMask = cap - 1;
   let table = new Int32Array(tableMask + 1).fill(-1);
-  let gState = new Int32Array(1024);
-  let gLow = new Int32Array(1024);
-  let gLen = new Int32Array(1024);
-  let gOff = new Int32Array(1024);
-  let gHash = new Int32Array(1024);
-  let gNext = new Int32Array(1024);
-  let gFirst = new Int32Array(1024);
-  let pool = new Uint32Array(4096);
+  let gState = new Int32Array(cap);
+  let gLow = new Int32Array(cap);
+  let gLen = new Int32Array(cap);
+  let gOff = new Int32Array(cap);
+  let gHash = new Int32Array(cap);
+  let gNext = new Int32Array(cap);
+  let gFirst = new Int32Array(cap);
+  let pool = new Uint32Array(cap * 4);
   let poolTop = 0;
   let groups = 0;
-  let mNext = new Int32Array(1024);
-  let mDone = new Uint8Array(1024);
-  let ipool = new Uint32Array(1024 * iwords);
+  let mNext = new Int32Array(cap);
+  let mDone = new Uint8Array(cap);
+  let ipool = new Uint32Array(cap * iwords);
   let entries = 0;
 
   const rehash = () => {
@@ -213,7 +250,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         gNext = grow(gNext, n);
         gFirst = grow(gFirst, n);
       }
-      pool = grow(pool, poolTop + len);
+      if (poolTop + len > pool.length) pool = grow(pool, poolTop + len);
       for (let w = 0; w < len; w++) pool[poolTop + w] = bits[low + w]!;
       gState[g] = stateId;
       gLow[g] = low;
@@ -298,27 +335,40 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   let pending: number[] = [];
   let stuckRecorded = false;
 
-  let cur = intern(model.init());
+  let cur = ints ? (model.init() as number) : intern(model.init());
   let steps = 0;
   let mode = 0; // 0: walking the event list at `e`; 1: walking info ops at `ie`, bounded by `bound`
   let e = next[head]!;
   let ie = -1;
   let bound = 0;
-  let boundNode = -1;
 
-  const push = (op: number, newState: number, entry: number) => {
+  const stackForced = new Uint8Array(depthMax);
+  const push = (op: number, newState: number, entry: number, forced: number) => {
     stackOp[sp] = op;
     stackState[sp] = cur;
     stackEntry[sp] = entry;
+    stackForced[sp] = forced;
     sp++;
     cur = newState;
     if (sp > bestLen) {
-      best.set(stackOp.subarray(agree, sp), agree);
+      for (let i = agree; i < sp; i++) best[i] = stackOp[i]!; // no subarray: this runs on most pushes
       agree = sp;
       bestLen = sp;
       stuckRecorded = false;
     }
   };
+
+  // Modes: SCAN looks for a legal read-only candidate (one that changes no state it is legal in). Such an
+  // operation can be linearized right away without trying alternatives: any linearization from here can be
+  // rearranged to put it first (the states along it are the same without it). So it is taken as a "forced" step, and if that fails, this configuration
+  // fails too (FAIL). Otherwise WALK tries the ordinary candidates and INFO the info ones, branching.
+  const readOnly = new Uint8Array(m);
+  if (model.readOnly) for (let j = 0; j < m; j++) readOnly[j] = model.readOnly(main[j]!) ? 1 : 0;
+  const SCAN = 2;
+  const WALK = 0;
+  const INFO = 1;
+  const FAIL = 3;
+  mode = SCAN;
 
   const run = (budget: number): SearchOutcome | null => {
     const stop = steps + budget;
@@ -338,15 +388,39 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
           };
         }
       }
-      if (mode === 0) {
+      if (mode === SCAN) {
+        if (e < m) {
+          if (readOnly[e] === 1 && transition(cur, e) === cur) {
+            setBit(e);
+            const entry = remember(cur);
+            if (entry >= 0) {
+              push(e, cur, entry, 1);
+              lift(e);
+              e = next[head]!;
+              continue;
+            }
+            // Known to fail with it, so it fails without it.
+            clearBit(e);
+            mode = FAIL;
+            continue;
+          }
+          e = next[e]!;
+          continue;
+        }
+        mode = WALK;
+        e = next[head]!;
+        continue;
+      }
+      if (mode === WALK) {
         if (e < m) {
           const id = transition(cur, e);
           if (id >= 0) {
             setBit(e);
             const entry = remember(id);
             if (entry >= 0) {
-              push(e, id, entry);
+              push(e, id, entry, 0);
               lift(e);
+              mode = SCAN;
               e = next[head]!;
               continue;
             }
@@ -356,23 +430,22 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
           continue;
         }
         // Reached the earliest pending completion: the ordinary candidates are exhausted; try info ops.
-        boundNode = e;
         bound = time[e]!;
-        mode = 1;
+        mode = INFO;
         ie = inext[k]!;
         continue;
       }
-      if (ie !== -1 && infoCall[ie]! < bound) {
+      if (mode === INFO && ie !== -1 && infoCall[ie]! < bound) {
         const id = transition(cur, m + ie);
         // An info op that leaves the state as it is can wait for the end: skipping it loses nothing.
         if (id >= 0 && id !== cur) {
           ibits[ie >>> 5]! |= 1 << (ie & 31);
           const entry = remember(id);
           if (entry >= 0) {
-            push(m + ie, id, entry);
+            push(m + ie, id, entry, 0);
             inext[iprev[ie]!] = inext[ie]!;
             if (inext[ie]! !== -1) iprev[inext[ie]!] = iprev[ie]!;
-            mode = 0;
+            mode = SCAN;
             e = next[head]!;
             continue;
           }
@@ -384,10 +457,11 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       // No candidate extends this configuration: backtrack.
       if (sp === bestLen && agree === bestLen && !stuckRecorded) {
         stuckRecorded = true;
-        stuck = boundNode - m;
+        const rn = firstReturn();
+        stuck = rn - m;
         pending = [];
         for (let c = next[head]!; c < m; c = next[c]!) pending.push(c);
-        for (let i = inext[k]!; i !== -1 && infoCall[i]! < bound; i = inext[i]!) pending.push(m + i);
+        for (let i = inext[k]!; i !== -1 && infoCall[i]! < time[rn]!; i = inext[i]!) pending.push(m + i);
       }
       if (sp === 0) {
         const prefix = Array.from(best.subarray(0, bestLen), (j) => all[j]!);
@@ -408,16 +482,15 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       if (op < m) {
         clearBit(op);
         unlift(op);
-        mode = 0;
+        mode = stackForced[sp] === 1 ? FAIL : WALK;
         e = next[op]!;
       } else {
         const i = op - m;
         ibits[i >>> 5]! &= ~(1 << (i & 31));
         inext[iprev[i]!] = i;
         if (inext[i]! !== -1) iprev[inext[i]!] = i;
-        mode = 1;
-        boundNode = firstReturn();
-        bound = time[boundNode]!;
+        mode = INFO;
+        bound = time[firstReturn()]!;
         ie = inext[i]!;
       }
     }

@@ -64,6 +64,17 @@ export interface Model<S = unknown> {
    * Omit it when states are primitives already.
    */
   key?(state: S): string | number | boolean | null;
+  /**
+   * Whether the operation leaves every state it is legal in unchanged (a read, a failed cas that is checked).
+   * Such an operation, when legal, is linearized at once without branching; an operation that merely leaves
+   * the current state unchanged (writing the value already there) does not qualify. Omit: none do.
+   */
+  readOnly?(op: Operation): boolean;
+  /**
+   * States are small non-negative integers (e.g. indices into the model's own tables): the search then uses
+   * them as their own ids and skips interning.
+   */
+  intStates?: boolean;
   /** P-compositionality: the part of the history an operation belongs to (e.g. its key). */
   partition?(op: Operation): string;
   describeState(state: S): string;

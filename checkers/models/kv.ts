@@ -6,51 +6,103 @@ function str(v: unknown): string {
 }
 
 /**
- * A state is a node of a trie of appends, so the search can key it by a small integer instead of hashing a
- * long string at every step. Two paths to an equal string get different nodes: the memo then misses a
- * merge, which costs time but never soundness. `s` is the value (a cheap rope until first compared).
+ * A state is a node of a trie of appends, named by its index, so the search keys it by a small integer
+ * instead of hashing a long string at every step, and a get compares piece by piece instead of building the
+ * string. Nodes live in typed arrays: no object per state for the garbage collector to trace. Two paths to an
+ * equal string get different nodes: the memo then misses a merge, which costs time but never soundness.
  */
-interface Node {
-  id: number;
-  s: string;
-  children: Map<string, Node> | null;
+class Trie {
+  /** A node's value is its parent's value + its piece (-1: no parent). */
+  parent = new Int32Array(1024);
+  len = new Int32Array(1024);
+  piece = new Int32Array(1024);
+  firstChild = new Int32Array(1024);
+  nextSibling = new Int32Array(1024);
+  pieces: string[] = [];
+  private pieceIds = new Map<string, number>();
+  size = 0;
+
+  add(pieceText: string, parent: number): number {
+    const n = this.size++;
+    if (n >= this.parent.length) {
+      for (const f of ['parent', 'len', 'piece', 'firstChild', 'nextSibling'] as const) {
+        const bigger = new Int32Array(this[f].length * 2);
+        bigger.set(this[f]);
+        this[f] = bigger;
+      }
+    }
+    let pid = this.pieceIds.get(pieceText);
+    if (pid === undefined) {
+      pid = this.pieces.length;
+      this.pieces.push(pieceText);
+      this.pieceIds.set(pieceText, pid);
+    }
+    this.parent[n] = parent;
+    this.len[n] = (parent >= 0 ? this.len[parent]! : 0) + pieceText.length;
+    this.piece[n] = pid;
+    this.firstChild[n] = -1;
+    this.nextSibling[n] = -1;
+    if (parent >= 0) {
+      this.nextSibling[n] = this.firstChild[parent]!;
+      this.firstChild[parent] = n;
+    }
+    return n;
+  }
+
+  append(node: number, text: string): number {
+    for (let c = this.firstChild[node]!; c !== -1; c = this.nextSibling[c]!) {
+      if (this.pieces[this.piece[c]!] === text) return c;
+    }
+    return this.add(text, node);
+  }
+
+  equals(node: number, s: string): boolean {
+    if (this.len[node] !== s.length) return false;
+    let end = s.length;
+    for (let n = node; n !== -1; n = this.parent[n]!) {
+      const p = this.pieces[this.piece[n]!]!;
+      end -= p.length;
+      if (!s.startsWith(p, end)) return false;
+    }
+    return true;
+  }
+
+  text(node: number): string {
+    const out: string[] = [];
+    for (let n = node; n !== -1; n = this.parent[n]!) out.push(this.pieces[this.piece[n]!]!);
+    return out.reverse().join('');
+  }
 }
 
-export function kvModel(): Model<Node> {
-  let ids = 0;
-  const node = (s: string): Node => ({ id: ids++, s, children: null });
-  const empty = node('');
-  const puts = new Map<string, Node>([['', empty]]);
+export function kvModel(): Model<number> {
+  const trie = new Trie();
+  const empty = trie.add('', -1);
+  const puts = new Map<string, number>([['', empty]]);
   return {
     name: 'kv',
     description: 'string key-value store: get / put / append per key (partitioned); every key starts as ""',
     fs: ['get', 'put', 'append'],
+    intStates: true,
     init: () => empty,
     keep(op: Operation) {
       if (op.status === 'fail') return false;
       return op.f !== 'get' || op.status === 'ok';
     },
     step(state, op) {
-      if (op.f === 'get') return state.s === str(op.result) ? state : ILLEGAL;
+      if (op.f === 'get') return trie.equals(state, str(op.result)) ? state : ILLEGAL;
       const v = str(op.value);
       if (op.f === 'put') {
         const found = puts.get(v);
-        if (found) return found;
-        const n = node(v);
+        if (found !== undefined) return found;
+        const n = trie.add(v, -1);
         puts.set(v, n);
         return n;
       }
-      if (v === '') return state;
-      state.children ??= new Map();
-      const found = state.children.get(v);
-      if (found) return found;
-      const n = node(state.s + v);
-      state.children.set(v, n);
-      return n;
+      return v === '' ? state : trie.append(state, v);
     },
-    key: (state) => state.id,
+    readOnly: (op) => op.f === 'get',
     partition: (op) => op.key ?? '',
-    describeState: (state) => JSON.stringify(state.s),
+    describeState: (state) => JSON.stringify(trie.text(state)),
     describeOp(op) {
       const outcome = op.status === 'ok' ? '' : ` (${op.status})`;
       if (op.f === 'get') return `get ${op.key ?? ''} -> ${JSON.stringify(str(op.result))}${outcome}`;

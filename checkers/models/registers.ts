@@ -51,6 +51,7 @@ export function casRegister(initial: unknown = null): Model<Value> {
       if (op.f === 'read') return state === canon(op.result) ? state : ILLEGAL;
       return update(state, op, false);
     },
+    readOnly: (op) => op.f === 'read',
     partition,
     describeState: show,
     describeOp,
@@ -74,6 +75,7 @@ function absentRegister(name: string, description: string, initial: unknown): Mo
       if (op.f === 'read') return state === canon(op.result) ? state : ILLEGAL;
       return update(state, op, true);
     },
+    readOnly: (op) => op.f === 'read' || (op.f === 'cas' && op.status === 'fail'),
     partition,
     describeState: show,
     describeOp,

@@ -1,0 +1,108 @@
+/**
+ * The search against a brute-force oracle on many small random histories (so that every pruning rule is
+ * checked against plain enumeration), and on synthetic histories that are linearizable by construction.
+ */
+import { describe, expect, it } from 'vitest';
+import { syntheticJitterKv } from '../checkers/bench/synthetic.js';
+import { checkHistory } from '../checkers/linearizability.js';
+import { getModel } from '../checkers/models/index.js';
+import { pairOperations } from '../checkers/operations.js';
+import { ILLEGAL, type Operation } from '../checkers/types.js';
+import type { History, Op } from '../harness/history.js';
+
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 4294967296;
+  };
+}
+
+/** A random history of n single-op processes over values 0..2, with ok / fail / info outcomes. */
+function randomHistory(rand: () => number, n: number): History {
+  const events: Array<{ at: number; op: Omit<Op, 'index' | 'time'> }> = [];
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  for (let p = 0; p < n; p++) {
+    const a = rand();
+    const b = rand();
+    const [call, ret] = a < b ? [a, b] : [b, a];
+    const f = pick(['read', 'write', 'cas']);
+    const arg = f === 'read' ? null : f === 'write' ? pick([0, 1, 2]) : [pick([null, 0, 1]), pick([0, 1, 2])];
+    const type =
+      f === 'read' ? pick(['ok', 'ok', 'ok', 'info'] as const) : pick(['ok', 'ok', 'fail', 'info'] as const);
+    const result = f === 'read' ? (type === 'ok' ? pick([null, 0, 1, 2]) : null) : arg;
+    events.push({ at: call, op: { type: 'invoke', process: p, f, value: arg } });
+    events.push({ at: ret, op: { type, process: p, f, value: result } });
+  }
+  events.sort((x, y) => x.at - y.at);
+  return events.map((e, index) => ({ index, time: index, ...e.op }));
+}
+
+/** Plain enumeration: some subset of info ops plus all others, in an order respecting real time. */
+function bruteForce(modelName: string, history: History): boolean {
+  const model = getModel(modelName);
+  const ops = pairOperations(history).filter((op) => model.keep(op));
+  const info = ops.filter((op) => op.status === 'info');
+  const known = ops.filter((op) => op.status !== 'info');
+  const search = (state: unknown, left: Operation[]): boolean => {
+    if (left.length === 0) return true;
+    const minRet = Math.min(...left.map((op) => op.ret));
+    return left.some((op) => {
+      if (op.call > minRet) return false;
+      const next = model.step(state, op);
+      return (
+        next !== ILLEGAL &&
+        search(
+          next,
+          left.filter((o) => o !== op),
+        )
+      );
+    });
+  };
+  for (let mask = 0; mask < 1 << info.length; mask++) {
+    const chosen = info.filter((_, i) => mask & (1 << i));
+    if (search(model.init(), [...known, ...chosen])) return true;
+  }
+  return false;
+}
+
+// CHECKERS_FUZZ=20000 for a longer run; the default keeps the suite quick.
+const N = Number(process.env.CHECKERS_FUZZ ?? 1500);
+const MAX_OPS = Number(process.env.CHECKERS_FUZZ_OPS ?? 7);
+
+describe('search versus brute force', () => {
+  for (const model of ['etcd-register', 'cas-register']) {
+    it(`agrees on ${N} random histories (${model})`, () => {
+      const rand = rng(model.length * 7919);
+      let valid = 0;
+      for (let i = 0; i < N; i++) {
+        const h = randomHistory(rand, 1 + Math.floor(rand() * MAX_OPS));
+        const expected = bruteForce(model, h);
+        const got = checkHistory(h, { model }).valid;
+        if (got !== expected)
+          throw new Error(`disagree on ${JSON.stringify(h)}: search ${got}, brute force ${expected}`);
+        if (expected) valid++;
+      }
+      // Both verdicts must be well represented, or the comparison proves little.
+      expect(valid).toBeGreaterThan(N * 0.15);
+      expect(valid).toBeLessThan(N * 0.85);
+    });
+  }
+});
+
+describe('synthetic jitter-kv histories', () => {
+  const h = syntheticJitterKv({ ops: 3000, keys: 3, processes: 8, seed: 3, infoRate: 0.05 });
+  it('are linearizable by construction', () => {
+    expect(h.some((op) => op.type === 'info')).toBe(true);
+    expect(h.some((op) => op.type === 'fail')).toBe(true);
+    expect(checkHistory(h, { model: 'jitter-kv' }).valid).toBe(true);
+  });
+  it('stop being linearizable when one read is corrupted', () => {
+    const bad = h.map((op) => ({ ...op }));
+    const target = bad.findLastIndex((op) => op.type === 'ok' && op.f === 'read' && op.value !== null);
+    bad[target]!.value = 'never-written';
+    const r = checkHistory(bad, { model: 'jitter-kv' });
+    expect(r.valid).toBe(false);
+    expect(r.counterexample!.partition).toBe(bad[target]!.key);
+  });
+});
