@@ -38,6 +38,23 @@ function randomHistory(rand: () => number, n: number): History {
   return events.map((e, index) => ({ index, time: index, ...e.op }));
 }
 
+/** The same for kv: one key, appends and puts of short strings, gets of plausible results. */
+function randomKvHistory(rand: () => number, n: number): History {
+  const h = randomHistory(rand, n);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const args = new Map<Op['process'], unknown>();
+  return h.map((op) => {
+    const f = op.f === 'read' ? 'get' : op.f === 'write' ? 'append' : 'put';
+    if (op.type === 'invoke') {
+      const value = f === 'get' ? null : pick(['a', 'b', 'c']);
+      args.set(op.process, value);
+      return { ...op, f, key: 'k', value };
+    }
+    const value = f === 'get' ? pick(['', 'a', 'ab', 'ba', 'b', 'abc', 'c', 'ca']) : args.get(op.process);
+    return { ...op, f, key: 'k', value };
+  });
+}
+
 /** Plain enumeration: some subset of info ops plus all others, in an order respecting real time. */
 function bruteForce(modelName: string, history: History): boolean {
   const model = getModel(modelName);
@@ -88,6 +105,23 @@ describe('search versus brute force', () => {
       expect(valid).toBeLessThan(N * 0.85);
     });
   }
+});
+
+describe('kv search versus brute force', () => {
+  it(`agrees on ${N} random histories`, () => {
+    const rand = rng(4242);
+    let valid = 0;
+    for (let i = 0; i < N; i++) {
+      const h = randomKvHistory(rand, 1 + Math.floor(rand() * MAX_OPS));
+      const expected = bruteForce('kv', h);
+      const got = checkHistory(h, { model: 'kv' }).valid;
+      if (got !== expected)
+        throw new Error(`disagree on ${JSON.stringify(h)}: search ${got}, brute force ${expected}`);
+      if (expected) valid++;
+    }
+    expect(valid).toBeGreaterThan(N * 0.15);
+    expect(valid).toBeLessThan(N * 0.85);
+  });
 });
 
 describe('synthetic jitter-kv histories', () => {
