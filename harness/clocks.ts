@@ -7,9 +7,12 @@ export const wallClockMicros = (): number => Math.floor((performance.timeOrigin 
 export class ClockTable implements ClientClocks {
   private readonly table = new Map<string, number>();
 
-  /** The clock of one client (named by its worker slot, e.g. "client-3"). */
-  clock(name: string): () => number {
-    return () => wallClockMicros() + (this.table.get(name) ?? 0);
+  /** The clock of one client (named by its worker slot, e.g. "client-3"), ticking every `granularityUs`. */
+  clock(name: string, granularityUs = 1): () => number {
+    return () => {
+      const t = wallClockMicros() + (this.table.get(name) ?? 0);
+      return granularityUs > 1 ? t - (t % granularityUs) : t;
+    };
   }
 
   offsets(): Record<string, number> {

@@ -36,6 +36,8 @@ export interface TestConfig {
   keys: number;
   /** Seconds between replica log dumps during the run. */
   dumpInterval: number;
+  /** Client clocks tick in steps of this many microseconds (1 = finest; 1000 = a coarse millisecond clock). */
+  clockGranularityUs: number;
   /** Explicit fault schedule (replaces the seeded one), as recorded in test.json. */
   schedule?: unknown[];
 }
@@ -65,6 +67,7 @@ export const CONFIG_SCHEMA = {
     quiet: { type: 'number', minimum: 0 },
     keys: { type: 'integer', minimum: 1, maximum: 10000 },
     dumpInterval: { type: 'number', exclusiveMinimum: 0 },
+    clockGranularityUs: { type: 'integer', minimum: 1, maximum: 60_000_000 },
     schedule: { type: 'array', items: { type: 'object' } },
   },
 } as const;
@@ -90,6 +93,7 @@ export function defaults(seed: number): TestConfig {
     quiet: 3,
     keys: 8,
     dumpInterval: 5,
+    clockGranularityUs: 1,
   };
 }
 

@@ -159,7 +159,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
         sut.client({
           process,
           addresses: topology.clients,
-          clock: clocks.clock(clientClockName(slot)),
+          clock: clocks.clock(clientClockName(slot), cfg.clockGranularityUs),
           timeoutMs: cfg.opTimeoutMs,
         }),
     });

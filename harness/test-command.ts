@@ -48,6 +48,11 @@ export function testCommand(): Command {
     .option('--store <dir>', 'where runs are kept (default ./store)')
     .option('--toxiproxy <choice>', 'auto | embedded | URL | bin:PATH (default auto)')
     .option('--no-fsync', 'replicas write their log without fsync')
+    .option(
+      '--clock-granularity <us>',
+      'client clocks tick in steps of this many microseconds (coarse clocks make timestamps tie)',
+      intArg('--clock-granularity', 1, 60_000_000),
+    )
     .option('--leave-running', 'leave the cluster and Toxiproxy running after a successful run')
     .option('--json', 'print one JSON object with the verdict instead of progress and a summary')
     .action(async (o, cmd: Command) => {
@@ -66,6 +71,7 @@ export function testCommand(): Command {
       if (o.store !== undefined) flags.store = o.store;
       if (o.toxiproxy !== undefined) flags.toxiproxy = o.toxiproxy;
       if (o.fsync === false) flags.fsync = false;
+      if (o.clockGranularity !== undefined) flags.clockGranularityUs = o.clockGranularity;
       if (o.leaveRunning) flags.leaveRunning = true;
       let cfg: TestConfig;
       try {
