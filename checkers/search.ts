@@ -362,6 +362,23 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   // operation can be linearized right away without trying alternatives: any linearization from here can be
   // rearranged to put it first (the states along it are the same without it). So it is taken as a "forced" step, and if that fails, this configuration
   // fails too (FAIL). Otherwise WALK tries the ordinary candidates and INFO the info ones, branching.
+  const dead = model.deadEnd?.(ops);
+  const position = new Map<number, number>(all.map((op, j) => [op.id, j]));
+  const placed = (op: Operation): boolean => {
+    const j = position.get(op.id);
+    if (j === undefined) return true; // not in the search (never happened): cannot come first
+    if (j < m) return (bits[j >>> 5]! & (1 << (j & 31))) !== 0;
+    const i = j - m;
+    return (ibits[i >>> 5]! & (1 << (i & 31))) !== 0;
+  };
+  /** Whether some pending candidate, or the operation that must go before all later ones, is dead. */
+  const doomed = (): boolean => {
+    if (!dead) return false;
+    const state = stateOf(cur);
+    let c = next[head]!;
+    for (; c !== -1 && c < m; c = next[c]!) if (dead(state, main[c]!, placed)) return true;
+    return c !== -1 && dead(state, main[c - m]!, placed);
+  };
   const readOnly = new Uint8Array(m);
   if (model.readOnly) for (let j = 0; j < m; j++) readOnly[j] = model.readOnly(main[j]!) ? 1 : 0;
   const SCAN = 2;
@@ -420,7 +437,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
             if (entry >= 0) {
               push(e, id, entry, 0);
               lift(e);
-              mode = SCAN;
+              mode = doomed() ? FAIL : SCAN;
               e = next[head]!;
               continue;
             }
@@ -445,7 +462,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
             push(m + ie, id, entry, 0);
             inext[iprev[ie]!] = inext[ie]!;
             if (inext[ie]! !== -1) iprev[inext[ie]!] = iprev[ie]!;
-            mode = SCAN;
+            mode = doomed() ? FAIL : SCAN;
             e = next[head]!;
             continue;
           }

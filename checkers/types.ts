@@ -71,6 +71,15 @@ export interface Model<S = unknown> {
    */
   readOnly?(op: Operation): boolean;
   /**
+   * Given one partition's operations, optionally a test that `op`, not yet linearized, can never become legal
+   * from `state` whatever follows (e.g. a get reading a string the state cannot grow into by appends, when no
+   * put can come first). `placed` says whether an operation is already linearized. A configuration where a
+   * pending operation is dead fails at once. Must never answer true wrongly; false is always safe.
+   */
+  deadEnd?(
+    ops: Operation[],
+  ): ((state: S, op: Operation, placed: (op: Operation) => boolean) => boolean) | undefined;
+  /**
    * States are small non-negative integers (e.g. indices into the model's own tables): the search then uses
    * them as their own ids and skips interning.
    */

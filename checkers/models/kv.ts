@@ -67,6 +67,18 @@ class Trie {
     return true;
   }
 
+  /** Whether the node's value is a prefix of s. */
+  prefixOf(node: number, s: string): boolean {
+    let end = this.len[node]!;
+    if (end > s.length) return false;
+    for (let n = node; n !== -1; n = this.parent[n]!) {
+      const p = this.pieces[this.piece[n]!]!;
+      end -= p.length;
+      if (!s.startsWith(p, end)) return false;
+    }
+    return true;
+  }
+
   text(node: number): string {
     const out: string[] = [];
     for (let n = node; n !== -1; n = this.parent[n]!) out.push(this.pieces[this.piece[n]!]!);
@@ -101,6 +113,16 @@ export function kvModel(): Model<number> {
       return v === '' ? state : trie.append(state, v);
     },
     readOnly: (op) => op.f === 'get',
+    // Between puts a key's value only grows, so a pending get must read an extension of the state, unless
+    // a put not yet placed could still come before it (one invoked before the get returned).
+    deadEnd(ops) {
+      const puts = ops.filter((op) => op.f === 'put');
+      return (state, op, placed) => {
+        if (op.f !== 'get') return false;
+        for (const p of puts) if (p.call < op.ret && !placed(p)) return false;
+        return !trie.prefixOf(state, str(op.result));
+      };
+    },
     partition: (op) => op.key ?? '',
     describeState: (state) => JSON.stringify(trie.text(state)),
     describeOp(op) {
