@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { checkCommand } from '../checkers/cli.js';
 import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
+import { reportCommand, serveCommand } from '../reports/cli.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
 import { testCommand } from './test-command.js';
 
@@ -23,6 +24,8 @@ export function buildProgram(): Command {
   program.addCommand(clusterCommand());
   program.addCommand(toxiproxyCommand());
   program.addCommand(checkCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(serveCommand());
   return program;
 }
 

@@ -1,0 +1,150 @@
+/** The report page: reads the embedded run data and builds every section with DOM APIs. */
+import type { ReportData } from '../types.js';
+import { charts, faultLegend, quantileTable } from './charts.js';
+import { commitSection } from './commit.js';
+import { counterexample } from './cx.js';
+import { el, embedded, fileHref, fmtMs, section, Tooltip, table, verdictClass, verdictText } from './dom.js';
+import { replicaEvents } from './events.js';
+import { decodeOps } from './ops.js';
+import { timeline } from './timeline.js';
+import './style.css';
+
+function header(d: ReportData): HTMLElement {
+  const v = d.verdict;
+  return el(
+    'header',
+    null,
+    el(
+      'div',
+      { class: `verdict ${verdictClass(v)}`, id: 'verdict', 'data-verdict': String(v) },
+      verdictText(v),
+    ),
+    el(
+      'div',
+      null,
+      el('h1', null, d.run?.name ?? d.title),
+      el(
+        'p',
+        { class: 'summary' },
+        `started ${d.run?.start ?? '?'} · duration ${fmtMs(d.run?.durationMs ?? d.endMs)} · ${d.history.ops} operations · `,
+        `${d.faults.length} fault intervals · ${d.history.events} history events`,
+        d.history.malformed > 0 ? ` · ${d.history.malformed} malformed lines skipped` : '',
+      ),
+      d.run?.interrupted ? el('p', { class: 'warn' }, `Interrupted: ${d.run.interrupted}`) : null,
+      d.missing.length > 0
+        ? el('p', { class: 'warn', id: 'missing' }, `Missing from this run: ${d.missing.join(', ')}`)
+        : null,
+    ),
+  );
+}
+
+function checkersSection(d: ReportData): HTMLElement {
+  if (d.checkers.length === 0) {
+    return section(
+      'checkers',
+      'Checkers',
+      el('p', { class: 'warn' }, 'This run was not checked (no results.json).'),
+    );
+  }
+  return section(
+    'checkers',
+    'Checkers',
+    table(
+      ['checker', 'verdict', 'reason', 'details'],
+      d.checkers.map((c) => [
+        c.name,
+        el('span', { class: `badge ${verdictClass(c.valid)}` }, verdictText(c.valid)),
+        c.reason ?? '',
+        c.facts.map(([k, v]) => `${k}: ${v}`).join(' · '),
+      ]),
+      'checkers',
+    ),
+  );
+}
+
+function filesSection(d: ReportData): HTMLElement {
+  return section(
+    'files',
+    'Raw files',
+    el(
+      'ul',
+      { class: 'files' },
+      ...d.files.map((f) =>
+        el('li', null, el('a', { href: fileHref(f.path) }, f.path), ` (${(f.bytes / 1024).toFixed(1)} KiB)`),
+      ),
+    ),
+    d.missing.length > 0 ? el('p', { class: 'muted' }, `Missing: ${d.missing.join(', ')}`) : null,
+  );
+}
+
+function main(): void {
+  const t0 = performance.now();
+  const d = embedded<ReportData>('report-data');
+  document.title = `${verdictText(d.verdict)} · ${d.title} · jitter`;
+  const ops = decodeOps(d);
+  const tooltip = new Tooltip();
+  const width = Math.max(600, Math.min(1400, document.documentElement.clientWidth - 48));
+  const chartSet = charts(d, ops, width);
+  const nav = el(
+    'nav',
+    null,
+    ...[
+      ['checkers', 'Checkers'],
+      ['config', 'Config'],
+      ['charts', 'Charts'],
+      ['timeline-section', 'Timeline'],
+      d.counterexample ? ['linearizability', 'Counterexample'] : null,
+      d.commit && d.commit.valid !== true ? ['commit', 'Commit consistency'] : null,
+      ['replicas', 'Replicas'],
+      ['files', 'Files'],
+    ]
+      .filter((x): x is string[] => !!x)
+      .map(([id, label]) => el('a', { href: `#${id}` }, label!)),
+  );
+  const main = el(
+    'main',
+    null,
+    header(d),
+    nav,
+    checkersSection(d),
+    section(
+      'config',
+      'Config',
+      d.config.length > 0
+        ? table(['setting', 'value'], d.config, 'config')
+        : el('p', { class: 'warn' }, 'No test.json.'),
+    ),
+    section(
+      'charts',
+      'Latency and throughput',
+      faultLegend(d),
+      ...chartSet.nodes,
+      el('h3', null, 'Latency quantiles'),
+      quantileTable(d),
+    ),
+    section(
+      'timeline-section',
+      'Timeline',
+      ops.n + d.faults.length > 0 ? timeline(d, ops, tooltip) : el('p', { class: 'muted' }, 'Empty history.'),
+    ),
+    d.counterexample
+      ? section('linearizability', 'Linearizability counterexample', counterexample(d.counterexample))
+      : null,
+    d.commit && d.commit.valid !== true
+      ? section('commit', 'Commit consistency', commitSection(d.commit))
+      : null,
+    section('replicas', 'Replica events', replicaEvents(d)),
+    filesSection(d),
+    el('footer', { class: 'muted' }, `Report generated ${d.generatedAt} by jitter.`),
+  );
+  document.body.replaceChildren(main, tooltip.node);
+  // Charts are created in a microtask and the timeline in the next frame; ready means all of them drew.
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      document.body.dataset.renderMs = (performance.now() - t0).toFixed(1);
+      document.body.dataset.ready = '1';
+    }),
+  );
+}
+
+main();
