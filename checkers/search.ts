@@ -116,8 +116,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const stateIds = new Map<unknown, number>();
   const keyOf = model.key ? model.key.bind(model) : (s: S) => s as unknown;
   // Integer keys (e.g. the kv model's node ids) skip the Map: an open-addressed typed table is cheaper.
-  let ikeys = new Int32Array(1024);
-  let ivals = new Int32Array(1024).fill(-1);
+  let ikeys = new Int32Array(256);
+  let ivals = new Int32Array(256).fill(-1);
   let icount = 0;
   const ifind = (key: number): number => {
     const mask = ikeys.length - 1;
@@ -184,7 +184,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
 
   // Memo, in typed arrays: groups share the ordinary-op set and state (found through an open-addressed table
   // of chain heads); members of a group differ in their info-op sets.
-  const cap = 1024;
+  // Sized from the partition: most are small, and allocating (zeroing) big arrays would dominate them.
+  const cap = 2 ** Math.ceil(Math.log2(Math.max(64, 8 * (m + k))));
   let tableMask = cap - 1;
   let table = new Int32Array(tableMask + 1).fill(-1);
   let gState = new Int32Array(cap);
@@ -363,7 +364,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   // rearranged to put it first (the states along it are the same without it). So it is taken as a "forced" step, and if that fails, this configuration
   // fails too (FAIL). Otherwise WALK tries the ordinary candidates and INFO the info ones, branching.
   const dead = model.deadEnd?.(ops);
-  const position = new Map<number, number>(all.map((op, j) => [op.id, j]));
+  const position = dead ? new Map<number, number>(all.map((op, j) => [op.id, j])) : new Map<number, number>();
   const placed = (op: Operation): boolean => {
     const j = position.get(op.id);
     if (j === undefined) return true; // not in the search (never happened): cannot come first
