@@ -64,8 +64,8 @@ function sameCommit(a: CommitRef, b: CommitRef): boolean {
       a.client === b.client && a.req === b.req && (a.ts === undefined || b.ts === undefined || a.ts === b.ts)
     );
   }
-  // Commits at one index in one view with one checksum are the same prefix, hence the same entry.
-  return a.view === b.view && a.checksum === b.checksum;
+  // Without identities: the checksum covers the whole prefix ending at the index, whatever the view.
+  return a.checksum === b.checksum;
 }
 
 function strip(c: CommitRef & { time?: number }): CommitRef {

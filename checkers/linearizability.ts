@@ -15,7 +15,8 @@ import {
   type PartitionResult,
 } from './types.js';
 
-const DEFAULT_MAX_CACHE = 20_000_000;
+/** Memo entries per partition before giving up (about 40 bytes each, in typed arrays). */
+const DEFAULT_MAX_CACHE = 5_000_000;
 
 export function summarize(model: AnyModel, op: Operation): OpSummary {
   const s: OpSummary = {

@@ -73,4 +73,11 @@ describe('jitter check', () => {
     expect((await run(['--initial', '7', file])).code).toBe(0);
     expect((await run(['--model', 'etcd-register', '--initial', '7', file])).code).toBe(0);
   });
+  it('exits 2 when the time budget runs out, saying so', async () => {
+    const { out, code } = await run(['--json', '--timeout', '0.000001', join(CORPUS, 'kv/c50-ok.txt')]);
+    const row = JSON.parse(out.trim());
+    expect(row.valid).toBe('unknown');
+    expect(row.reason).toContain('time budget exhausted');
+    expect(code).toBe(2);
+  });
 });

@@ -160,3 +160,26 @@ describe('commit consistency', () => {
     expect(ts.index).toBe(4);
   });
 });
+
+describe('commit consistency without request identities', () => {
+  it('compares commits at one index by checksum', () => {
+    const bare = (index: number, view: number, checksum: string, time: number): Op => ({
+      index,
+      time,
+      type: 'ok',
+      process: 0,
+      f: 'write',
+      key: 'k',
+      value: 'x',
+      commit: { view, index: 1, checksum },
+    });
+    const same = checkCommitConsistency({ history: [bare(0, 1, 'h1', 10), bare(1, 2, 'h1', 20)], dumps: [] });
+    expect(same.counts.agreement).toBe(0);
+    const differ = checkCommitConsistency({
+      history: [bare(0, 1, 'h1', 10), bare(1, 2, 'h2', 20)],
+      dumps: [],
+    });
+    expect(differ.counts.agreement).toBe(1);
+    expect(differ.valid).toBe(false);
+  });
+});
