@@ -8,10 +8,14 @@
  *  - they live outside the event list (their completion would be at the end of time), are tried after the
  *    ordinary candidates, and need not be linearized at all: once every other operation is placed, the rest
  *    can go last, where any outcome is acceptable;
- *  - one that would leave the state unchanged is not tried (it can as well go last);
+ *  - one is not tried where it would leave the state unchanged (a linearization that places it there is
+ *    just as good without it there);
  *  - the memo ignores them in its hash, so a configuration can be pruned when a fully explored, failed one
  *    had the same ordinary operations, the same state and a subset of its info operations (whatever the
  *    larger one could do, the smaller could do too, placing the extra info operations last).
+ * Two more prunings: a legal read-only candidate is placed without branching (see SCAN below), and a model
+ * may declare dead ends (a pending operation that can never become legal), which fail a configuration early.
+ * Each is checked against brute-force enumeration in test/checkers-search.test.ts.
  */
 import { ILLEGAL, type Model, type Operation } from './types.js';
 
@@ -338,7 +342,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
 
   let cur = ints ? (model.init() as number) : intern(model.init());
   let steps = 0;
-  let mode = 0; // 0: walking the event list at `e`; 1: walking info ops at `ie`, bounded by `bound`
+  let mode = 0; // SCAN / WALK (at list node `e`) / INFO (at info op `ie`, invoked before `bound`) / FAIL
   let e = next[head]!;
   let ie = -1;
   let bound = 0;
