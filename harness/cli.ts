@@ -9,6 +9,10 @@ import { checkCommand } from '../checkers/cli.js';
 import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
 import { reportCommand, serveCommand } from '../reports/cli.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
+import { analyzeCommand } from './analyze-command.js';
+import { nightlyCommand } from './nightly.js';
+import { writeRunReport } from './reporting.js';
+import { reproCommand } from './repro-command.js';
 import { testCommand } from './test-command.js';
 
 export function buildProgram(): Command {
@@ -20,6 +24,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands (one line each, added by the module that owns them):
   program.addCommand(testCommand());
+  program.addCommand(nightlyCommand());
+  program.addCommand(analyzeCommand({ report: (dir) => writeRunReport(dir) }));
+  program.addCommand(reproCommand());
   program.addCommand(replicaCommand());
   program.addCommand(clusterCommand());
   program.addCommand(toxiproxyCommand());

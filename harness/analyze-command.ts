@@ -1,0 +1,97 @@
+/** `jitter analyze`: re-check a stored run (or a bare history file) with the current checkers, no cluster. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { defaultModel, readHistoryFile } from '../checkers/index.js';
+import { analyze, exitCodeFor } from './analyze.js';
+import { intArg } from './cli-util.js';
+import { isRunDir, loadRun } from './run-dir.js';
+import { FILES, type RunResults } from './store.js';
+import { paint } from './terminal.js';
+
+export interface AnalyzeHooks {
+  /** Rewrites the run's report after re-checking (reports/). */
+  report?: (runDir: string) => Promise<void>;
+}
+
+export function analyzePath(
+  target: string,
+  timeoutMs: number,
+): { results: RunResults; runDir: string | null } {
+  if (fs.statSync(target).isDirectory()) {
+    if (!isRunDir(target))
+      throw new Error(`${target} is not a run folder (no ${FILES.test}) and not a history file`);
+    const run = loadRun(target);
+    const results = analyze({
+      history: run.history,
+      dumps: run.dumps,
+      replicas: run.record.cluster.replicas,
+      model: run.model,
+      checkers: run.checkers,
+      timeoutMs,
+    });
+    fs.writeFileSync(path.join(target, FILES.results), `${JSON.stringify(results, null, 2)}\n`);
+    return { results, runDir: target };
+  }
+  // A bare history: what can be checked without replica dumps.
+  const { history, format } = readHistoryFile(target);
+  const results = analyze({
+    history,
+    dumps: [],
+    replicas: [],
+    model: defaultModel(format, history),
+    checkers: ['linearizability', 'stats'],
+    timeoutMs,
+  });
+  return { results, runDir: null };
+}
+
+export function analyzeCommand(hooks: AnalyzeHooks = {}): Command {
+  return new Command('analyze')
+    .description(
+      're-check a stored run (RUN_DIR) or a bare history file with the current checkers; no cluster',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .argument('<path>', 'a run folder (rewrites its results.json and report) or a history file')
+    .option(
+      '--timeout <seconds>',
+      'budget for the linearizability search',
+      intArg('--timeout', 1, 86_400),
+      120,
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (target: string, o, cmd: Command) => {
+      if (!fs.existsSync(target)) cmd.error(`error: ${target}: no such file or folder`, { exitCode: 2 });
+      let out: ReturnType<typeof analyzePath>;
+      try {
+        out = analyzePath(target, o.timeout * 1000);
+      } catch (err) {
+        cmd.error(`error: ${(err as Error).message}`, { exitCode: 2 });
+      }
+      const { results, runDir } = out!;
+      if (runDir && hooks.report) await hooks.report(runDir);
+      if (o.json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            path: target,
+            valid: results.valid,
+            ops: results.ops,
+            checkers: Object.fromEntries(Object.entries(results.checkers).map(([k, v]) => [k, v.valid])),
+          })}\n`,
+        );
+      } else {
+        for (const [name, c] of Object.entries(results.checkers)) {
+          process.stdout.write(`  ${name.padEnd(20)} ${String(c.valid)}${c.reason ? `  ${c.reason}` : ''}\n`);
+        }
+        const v = results.valid;
+        const text =
+          v === true
+            ? paint('green', 'valid')
+            : v === false
+              ? paint('red', 'INVALID')
+              : paint('yellow', 'unknown');
+        process.stdout.write(`verdict: ${text}\n`);
+      }
+      process.exitCode = exitCodeFor(results.valid);
+    });
+}

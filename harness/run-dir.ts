@@ -1,0 +1,42 @@
+/** Reading a stored run back: its record, history and dumps, as `analyze` and `repro` need them. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readHistoryFile } from '../checkers/index.js';
+import type { ReplicaLogDump } from '../checkers/types.js';
+import { makeWorkload, type WorkloadName } from '../workloads/index.js';
+import { readDumps } from './analyze.js';
+import type { TestConfig } from './config.js';
+import type { History } from './history.js';
+import { FILES, type RunRecord } from './store.js';
+
+export interface StoredRun {
+  dir: string;
+  record: RunRecord;
+  config: TestConfig;
+  history: History;
+  dumps: ReplicaLogDump[];
+  model: string;
+  checkers: readonly string[];
+}
+
+export function isRunDir(p: string): boolean {
+  return fs.existsSync(path.join(p, FILES.test));
+}
+
+export function loadRun(dir: string): StoredRun {
+  const file = path.join(dir, FILES.test);
+  if (!fs.existsSync(file)) throw new Error(`${dir} is not a run folder (no ${FILES.test})`);
+  const record = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
+  const config = record.config as unknown as TestConfig;
+  const workload = makeWorkload(config.workload as WorkloadName, { keys: config.keys });
+  const { history } = readHistoryFile(path.join(dir, FILES.history), 'jsonl');
+  return {
+    dir,
+    record,
+    config,
+    history,
+    dumps: readDumps(path.join(dir, FILES.dumps)),
+    model: workload.model,
+    checkers: workload.checkers,
+  };
+}
