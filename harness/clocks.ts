@@ -6,9 +6,11 @@ export const wallClockMicros = (): number => Math.floor((performance.timeOrigin 
 
 export class ClockTable implements ClientClocks {
   private readonly table = new Map<string, number>();
+  private readonly known = new Set<string>();
 
   /** The clock of one client (named by its worker slot, e.g. "client-3"), ticking every `granularityUs`. */
   clock(name: string, granularityUs = 1): () => number {
+    this.known.add(name);
     return () => {
       const t = wallClockMicros() + (this.table.get(name) ?? 0);
       return granularityUs > 1 ? t - (t % granularityUs) : t;
@@ -26,6 +28,11 @@ export class ClockTable implements ClientClocks {
 
   resetAll(): void {
     this.table.clear();
+  }
+
+  /** Every clock handed out so far (a retired process's slot reuses its name). */
+  names(): string[] {
+    return [...this.known];
   }
 }
 

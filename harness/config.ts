@@ -3,8 +3,9 @@
  * merge of a config file with command-line flags (flags win).
  */
 import fs from 'node:fs';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import { ALL_FLAWS } from '../jitpaxos/config.js';
+import { findLibfaketime } from '../nemesis/faketime.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/index.js';
 
@@ -68,7 +69,24 @@ export const CONFIG_SCHEMA = {
     keys: { type: 'integer', minimum: 1, maximum: 10000 },
     dumpInterval: { type: 'number', exclusiveMinimum: 0 },
     clockGranularityUs: { type: 'integer', minimum: 1, maximum: 60_000_000 },
-    schedule: { type: 'array', items: { type: 'object' } },
+    schedule: { $ref: 'jitter-schedule' },
+  },
+} as const;
+
+/** An explicit fault schedule (nemesis/types.ts ScheduledAction[]), e.g. from `--schedule FILE`. */
+export const SCHEDULE_SCHEMA = {
+  $id: 'jitter-schedule',
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['atMs', 'fault', 'action'],
+    properties: {
+      atMs: { type: 'number', minimum: 0 },
+      fault: { enum: FAULT_NAMES },
+      action: { enum: ['start', 'stop'] },
+      params: { type: 'object' },
+    },
   },
 } as const;
 
@@ -98,14 +116,21 @@ export function defaults(seed: number): TestConfig {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true });
+ajv.addSchema(SCHEDULE_SCHEMA);
 const validate = ajv.compile(CONFIG_SCHEMA);
+const validateSchedule = ajv.getSchema('jitter-schedule')!;
 
 export class ConfigError extends Error {}
 
 /** Validate a config object; the error lists every bad field by its path, prefixed with `where`. */
 export function checkConfig(value: unknown, where: string): Partial<TestConfig> {
-  if (!validate(value)) {
-    const lines = (validate.errors ?? []).map((e) => {
+  if (!validate(value)) throw new ConfigError(errorLines(validate.errors, where));
+  return value as Partial<TestConfig>;
+}
+
+function errorLines(errors: ErrorObject[] | null | undefined, where: string): string {
+  return (errors ?? [])
+    .map((e) => {
       const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
       const extra =
         e.keyword === 'additionalProperties'
@@ -114,10 +139,21 @@ export function checkConfig(value: unknown, where: string): Partial<TestConfig> 
             ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
             : '';
       return `${where}: ${field} ${e.message}${extra}`;
-    });
-    throw new ConfigError(lines.join('\n'));
+    })
+    .join('\n');
+}
+
+/** A schedule file: a JSON array of {atMs, fault, action, params?}; errors name the entry and field. */
+export function readScheduleFile(file: string): unknown[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`${file}: ${e.code ? `cannot read: ${e.code}` : `not valid JSON: ${e.message}`}`);
   }
-  return value as Partial<TestConfig>;
+  if (!validateSchedule(json)) throw new ConfigError(errorLines(validateSchedule.errors, file));
+  return json as unknown[];
 }
 
 export function readConfigFile(file: string): Partial<TestConfig> {
@@ -150,6 +186,15 @@ export function resolveConfig(
   if (c.mode === 'seed' && c.flaws.length > 0)
     throw new ConfigError('config: flaws are for fixed mode; seed mode has them all');
   if (!c.name) c.name = `jitpaxos-${c.mode}-${c.workload}`;
+  const scripted = (c.schedule as Array<{ fault: string }> | undefined)?.map((a) => a.fault) ?? [];
+  if ([...c.nemesis, ...scripted].includes('clock')) {
+    // Say now, not after the cluster is up, that replica clocks cannot be skewed here.
+    try {
+      findLibfaketime();
+    } catch (err) {
+      throw new ConfigError(`config: ${(err as Error).message}`);
+    }
+  }
   return c;
 }
 

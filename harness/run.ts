@@ -77,7 +77,9 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   const workload = makeWorkload(cfg.workload, { keys: cfg.keys });
   const sut = (o.system ?? defaultSystem)({ cfg, runStartMs: start.getTime(), run });
   const db = sut.db;
-  const faults = makeFaults(cfg.nemesis);
+  // A scripted schedule may name faults that --nemesis does not: they take part too.
+  const scripted = (cfg.schedule as ScheduledAction[] | undefined)?.map((a) => a.fault) ?? [];
+  const faults = makeFaults([...new Set([...cfg.nemesis, ...scripted])]);
   const schedule: ScheduledAction[] =
     (cfg.schedule as ScheduledAction[] | undefined) ??
     planSchedule({
@@ -146,6 +148,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     o.progress(
       `run ${run.dir}: ${db.nodes.length} replicas (${cfg.mode}), toxiproxy ${toxiproxy.kind} ${toxiproxy.version}`,
     );
+    // Faults that need something in place before the nodes start (libfaketime env for the clock fault).
+    for (const f of faults.values()) f.prepare?.({ db, nodesDir: path.join(run.dir, 'nodes') });
     await db.setup(topology.peers);
     await waitHealthy(sut, o.signal);
 

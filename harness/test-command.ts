@@ -4,7 +4,13 @@ import { ALL_FLAWS } from '../jitpaxos/config.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
 import { intArg } from './cli-util.js';
-import { ConfigError, readConfigFile, resolveConfig, type TestConfig } from './config.js';
+import {
+  ConfigError,
+  readConfigFile,
+  readScheduleFile,
+  resolveConfig,
+  type TestConfig,
+} from './config.js';
 import { randomSeed } from './rng.js';
 import { runTest } from './run.js';
 import { paint } from './terminal.js';
@@ -53,6 +59,7 @@ export function testCommand(): Command {
       'client clocks tick in steps of this many microseconds (coarse clocks make timestamps tie)',
       intArg('--clock-granularity', 1, 60_000_000),
     )
+    .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
     .option('--leave-running', 'leave the cluster and Toxiproxy running after a successful run')
     .option('--json', 'print one JSON object with the verdict instead of progress and a summary')
     .action(async (o, cmd: Command) => {
@@ -75,6 +82,7 @@ export function testCommand(): Command {
       if (o.leaveRunning) flags.leaveRunning = true;
       let cfg: TestConfig;
       try {
+        if (o.schedule !== undefined) flags.schedule = readScheduleFile(o.schedule);
         const file = o.config ? readConfigFile(o.config) : {};
         cfg = resolveConfig(randomSeed(), file, flags);
       } catch (err) {

@@ -126,6 +126,9 @@ class JitPaxosDb implements Db {
   async logDump(node: string): Promise<ReplicaLogDump | null> {
     const c = this.c();
     if (!c.isRunning(node) || c.isPaused(node)) return null;
+    // The dump's time is ours, taken before asking: the replica's clock may be skewed by the clock
+    // nemesis, and the durability check must never think a dump is later than it was.
+    const askedAt = Date.now();
     try {
       const d = await c.logDump(node, 3000);
       const log = (d.log as Array<Entry & { index: number; checksum: string }>).map(
@@ -138,7 +141,7 @@ class JitPaxosDb implements Db {
       );
       return {
         replica: node,
-        takenAt: Math.max(0, (d.takenAt - this.o.runStartMs) * 1e6),
+        takenAt: Math.max(0, (askedAt - this.o.runStartMs) * 1e6),
         status: d.status as ReplicaLogDump['status'],
         view: d.view,
         logViewID: d.logViewID,

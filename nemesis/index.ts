@@ -1,9 +1,23 @@
 /** The fault registry: `--nemesis a,b,c` names entries here. */
+import { BandwidthFault } from './bandwidth.js';
+import { ClientPartitionFault } from './client-partition.js';
+import { ClockFault } from './clock.js';
+import { KillFault } from './kill.js';
+import { LatencyFault } from './latency.js';
 import { PartitionFault } from './partition.js';
+import { PauseFault } from './pause.js';
+import { SliceFault } from './slice.js';
 import type { Fault } from './types.js';
 
 export const FAULTS: Record<string, () => Fault> = {
   partition: () => new PartitionFault(),
+  'client-partition': () => new ClientPartitionFault(),
+  latency: () => new LatencyFault(),
+  bandwidth: () => new BandwidthFault(),
+  slice: () => new SliceFault(),
+  clock: () => new ClockFault(),
+  kill: () => new KillFault(),
+  pause: () => new PauseFault(),
 };
 
 export const FAULT_NAMES = Object.keys(FAULTS);
@@ -20,4 +34,11 @@ export function makeFaults(names: readonly string[]): Map<string, Fault> {
 
 export { NemesisRunner } from './runner.js';
 export { planSchedule } from './schedule.js';
-export type { ClientClocks, Fault, FaultRecord, NemesisWorld, ScheduledAction } from './types.js';
+export type {
+  ClientClocks,
+  Fault,
+  FaultRecord,
+  NemesisWorld,
+  PrepareContext,
+  ScheduledAction,
+} from './types.js';

@@ -74,11 +74,18 @@ export class NemesisRunner {
       this.active.delete(name);
     }
     const healed: string[] = [];
+    const errors: string[] = [];
     for (const f of this.faults.values()) {
-      await f.heal(this.world);
-      healed.push(f.name);
+      try {
+        await f.heal(this.world);
+        healed.push(f.name);
+      } catch (err) {
+        errors.push(`${f.name}: ${(err as Error).message}`);
+      }
     }
-    this.record('heal', { fault: 'all', healed });
+    // Belt and braces: whatever any fault left, no toxic and no disabled proxy survives the heal.
+    await this.world.toxiproxy.reset().catch((err: Error) => errors.push(`toxiproxy reset: ${err.message}`));
+    this.record('heal', { fault: 'all', healed, toxiproxyReset: true, ...(errors.length ? { errors } : {}) });
   }
 }
 

@@ -14,6 +14,15 @@ export interface ClientClocks {
   offsets(): Record<string, number>;
   set(process: string, offsetMicros: number): void;
   resetAll(): void;
+  /** Every client clock handed out so far (the clock nemesis picks its targets among them). */
+  names(): string[];
+}
+
+/** What a fault may set up before the nodes first start (node env applies only at a start). */
+export interface PrepareContext {
+  db: Db;
+  /** The run's node folder (<run dir>/nodes): per-node files such as the faketime timestamp file go here. */
+  nodesDir: string;
 }
 
 export interface NemesisWorld {
@@ -34,6 +43,8 @@ export interface Fault {
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown>;
   start(world: NemesisWorld, params: Record<string, unknown>): Promise<FaultRecord>;
   stop(world: NemesisWorld): Promise<FaultRecord>;
+  /** Called once before the nodes start; throws (with what to install) if the fault cannot work here. */
+  prepare?(ctx: PrepareContext): void;
   /** Undo whatever this fault may have left, whether or not it thinks it is active. Idempotent. */
   heal(world: NemesisWorld): Promise<void>;
 }

@@ -1,0 +1,101 @@
+/**
+ * Shared plumbing for the faults that act through Toxiproxy toxics (latency, bandwidth, slicing): which
+ * proxies a start touches, adding a named toxic on the right streams, and removing it again.
+ */
+import type { ToxicType } from 'toxiproxy-node-client';
+import type { Rng } from '../harness/rng.js';
+import { clientProxyName, linkProxyName } from '../harness/topology.js';
+import type { Fault, FaultRecord, NemesisWorld } from './types.js';
+
+/** Every replica link and client proxy of a cluster. */
+export function allProxies(nodes: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of nodes) for (const b of nodes) if (a !== b) out.push(linkProxyName(a, b));
+  for (const n of nodes) out.push(clientProxyName(n));
+  return out;
+}
+
+/**
+ * Streams a toxic goes on: a link proxy carries only what `from` sends (upstream; the downstream of a link
+ * is never used); a client proxy carries requests upstream and replies downstream, so both.
+ */
+export const streamsOf = (proxy: string): Array<'upstream' | 'downstream'> =>
+  proxy.startsWith('client->') ? ['upstream', 'downstream'] : ['upstream'];
+
+const toxicName = (base: string, stream: string) => `${base}-${stream}`;
+
+export async function addToxic(
+  world: NemesisWorld,
+  proxy: string,
+  base: string,
+  type: ToxicType,
+  attributes: Record<string, number>,
+): Promise<void> {
+  const p = await world.toxiproxy.get(proxy);
+  for (const stream of streamsOf(proxy))
+    await p.addToxic({ name: toxicName(base, stream), type, stream, toxicity: 1, attributes });
+}
+
+/** Remove the toxic `base` from `proxy` if it is there (a 404 means it is not). */
+export async function removeToxic(world: NemesisWorld, proxy: string, base: string): Promise<void> {
+  const p = await world.toxiproxy.get(proxy);
+  for (const stream of ['upstream', 'downstream']) {
+    const t = await p.getToxic(toxicName(base, stream)).catch((err: Error) => {
+      if (/status code 404/.test(err.message)) return null;
+      throw err;
+    });
+    await t?.remove();
+  }
+}
+
+/**
+ * A fault that puts one toxic type on a set of proxies: every proxy ("all"), or a random subset of them.
+ * Subclasses only choose the attributes.
+ */
+export abstract class ToxicFault implements Fault {
+  abstract readonly name: string;
+  protected abstract readonly toxicType: ToxicType;
+  private active: string[] = [];
+
+  protected abstract planAttributes(rng: Rng): Record<string, number>;
+
+  plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
+    const all = allProxies(nodes);
+    const scope = rng.next() < 0.5 ? 'all' : 'random';
+    const proxies = scope === 'all' ? all : rng.shuffle(all).slice(0, 1 + rng.int(Math.ceil(all.length / 2)));
+    return { scope, proxies, attributes: this.planAttributes(rng) };
+  }
+
+  private get toxic(): string {
+    return `jitter-${this.name}`;
+  }
+
+  async start(world: NemesisWorld, params: Record<string, unknown>): Promise<FaultRecord> {
+    if (this.active.length > 0) await this.stop(world);
+    const proxies = params.proxies as string[];
+    const attributes = params.attributes as Record<string, number>;
+    for (const p of proxies) {
+      this.active.push(p);
+      await addToxic(world, p, this.toxic, this.toxicType, attributes);
+    }
+    return {
+      fault: this.name,
+      toxic: this.toxicType,
+      scope: params.scope,
+      attributes,
+      links: proxies.map((p) => ({ proxy: p, streams: streamsOf(p) })),
+    };
+  }
+
+  async stop(world: NemesisWorld): Promise<FaultRecord> {
+    const healed = this.active;
+    this.active = [];
+    for (const p of healed) await removeToxic(world, p, this.toxic);
+    return { fault: this.name, healed };
+  }
+
+  async heal(world: NemesisWorld): Promise<void> {
+    this.active = [];
+    for (const p of allProxies(world.db.nodes)) await removeToxic(world, p, this.toxic);
+  }
+}
