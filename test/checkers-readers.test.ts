@@ -48,6 +48,16 @@ describe('Jepsen EDN', () => {
       '{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 3}\n';
     expect(parseHistory(bare, 'h.edn').history[1]).toMatchObject({ type: 'ok', value: 3 });
   });
+  it('reads tagged records', () => {
+    const text =
+      '[#jepsen.history.Op{:index 0, :time 5, :type :invoke, :process 0, :f :read, :value nil}\n #jepsen.history.Op{:index 1, :time 9, :type :ok, :process 0, :f :read, :value 4}]\n';
+    const { history, lines } = parseHistory(text, 'tagged.edn');
+    expect(history.map((op) => [op.type, op.value, op.time])).toEqual([
+      ['invoke', null, 5],
+      ['ok', 4, 9],
+    ]);
+    expect(lines).toEqual([1, 2]);
+  });
   it('names the line of an unclosed map, a stray bracket, a bad field', () => {
     const unclosed = error(
       '[{:process 0 :type :invoke :f :read :value nil}\n {:process 0 :type :ok\n',

@@ -44,6 +44,17 @@ export function ednRecords(src: string): EdnRecord[] {
     if (wrapperClosed)
       throw new EdnStructureError(line, 'unexpected text after the closing bracket of the history');
     const depth = stack.length;
+    // A tagged record (#jepsen.history.Op{...}): the record starts at the tag.
+    if (c === '#' && depth === recordDepth && src[i + 1] !== '{' && src[i + 1] !== '_') {
+      const tagStart = i;
+      while (i + 1 < n && !/[\s{,]/.test(src[i + 1]!)) i++;
+      if (src[i + 1] !== '{') throw new EdnStructureError(line, 'expected a map after the tag');
+      i++;
+      start = tagStart;
+      startLine = line;
+      stack.push({ ch: '{', line });
+      continue;
+    }
     const closer = c === ']' || c === ')' || c === '}';
     if (depth === recordDepth && c !== '{' && !closer && !(depth === 0 && recordDepth === 1)) {
       throw new EdnStructureError(

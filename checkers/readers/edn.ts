@@ -24,6 +24,8 @@ export function readEdn(text: string, file: string): { history: History; lines: 
     } catch (err) {
       throw new HistoryError(file, rec.line, null, `invalid EDN: ${(err as Error).message}`);
     }
+    // edn-data gives a tagged record as {tag, val}.
+    if (value !== null && typeof value === 'object' && 'tag' in value && 'val' in value) value = value.val;
     history.push(toOp(value, file, rec.line, history.length));
     lines.push(rec.line);
   }
