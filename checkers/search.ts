@@ -74,6 +74,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const k = info.length;
   const all = main.concat(info); // combined numbering: main j -> j, info i -> m + i
   if (m === 0) return { run: () => ({ valid: true, steps: 0, cacheEntries: 0 }) };
+  if (2 * m >= 4194304) throw new Error(`partition too large (${m} operations; at most 2097151)`);
 
   // Event list: node j is the call of main op j, node m + j its return, node 2m the head.
   const head = 2 * m;
@@ -84,7 +85,12 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     time[j] = main[j]!.call;
     time[m + j] = main[j]!.ret;
   }
-  const order = Array.from({ length: 2 * m }, (_, i) => i).sort((a, b) => time[a]! - time[b]!);
+  // Sort events by time with a native numeric sort: times are history positions (distinct integers), so
+  // time * 2^22 + node is exact in a double and sorts like (time, node).
+  const keys = new Float64Array(2 * m);
+  for (let node = 0; node < 2 * m; node++) keys[node] = time[node]! * 4194304 + node;
+  keys.sort();
+  const order = Array.from(keys, (key) => key % 4194304);
   // Calls with no return between them become candidates together, so their order is free: try the one that
   // returns first first, as it is the likeliest to have taken effect first.
   for (let i = 0; i < order.length; ) {
