@@ -19,10 +19,7 @@ export class Rng {
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mix(this.s);
   }
 
   /** Integer in [0, n). */
@@ -43,6 +40,23 @@ export class Rng {
     }
     return a;
   }
+}
+
+/** mulberry32's output function: a state to a float in [0, 1). */
+function mix(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** mulberry32 as a bare function, for code that only needs draws in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    return mix(a);
+  };
 }
 
 /** A random seed for runs that were not given one. */

@@ -3,29 +3,9 @@
  * Prints one parseable line on stdout once listening:
  *   toxiproxy listening url=http://127.0.0.1:8474 port=8474 seed=42 version=2.12.0+jitter.0.1.0
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { exitWithParent, intArg } from '../harness/cli-util.js';
 import { startServer } from './server.js';
-
-function intArg(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
-
-/** Exit when whoever started us is gone: stdin reaches EOF, or we get re-parented. */
-function exitWithParent(stop: () => Promise<void>): void {
-  const parent = process.ppid;
-  const leave = () => void stop().finally(() => process.exit(0));
-  process.stdin.on('end', leave).on('close', leave).on('error', leave);
-  process.stdin.resume();
-  setInterval(() => {
-    if (process.ppid !== parent) leave();
-  }, 500).unref();
-}
 
 export function toxiproxyCommand(): Command {
   return new Command('toxiproxy')

@@ -3,6 +3,8 @@
  * stream, so the outcome for "connection 7 of proxy r1->r2" does not depend on how traffic on other proxies interleaved.
  */
 
+import { mulberry32 } from '../harness/rng.js';
+
 /** 32-bit FNV-1a over the labels, mixed with the seed. */
 export function hashLabels(seed: number, ...labels: (string | number)[]): number {
   let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
@@ -21,16 +23,7 @@ export function hashLabels(seed: number, ...labels: (string | number)[]): number
 }
 
 /** mulberry32: small, fast and good enough for jitter and slice sizes. Returns floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /** One uniform draw in [0, 1) for the given labels. */
 export function uniform(seed: number, ...labels: (string | number)[]): number {
