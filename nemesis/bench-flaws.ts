@@ -97,7 +97,12 @@ async function main(): Promise<void> {
     for (let seed = 1; seed <= seeds; seed++) {
       const r = await execa(
         process.execPath,
-        [CLI, 'test', ...c.args, '--seed', String(seed), '--time-limit', timeLimit, '--store', store],
+        [
+          CLI,
+          'test',
+          ...c.args,
+          ...['--seed', String(seed), '--time-limit', timeLimit, '--store', store, '--json', '--no-fsync'],
+        ],
         { reject: false, all: true, timeout: 600_000 },
       );
       const line = r.stdout.trim().split('\n').pop() ?? '';

@@ -1,0 +1,149 @@
+/**
+ * Partitions, client partitions and latency acting on a real 3-replica JIT Paxos cluster through the
+ * embedded Toxiproxy. Each test measures the effect on the replicas or clients, not only the API calls.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { primary as primaryOf } from '../jitpaxos/quorum.js';
+import { ClientPartitionFault } from '../nemesis/client-partition.js';
+import { LatencyFault } from '../nemesis/latency.js';
+import { PartitionFault } from '../nemesis/partition.js';
+import { bringUp, type Fixture, moveToView, nodeIds, sleep, until } from './nemesis-fixture.js';
+import { canConnect } from './toxiproxy-helpers.js';
+
+const len = async (fx: Fixture, n: string) => Number((await fx.status(n))?.logLength);
+const view = async (fx: Fixture, n: string) => Number((await fx.status(n))?.view);
+const listenOf = (fx: Fixture, name: string) => fx.topology.proxies.find((p) => p.name === name)!.listen;
+const toxics = async (fx: Fixture, name: string) =>
+  (await (await fetch(`${fx.url}/proxies/${encodeURIComponent(name)}/toxics`)).json()) as Array<{
+    name: string;
+    type: string;
+    stream: string;
+  }>;
+
+describe('network faults on a real cluster', () => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await bringUp();
+  }, 60_000);
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('silent partition of r3: its log stops growing while the others commit; connections are held', async () => {
+    // View 5's primary is r3 (quorum {r3, r1}): without a partition r3's log grows with every write.
+    await moveToView(fx, 5);
+    const before = await len(fx, 'r3');
+    expect(await fx.writes(20)).toBeGreaterThan(10);
+    expect(await len(fx, 'r3')).toBeGreaterThan(before + 10);
+
+    const p = new PartitionFault();
+    const rec = await p.start(fx.world, { topology: 'one', mode: 'silent', order: ['r3', 'r1', 'r2'] });
+    expect(rec.cut).toEqual(['r3->r1', 'r3->r2', 'r1->r3', 'r2->r3']);
+    // The others elect a view without r3 and commit in it; then r3 hears nothing and gets nothing.
+    await until(
+      async () => (await view(fx, 'r1')) > 5 && (await fx.writes(6)) > 3,
+      20_000,
+      'commits without r3',
+    );
+    await sleep(500);
+    const [r3, r1] = [await len(fx, 'r3'), await len(fx, 'r1')];
+    const ok = await fx.writes(40);
+    expect(ok).toBeGreaterThan(25);
+    expect(await len(fx, 'r1')).toBeGreaterThanOrEqual(r1 + ok);
+    expect(await len(fx, 'r3')).toBe(r3);
+    // Silent: the proxy still accepts connections, it only drops the data.
+    expect(await canConnect(listenOf(fx, 'r3->r1'))).toBe(true);
+    await p.stop(fx.world);
+    expect(await toxics(fx, 'r3->r1')).toEqual([]);
+  }, 90_000);
+
+  it('reset partition: connections to the cut links are refused, and the replicas see the links down', async () => {
+    const p = new PartitionFault();
+    await p.start(fx.world, { topology: 'one', mode: 'reset', order: ['r3', 'r1', 'r2'] });
+    expect(await canConnect(listenOf(fx, 'r3->r1'))).toBe(false);
+    expect(await canConnect(listenOf(fx, 'r1->r3'))).toBe(false);
+    expect(await canConnect(listenOf(fx, 'r1->r2'))).toBe(true);
+    const links = async (n: string) =>
+      (await fx.status(n))?.links as Record<string, { connected: boolean }> | undefined;
+    await until(
+      async () =>
+        (await links('r3'))?.r1?.connected === false && (await links('r1'))?.r3?.connected === false,
+      10_000,
+      'r1<->r3 links down',
+    );
+    expect((await links('r1'))?.r2?.connected).toBe(true);
+    await p.stop(fx.world);
+    expect(await canConnect(listenOf(fx, 'r3->r1'))).toBe(true);
+    await until(async () => (await links('r3'))?.r1?.connected === true, 15_000, 'r3->r1 reconnected');
+  }, 60_000);
+
+  it('one-way: only what the primary sends is cut; the others move on and the old primary hears them', async () => {
+    await until(
+      async () => (await fx.world.db.primary()) !== null && (await fx.writes(3)) > 0,
+      20_000,
+      'a primary',
+    );
+    const p = new PartitionFault();
+    const old = (await fx.world.db.primary())!;
+    const v0 = await view(fx, old);
+    const order = [old, ...nodeIds().filter((n) => n !== old)];
+    const rec = await p.start(fx.world, { topology: 'primary', mode: 'one-way', order });
+    expect(rec.primary).toBe(old);
+    for (const n of nodeIds().filter((x) => x !== old)) {
+      expect((await toxics(fx, `${old}->${n}`)).map((t) => t.type)).toEqual(['timeout']);
+      expect(await toxics(fx, `${n}->${old}`)).toEqual([]);
+    }
+    // Cut both ways, the old primary would stay in its view forever; cut one way, it learns the new one.
+    await until(async () => (await view(fx, old)) > v0, 15_000, `${old} learns a newer view`);
+    const others = nodeIds().filter((n) => n !== old);
+    for (const n of others) expect(await view(fx, n)).toBeGreaterThan(v0);
+    await p.stop(fx.world);
+  }, 60_000);
+
+  it('client partition: while clients are cut off the primary, nothing commits in its view', async () => {
+    await until(async () => (await fx.writes(3)) > 0, 20_000, 'writes commit');
+    const cp = new ClientPartitionFault();
+    const rec = await cp.start(fx.world, { target: 'primary', order: nodeIds(), mode: 'silent' });
+    const cutOff = rec.targets as string[];
+    expect(cutOff).toHaveLength(1);
+    expect((await toxics(fx, `client->${cutOff[0]}`)).map((t) => t.stream).sort()).toEqual([
+      'downstream',
+      'upstream',
+    ]);
+    const views: number[] = [];
+    const deadline = Date.now() + 8000;
+    while (Date.now() < deadline && views.length < 10) {
+      const r = await fx.clients[0]!.invoke({ f: 'write', key: 'y', value: String(Date.now()) });
+      if (r.type === 'ok' && r.commit) views.push(r.commit.view);
+    }
+    for (const v of views) expect(primaryOf(v, nodeIds())).not.toBe(cutOff[0]);
+    await cp.stop(fx.world);
+    expect(await toxics(fx, `client->${cutOff[0]}`)).toEqual([]);
+  }, 60_000);
+
+  it('latency of 100 ms on the client links shows in client latencies, and goes away on stop', async () => {
+    await until(async () => (await fx.writes(3)) === 3, 20_000, 'a calm cluster');
+    const median = async () => {
+      const ms: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        const t = performance.now();
+        const r = await fx.clients[1]!.invoke({ f: 'write', key: 'z', value: String(i) });
+        if (r.type === 'ok') ms.push(performance.now() - t);
+      }
+      ms.sort((a, b) => a - b);
+      return ms[ms.length >> 1] ?? Number.NaN;
+    };
+    expect(await median()).toBeLessThan(60);
+    const f = new LatencyFault();
+    const rec = await f.start(fx.world, {
+      scope: 'clients',
+      proxies: nodeIds().map((n) => `client->${n}`),
+      attributes: { latency: 100, jitter: 0 },
+    });
+    expect(rec.attributes).toEqual({ latency: 100, jitter: 0 });
+    // 100 ms on the request and 100 ms on the reply.
+    expect(await median()).toBeGreaterThanOrEqual(195);
+    await f.stop(fx.world);
+    expect(await median()).toBeLessThan(60);
+  }, 60_000);
+});
