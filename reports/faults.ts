@@ -1,5 +1,6 @@
 /**
- * Nemesis actions into fault intervals (a start to the next stop of the same kind) and clock offsets over time.
+ * Nemesis actions into fault intervals (a start to the next stop of the same kind, or to the final heal) and
+ * clock offsets over time.
  */
 import type { Op } from '../harness/history.js';
 import { nsToMs, showValue } from './ops.js';
@@ -43,6 +44,21 @@ export class FaultCollector {
       };
       this.openByKind.set(kind, iv);
       this.intervals.push(iv);
+    } else if (op.f === 'heal') {
+      // The final heal undoes every fault it names (all of them when it names none), clocks included.
+      const healed = (op.value as { healed?: unknown } | null)?.healed;
+      const kinds = Array.isArray(healed) ? healed.map(String) : [...this.openByKind.keys()];
+      for (const k of kinds) {
+        const iv = this.openByKind.get(k);
+        if (!iv) continue;
+        iv.end = t;
+        iv.openEnd = false;
+        iv.detail += ` … healed`;
+        this.openByKind.delete(k);
+      }
+      if (this.clockActions.length > 0 && (kinds.includes('clock') || !Array.isArray(healed))) {
+        this.clockActions.push({ t, offsets: {} });
+      }
     } else if (op.f === 'stop') {
       const iv = this.openByKind.get(kind);
       if (iv) {

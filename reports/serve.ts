@@ -76,6 +76,11 @@ export function handler(storeDir: string): http.RequestListener {
       return send(res, 400, 'bad path\n');
     }
     if (urlPath.includes('\0')) return send(res, 400, 'bad path\n');
+    // Browsers ask for an icon the store does not have; say so without an error in their console.
+    if (urlPath === '/favicon.ico' && !fs.existsSync(path.join(root, 'favicon.ico'))) {
+      res.writeHead(204);
+      return res.end();
+    }
     let file: string;
     try {
       file = fs.realpathSync(path.join(root, path.normalize(urlPath)));

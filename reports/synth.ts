@@ -212,6 +212,9 @@ export function synthRun(store: string, opts: SynthOptions): string {
         status: 'Normal',
       });
     }
+    if (id === 'r1' && opts.evilValue !== undefined) {
+      lines.push({ t: at(0.7), event: 'repair', detail: opts.evilValue, view: 1, status: 'Normal' });
+    }
     log(id, lines, id === 'r1' ? 'warning: not JSON from stderr\n' : '');
   }
 

@@ -102,6 +102,22 @@ describe('faults', () => {
     ]);
     expect(new FaultCollector().clock(10)).toBeNull();
   });
+
+  it('ends the faults a final heal names, and resets clocks', () => {
+    const f = new FaultCollector();
+    const nem = (t: number, which: string, value: unknown) =>
+      f.add(op(0, t * 1e6, 'info', 'nemesis', which, value));
+    nem(10, 'start', { fault: 'partition' });
+    nem(20, 'start', { fault: 'clock', offsets: { r1: 1000 } });
+    nem(30, 'start', { fault: 'kill' });
+    nem(40, 'heal', { fault: 'all', healed: ['partition', 'clock'] });
+    expect(f.faults(100).map((i) => [i.kind, i.end, i.openEnd])).toEqual([
+      ['partition', 40, false],
+      ['clock', 40, false],
+      ['kill', 100, true],
+    ]);
+    expect(f.clock(100)!.offsetsMs).toEqual([[0, 1, 0, 0]]);
+  });
 });
 
 describe('report data from a run folder', () => {

@@ -102,12 +102,13 @@ function latencySpec(d: ReportData, ops: Ops): ChartSpec {
   const series: uPlot.Series[] = list.map((g) => {
     const f = d.fs[g.f]!;
     const h = fHue(f, g.f);
+    // Hue by kind for successes; failures in reds and timeouts in oranges, so outcomes stand out.
     const color =
       g.type === 0
         ? `hsl(${h},65%,42%)`
         : g.type === 1
-          ? `hsl(${(h + 350) % 360},75%,52%)`
-          : `hsl(38,90%,48%)`;
+          ? `hsl(${(350 + g.f * 14) % 360},80%,50%)`
+          : `hsl(${30 + g.f * 8},95%,47%)`;
     return {
       label: `${f} ${['ok', 'fail', 'info'][g.type]}`,
       stroke: color,

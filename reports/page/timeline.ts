@@ -189,8 +189,20 @@ export function timeline(d: ReportData, ops: Ops, tooltip: Tooltip): HTMLElement
       const list = lane.ops!;
       // Operations that can reach into the window start at most maxLatency before it.
       const startsFrom = lowerBoundIdx(list, ops.start, view.x0 - ops.maxLatency);
-      let lastX = -1;
-      let lastColor = '';
+      // Operations narrower than a few pixels that touch merge into one bar of their colour: at 100,000+
+      // operations a lane is a few thousand bars at most, whatever the zoom.
+      let runX0 = 0;
+      let runX1 = -1;
+      let runColor = '';
+      let runOps = 0;
+      const flush = () => {
+        if (runX1 < 0) return;
+        ctx.fillStyle = runColor;
+        const gap = runOps === 1 && runX1 - runX0 > 3 ? 1 : 0;
+        ctx.fillRect(runX0, y + 3, runX1 - runX0 - gap, ROW - 6);
+        drawn++;
+        runX1 = -1;
+      };
       for (let k = startsFrom; k < list.length; k++) {
         const i = list[k]!;
         const s = ops.start[i]!;
@@ -200,14 +212,18 @@ export function timeline(d: ReportData, ops: Ops, tooltip: Tooltip): HTMLElement
         const x0 = Math.floor(xOf(s, w));
         const x1 = Math.max(x0 + 1, Math.ceil(xOf(e, w)));
         const color = OUTCOME_COLORS[(['ok', 'fail', 'info', 'pending'] as const)[ops.type[i]!]!];
-        // Many operations in one pixel column of one lane: draw the column once per colour.
-        if (x1 <= lastX && color === lastColor) continue;
-        ctx.fillStyle = color;
-        ctx.fillRect(x0, y + 3, x1 - x0 - (x1 - x0 > 2 ? 1 : 0), ROW - 6);
-        lastX = x1;
-        lastColor = color;
-        drawn++;
+        if (color === runColor && x0 <= runX1 && (x1 - x0 <= 3 || runOps > 1)) {
+          runX1 = Math.max(runX1, x1);
+          runOps++;
+          continue;
+        }
+        flush();
+        runX0 = x0;
+        runX1 = x1;
+        runColor = color;
+        runOps = 1;
       }
+      flush();
     }
     ctx.restore();
     // Lane labels and the time axis stay put.
