@@ -90,16 +90,14 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const keys = new Float64Array(2 * m);
   for (let node = 0; node < 2 * m; node++) keys[node] = time[node]! * 4194304 + node;
   keys.sort();
-  const order = Array.from(keys, (key) => key % 4194304);
+  const order = new Int32Array(2 * m);
+  for (let i = 0; i < 2 * m; i++) order[i] = keys[i]! % 4194304;
   // Calls with no return between them become candidates together, so their order is free: try the one that
   // returns first first, as it is the likeliest to have taken effect first.
   for (let i = 0; i < order.length; ) {
     let j = i;
     while (j < order.length && order[j]! < m) j++;
-    if (j - i > 1) {
-      const run = order.slice(i, j).sort((a, b) => time[m + a]! - time[m + b]!);
-      for (let t = 0; t < run.length; t++) order[i + t] = run[t]!;
-    }
+    if (j - i > 1) order.subarray(i, j).sort((a, b) => time[m + a]! - time[m + b]!);
     i = j === i ? i + 1 : j;
   }
   let last = head;
@@ -195,7 +193,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   // Memo, in typed arrays: groups share the ordinary-op set and state (found through an open-addressed table
   // of chain heads); members of a group differ in their info-op sets.
   // Sized from the partition: most are small, and allocating (zeroing) big arrays would dominate them.
-  const cap = 2 ** Math.ceil(Math.log2(Math.max(64, 8 * (m + k))));
+  const cap = 2 ** Math.ceil(Math.log2(Math.max(64, m + k)));
   let tableMask = cap - 1;
   let table = new Int32Array(tableMask + 1).fill(-1);
   let gState = new Int32Array(cap);
@@ -205,7 +203,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   let gHash = new Int32Array(cap);
   let gNext = new Int32Array(cap);
   let gFirst = new Int32Array(cap);
-  let pool = new Uint32Array(cap * 4);
+  let pool = new Uint32Array(cap * 2);
   let poolTop = 0;
   let groups = 0;
   let mNext = new Int32Array(cap);
