@@ -37,9 +37,11 @@ export function commitsOf(history: Op[]): Array<CommitRef & { time: number }> {
       view: c.view,
       index: c.index,
       checksum: c.checksum,
+      f: op.f,
       value: op.value,
       time: op.time,
     };
+    if (op.key !== undefined) ref.key = op.key;
     if (c.client !== undefined) ref.client = c.client;
     if (c.req !== undefined) ref.req = c.req;
     if (c.ts !== undefined) ref.ts = c.ts;
@@ -54,7 +56,18 @@ function holds(entry: Entry | undefined, c: CommitRef): boolean {
   if (c.client !== undefined && c.req !== undefined) {
     return entry.client === c.client && entry.req === c.req && (c.ts === undefined || entry.ts === c.ts);
   }
-  // Without an identity the best evidence is the checksum agreement among commits (see agreement).
+  // Without an identity, compare what the entry does with what the client asked.
+  return sameOp(entry, c);
+}
+
+function sameOp(entry: Entry, c: CommitRef): boolean {
+  const op = entry.op;
+  if (op.f !== c.f || (c.key !== undefined && op.key !== c.key)) return false;
+  if (op.f === 'write') return op.value === c.value;
+  if (op.f === 'cas') {
+    const [expected, next] = Array.isArray(c.value) ? c.value : [undefined, undefined];
+    return op.expected === expected && op.value === next;
+  }
   return true;
 }
 

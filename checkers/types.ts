@@ -206,5 +206,8 @@ export interface CommitRef {
   client?: string;
   req?: number;
   ts?: number;
+  /** The operation: compared with the log entry's op when the commit names no request. */
+  f: string;
+  key?: string;
   value: unknown;
 }

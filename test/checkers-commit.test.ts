@@ -182,4 +182,23 @@ describe('commit consistency without request identities', () => {
     expect(differ.counts.agreement).toBe(1);
     expect(differ.valid).toBe(false);
   });
+  it('compares log entries with the operation when commits carry no request identity', () => {
+    const op = (index: number, value: string): Op => ({
+      index,
+      time: 10,
+      type: 'ok',
+      process: 0,
+      f: 'write',
+      key: 'k',
+      value,
+      commit: { view: 1, index: 1, checksum: 'h1' },
+    });
+    const log = [entry('c1', 1, 10, 'x')];
+    expect(
+      checkCommitConsistency({ history: [op(0, 'x')], dumps: [dump('r1', log, { final: true })] }).valid,
+    ).toBe(true);
+    const r = checkCommitConsistency({ history: [op(0, 'y')], dumps: [dump('r1', log, { final: true })] });
+    expect(r.counts.inv).toBe(1);
+    expect(r.counts.durability).toBe(1);
+  });
 });
