@@ -79,12 +79,17 @@ function filesSection(d: ReportData): HTMLElement {
 
 function main(): void {
   const t0 = performance.now();
+  performance.mark('report:start');
   const d = embedded<ReportData>('report-data');
+  // Marks for the benchmark: where the page's time goes.
+  performance.mark('report:parsed');
   document.title = `${verdictText(d.verdict)} · ${d.title} · jitter`;
   const ops = decodeOps(d);
   const tooltip = new Tooltip();
   const width = Math.max(600, Math.min(1400, document.documentElement.clientWidth - 48));
+  performance.mark('report:decoded');
   const chartSet = charts(d, ops, width);
+  performance.mark('report:chart-data');
   const nav = el(
     'nav',
     null,
@@ -138,6 +143,8 @@ function main(): void {
     el('footer', { class: 'muted' }, `Report generated ${d.generatedAt} by jitter.`),
   );
   document.body.replaceChildren(main, tooltip.node);
+  performance.mark('report:dom');
+  queueMicrotask(() => performance.mark('report:charts'));
   // Charts are created in a microtask and the timeline in the next frame; ready means all of them drew.
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
