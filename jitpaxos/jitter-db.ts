@@ -172,9 +172,23 @@ function toKvOp(op: ClientOp): KvOp {
   }
 }
 
+/**
+ * The highest view any client of the run has learned. The harness replaces a process after an
+ * indeterminate operation with a fresh client; starting that client in view 1 would strand it (the seed's
+ * clients never resend, so a request sent in a stale view stays stuck) after the first view change. A
+ * long-lived client would know the view: the fresh one starts in the newest view its predecessors learned.
+ */
+class ViewHint {
+  view = 1;
+}
+
 class JitPaxosClient implements DbClient {
   private readonly client: JitClient;
-  constructor(o: JitPaxosOptions, c: ClientOptions) {
+  constructor(
+    o: JitPaxosOptions,
+    c: ClientOptions,
+    private readonly hint: ViewHint,
+  ) {
     this.client = new JitClient({
       // A fresh id per process: a retired process's requests must never be taken for the new one's.
       id: `c${c.process}`,
@@ -186,10 +200,13 @@ class JitPaxosClient implements DbClient {
       clock: c.clock,
       timeoutMs: c.timeoutMs,
     });
+    // JitClient has no option for its first view; its state is the spec's client state.
+    (this.client as unknown as { state: { view: number } }).state.view = hint.view;
   }
 
   async invoke(op: ClientOp): Promise<ClientOutcome> {
     const r = await this.client.invoke(toKvOp(op));
+    this.hint.view = Math.max(this.hint.view, this.client.view);
     if (r.type === 'info') return r;
     if (r.type === 'fail') return r.commit ? { type: 'fail', error: r.error, commit: r.commit } : r;
     const commit = r.commit;
@@ -203,9 +220,10 @@ class JitPaxosClient implements DbClient {
 }
 
 export function jitPaxos(o: JitPaxosOptions): SystemUnderTest {
+  const hint = new ViewHint();
   return {
     db: new JitPaxosDb(o),
-    client: (c) => new JitPaxosClient(o, c),
+    client: (c) => new JitPaxosClient(o, c, hint),
     describe: () => ({
       system: 'jitpaxos',
       mode: o.mode,

@@ -1,7 +1,7 @@
 /**
  * bench:nemesis — how fast the nemesis finds the seed protocol's flaws, from real `jitter test` runs.
  * For each configuration and seed: one run; whether it is invalid (linearizability or commit consistency),
- * which checker said so, and the time (s since the run started) of the earliest operation the checker's
+ * which checker said so, and the time (s since the first client operation) of the earliest operation the checker's
  * counterexample or violations name. Fixed mode must find nothing: an invalid fixed run is printed as such,
  * with its folder and the checker's reason.
  *
@@ -54,6 +54,8 @@ export function firstAnomalyNs(dir: string): { ns: number | null; checkers: stri
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
+  // Times from the first client operation (the workload's start), not from the run's set-up.
+  const t0 = history.find((op) => (op as { process?: unknown }).process !== 'nemesis')?.time ?? 0;
   const at = (i: number | null | undefined) =>
     i == null ? Number.POSITIVE_INFINITY : (history[i]?.time ?? Infinity);
   const failing: string[] = [];
