@@ -64,8 +64,9 @@ export type ClientEffect =
 /** After this many attempts without a success from the primary, the client asks for the next view. */
 const PROMPT_VIEW_CHANGE_AFTER = 4;
 
-export function initialClient(id: ClientId): ClientState {
-  return { id, view: 1, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map() };
+/** The spec's InitClientVars: view 1, unless the client already knows a newer view. */
+export function initialClient(id: ClientId, view = 1): ClientState {
+  return { id, view, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map() };
 }
 
 function has(cfg: ProtocolConfig, f: Flaw): boolean {

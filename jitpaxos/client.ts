@@ -36,6 +36,8 @@ export interface JitClientOptions {
   clock?: () => number;
   /** After this long without an outcome, an operation is indeterminate. */
   timeoutMs?: number;
+  /** The view to start in (default 1), e.g. the newest view an earlier client on this machine learned. */
+  initialView?: number;
   log?: (line: string) => void;
 }
 
@@ -61,7 +63,7 @@ export class JitClient {
       flaws: opts.flaws ?? [],
       timing: opts.timing,
     });
-    this.state = initialClient(opts.id);
+    this.state = initialClient(opts.id, opts.initialView ?? 1);
     this.clock = opts.clock ?? wallClockMicros;
     this.timeoutMs = opts.timeoutMs ?? 1000;
     const log = opts.log ?? (() => {});
