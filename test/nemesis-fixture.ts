@@ -10,7 +10,7 @@ import { ClockTable, clientClockName } from '../harness/clocks.js';
 import type { DbClient } from '../harness/db.js';
 import { createTopology, type Topology } from '../harness/topology.js';
 import { startToxiproxy, type ToxiproxyHandle } from '../harness/toxiproxy-server.js';
-import { replicaIds } from '../jitpaxos/cluster.js';
+import { type LocalCluster, replicaIds } from '../jitpaxos/cluster.js';
 import { jitPaxos } from '../jitpaxos/jitter-db.js';
 import { ClientConnection } from '../jitpaxos/transport.js';
 import type { Fault, NemesisWorld } from '../nemesis/types.js';
@@ -159,4 +159,10 @@ export async function moveToView(fx: Fixture, view: number): Promise<void> {
   } finally {
     for (const c of conns) c.close();
   }
+}
+
+/** A replica's admin /log dump as the replica itself stamps it (takenAt from its own, maybe faked, clock). */
+export async function adminLog(fx: Fixture, node: string): Promise<{ takenAt: number }> {
+  const cluster = (fx.world.db as unknown as { cluster: LocalCluster }).cluster;
+  return cluster.logDump(node, 2000);
 }
