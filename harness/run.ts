@@ -36,6 +36,8 @@ export interface RunOptions {
   system?: (o: { cfg: TestConfig; runStartMs: number; run: RunDir }) => SystemUnderTest;
   /** Writes the report and store index after checking (reports/); none by default. */
   report?: (runDir: string, store: string) => Promise<void>;
+  /** Extra fields for test.json (e.g. which run this one reproduces). */
+  record?: Partial<RunRecord>;
 }
 
 export interface RunOutcome {
@@ -103,6 +105,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     toxiproxy: { kind: 'pending', version: '', url: '' },
     cluster: { replicas: [...db.nodes], proxies: [] },
     schedule,
+    ...o.record,
   };
   run.writeJson('test', record);
 

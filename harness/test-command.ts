@@ -4,16 +4,10 @@ import { ALL_FLAWS } from '../jitpaxos/config.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
 import { intArg } from './cli-util.js';
-import {
-  ConfigError,
-  readConfigFile,
-  readScheduleFile,
-  resolveConfig,
-  type TestConfig,
-} from './config.js';
+import { ConfigError, readConfigFile, readScheduleFile, resolveConfig, type TestConfig } from './config.js';
+import { writeRunReport } from './reporting.js';
 import { randomSeed } from './rng.js';
-import { runTest } from './run.js';
-import { paint } from './terminal.js';
+import { exitCodeOf, outcomeJson, printOutcome, runWithConsole } from './run-console.js';
 
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
@@ -89,76 +83,13 @@ export function testCommand(): Command {
         if (err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
         throw err;
       }
-      const json = Boolean(o.json);
-      const tty = process.stderr.isTTY && !json;
-      const controller = new AbortController();
-      let signals = 0;
-      const onSignal = (sig: NodeJS.Signals) => {
-        signals++;
-        if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143); // children exit with us (stdin pipes)
-        process.stderr.write(`\n${sig}: stopping the run and tearing the cluster down...\n`);
-        controller.abort(sig);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      let lastLine = 0;
-      const outcome = await runTest(cfg, {
-        signal: controller.signal,
-        progress: (line) => {
-          if (json) return;
-          if (tty) process.stderr.write(`\r\x1b[K${line}`);
-          else if (!line.startsWith('[') || Date.now() - lastLine > 5000) {
-            lastLine = Date.now();
-            process.stderr.write(`${line}\n`);
-          }
-        },
-        onRunDir: (dir) => {
-          if (!json) process.stderr.write(`jitter test ${cfg.name} seed=${cfg.seed} -> ${dir}\n`);
-        },
-      });
-      if (tty) process.stderr.write('\r\x1b[K');
-      const r = outcome.results;
-      if (json) {
-        process.stdout.write(
-          `${JSON.stringify({
-            dir: outcome.dir,
-            valid: r ? r.valid : 'unknown',
-            seed: cfg.seed,
-            ops: r?.ops,
-            checkers: r
-              ? Object.fromEntries(Object.entries(r.checkers).map(([k, v]) => [k, v.valid]))
-              : undefined,
-            interrupted: outcome.interrupted,
-          })}\n`,
-        );
-      } else {
-        if (r) {
-          for (const [name, c] of Object.entries(r.checkers)) {
-            process.stdout.write(
-              `  ${name.padEnd(20)} ${verdictText(c.valid)}${c.reason ? `  ${c.reason}` : ''}\n`,
-            );
-          }
-          process.stdout.write(
-            `ops: ${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} info; checked in ${(r.checkMs / 1000).toFixed(1)} s\n`,
-          );
-        }
-        if (outcome.interrupted) process.stdout.write(`interrupted: ${outcome.interrupted}\n`);
-        process.stdout.write(`verdict: ${verdictText(r ? r.valid : 'unknown')}\nrun: ${outcome.dir}\n`);
-      }
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.exitCode = outcome.interrupted && !r ? (signals > 0 ? 130 : 2) : outcome.exitCode;
+      const outcome = await runWithConsole(cfg, { json: Boolean(o.json), report: writeRunReport });
+      if (o.json) process.stdout.write(`${JSON.stringify(outcomeJson(outcome, cfg))}\n`);
+      else printOutcome(outcome);
+      process.exitCode = exitCodeOf(outcome);
     });
 }
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-function verdictText(v: boolean | 'unknown'): string {
-  return v === true
-    ? paint('green', 'valid')
-    : v === false
-      ? paint('red', 'INVALID')
-      : paint('yellow', 'unknown');
 }
