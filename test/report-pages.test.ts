@@ -73,6 +73,25 @@ describe('store index', () => {
   });
 });
 
+describe('jitter report', () => {
+  it('rebuilds a run report and the store index; refuses a folder that is not a run', async () => {
+    const { buildProgram } = await import('../harness/cli.js');
+    const report = path.join(validRun, 'report.html');
+    fs.rmSync(report);
+    fs.rmSync(path.join(store, 'index.html'), { force: true });
+    await buildProgram().parseAsync(['node', 'jitter', 'report', validRun, '--store', store]);
+    expect(fs.existsSync(report)).toBe(true);
+    expect(fs.existsSync(path.join(store, 'index.html'))).toBe(true);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-not-a-run-'));
+    const before = process.exitCode;
+    await buildProgram().parseAsync(['node', 'jitter', 'report', empty]);
+    expect(process.exitCode).toBe(2);
+    process.exitCode = before;
+    expect(fs.existsSync(path.join(empty, 'report.html'))).toBe(false);
+    fs.rmSync(empty, { recursive: true });
+  });
+});
+
 describe('jitter serve', () => {
   it('serves the store on loopback, and nothing outside it', async () => {
     await writeStoreIndex(store);

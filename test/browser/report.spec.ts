@@ -192,11 +192,12 @@ test('the timeline of a 100,000-operation history renders, zooms, pans and scrol
     }
     return times;
   });
-  const worst = Math.max(...frames);
+  // The median, not the worst: other jobs share the two cores and stall a frame now and then.
+  const median = [...frames].sort((a, b) => a - b)[Math.floor(frames.length / 2)]!;
   console.log(
     `100k report: ready after ${loadMs} ms, timeline frames ${frames.map((f) => f.toFixed(1)).join(' ')} ms`,
   );
-  expect(worst).toBeLessThan(250);
+  expect(median).toBeLessThan(80);
   await shot(page, 'timeline-100k', '#timeline-section');
   expect(errors).toEqual([]);
 });
