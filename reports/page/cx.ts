@@ -26,9 +26,16 @@ export function counterexample(cx: CounterexampleView): HTMLElement {
     ...cx.pending.map((op) => ({ op, role: 'pending' as Role })),
     ...(cx.failing ? [{ op: cx.failing, role: 'failing' as Role, before: cx.failingBefore }] : []),
   ];
-  const ends = items.map((i) => i.op.ret ?? i.op.call);
   const t0 = Math.min(...items.map((i) => i.op.call));
-  const t1 = Math.max(...ends, t0 + 0.001);
+  // The window ends a little after the failing operation: what came later cannot explain it, and a long
+  // operation would otherwise squeeze the steps into a corner. Bars that go on are cut at the edge.
+  const focus = cx.failing
+    ? (cx.failing.ret ?? cx.failing.call)
+    : Math.max(...items.map((i) => i.op.ret ?? i.op.call));
+  const t1 = Math.max(focus + (focus - t0) * 0.15, t0 + 0.001);
+  const shown = items.filter((i) => i.op.call <= t1);
+  items.length = 0;
+  items.push(...shown);
   const procs = [...new Set(items.map((i) => i.op.process))].sort((a, b) => Number(a) - Number(b));
   const lane = new Map(procs.map((p, i) => [p, i]));
   const LANE = 30;
@@ -45,7 +52,7 @@ export function counterexample(cx: CounterexampleView): HTMLElement {
     for (const e of document.querySelectorAll(`[data-step="${n}"]`)) e.classList.toggle('hl', on);
   };
   for (const it of items) {
-    const end = it.op.ret ?? t1;
+    const end = Math.min(it.op.ret ?? t1, t1);
     const bar = el(
       'div',
       { class: `cx-op ${it.role}`, 'data-op': it.op.id, 'data-step': it.n },

@@ -110,6 +110,7 @@ test('an invalid stored history: counterexample, fault shading, commit violation
   // Hovering a step shows the model state before and after it, as listed in the table.
   const step = cx.locator('.cx-op.step').last();
   const n = await step.getAttribute('data-step');
+  await page.locator('#linearizability').evaluate((e) => e.scrollIntoView());
   await step.hover();
   const row = cx.locator(`table.cx-steps tr[data-step="${n}"] td`);
   const before = await row.nth(3).textContent();
@@ -117,7 +118,7 @@ test('an invalid stored history: counterexample, fault shading, commit violation
   await expect(page.locator('#cx-state')).toContainText(`state before: ${before}`);
   await expect(page.locator('#cx-state')).toContainText(`state after: ${after}`);
   await expect(cx.locator(`table.cx-steps tr[data-step="${n}"]`)).toHaveClass(/hl/);
-  await shot(page, 'counterexample-hover', '#linearizability');
+  await shot(page, 'counterexample-hover');
   await cx.locator('.cx-op.failing').hover();
   await expect(page.locator('#cx-state')).toContainText('cannot be linearized');
 
