@@ -75,7 +75,7 @@ export function firstAnomalyNs(dir: string): { ns: number | null; checkers: stri
     for (const v of cc.violations ?? []) best = Math.min(best, at(v.commit?.opIndex), at(v.other?.opIndex));
   }
   return {
-    ns: Number.isFinite(best) ? best : null,
+    ns: Number.isFinite(best) ? best - t0 : null,
     checkers: failing,
     reason: reasons.join(' | ') || undefined,
   };
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const out = path.join(store, 'bench-nemesis.jsonl');
   const all: Summary[] = [];
   for (const c of CONFIGS.filter((x) => !only || x.label.startsWith(only))) {
-    for (let seed = 1; seed <= seeds; seed++) {
+    for (let seed = 1, attempt = 1; seed <= seeds; seed++) {
       const r = await execa(
         process.execPath,
         [
@@ -111,12 +111,21 @@ async function main(): Promise<void> {
       let s: Summary;
       try {
         const j = JSON.parse(line.startsWith('{') ? line : '{}');
-        const a = j.dir && fs.existsSync(path.join(j.dir, 'results.json')) ? firstAnomalyNs(j.dir) : null;
+        if (j.interrupted) {
+          // Set-up failures (a replica slow to start on a busy machine) say nothing about the protocol: retry once.
+          process.stderr.write(`${c.label} seed ${seed}: interrupted (${j.interrupted})\n`);
+          if (attempt++ < 2) {
+            seed--;
+            continue;
+          }
+        }
+        attempt = 1;
+        const a = j.valid === false && !j.interrupted ? firstAnomalyNs(j.dir) : null;
         s = {
           label: c.label,
           seed,
           dir: j.dir,
-          valid: j.valid,
+          valid: j.interrupted ? 'interrupted' : j.valid,
           checkers: a?.checkers ?? [],
           firstAnomalyS: a?.ns != null ? a.ns / 1e9 : null,
           ...(a?.reason ? { reason: a.reason.slice(0, 400) } : {}),

@@ -121,7 +121,7 @@ describe('schedules and set-up checks', () => {
     for (const name of FAULT_NAMES) {
       const mine = s.filter((a) => a.fault === name).map((a) => a.action);
       expect(mine.length, name).toBeGreaterThan(2);
-      mine.forEach((a, i) => expect(a).toBe(i % 2 === 0 ? 'start' : 'stop'));
+      expect(mine).toEqual(mine.map((_, i) => (i % 2 === 0 ? 'start' : 'stop')));
     }
   });
 
