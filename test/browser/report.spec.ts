@@ -45,7 +45,20 @@ test('a real short jitter test run: verdict, charts and timeline drawn', async (
   try {
     const { stdout } = await run(
       process.execPath,
-      [CLI, 'test', '--time-limit', '5', '--seed', '7', '--store', realStore, '--json'],
+      // Partitions every second, so the 5 s run has fault intervals to shade.
+      [
+        CLI,
+        'test',
+        '--time-limit',
+        '5',
+        '--nemesis-interval',
+        '1',
+        '--seed',
+        '7',
+        '--store',
+        realStore,
+        '--json',
+      ],
       {
         timeout: 90_000,
       },
@@ -64,7 +77,10 @@ test('a real short jitter test run: verdict, charts and timeline drawn', async (
     );
     await expect(page.locator('#checkers tbody tr')).toHaveCount(4);
     await expect(page.locator('header .summary')).toContainText(`${summary.ops.total} operations`);
-    await expectChartsDrawn(page, false);
+    const faults = reportData(report).faults;
+    expect(faults.length).toBeGreaterThan(0);
+    expect(faults.every((f) => f.kind === 'partition' && f.end > f.start)).toBe(true);
+    await expectChartsDrawn(page, true);
     expect(Number(await page.locator('.tl-canvas').getAttribute('data-drawn'))).toBeGreaterThan(0);
     expect(await inkedPixels(page, '.tl-canvas')).toBeGreaterThan(1000);
     await expect(page.locator('#replica-events tbody tr').first()).toContainText('start');
