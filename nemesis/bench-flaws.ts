@@ -5,7 +5,8 @@
  * counterexample or violations name. Fixed mode must find nothing: an invalid fixed run is printed as such,
  * with its folder and the checker's reason.
  *
- *   node dist/nemesis/bench-flaws.js [--seeds 10] [--time-limit 30] [--store DIR] [--only seed|fixed]
+ *   node dist/nemesis/bench-flaws.js [--seeds 10] [--first-seed 1] [--time-limit 30] [--store DIR] [--only seed|fixed]
+ *   node dist/nemesis/bench-flaws.js --summarize <store>/bench-nemesis.jsonl
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -81,6 +82,23 @@ export function firstAnomalyNs(dir: string): { ns: number | null; checkers: stri
   };
 }
 
+function summarize(all: Summary[]): void {
+  for (const c of CONFIGS) {
+    const mine = all.filter((s) => s.label === c.label);
+    if (mine.length === 0) continue;
+    // Runs that never got going (set-up failed) are counted apart, not as seeds.
+    const rows = mine.filter((s) => s.valid === true || s.valid === false);
+    // An anomaly is what linearizability or commit consistency reports (availability is not one).
+    const bad = rows.filter((s) => s.checkers.length > 0);
+    const times = bad.map((s) => s.firstAnomalyS).filter((x): x is number => x !== null);
+    const which = [...new Set(bad.flatMap((s) => s.checkers))].join('+') || '-';
+    const med = median(times);
+    process.stdout.write(
+      `config="${c.label}" seeds=${rows.length} anomalies=${bad.length} not_run=${mine.length - rows.length} median_first_s=${med === null ? '-' : med.toFixed(2)} checkers=${which}\n`,
+    );
+  }
+}
+
 const median = (xs: number[]) => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -90,13 +108,24 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   const seeds = Number(arg('--seeds', '10'));
+  const firstSeed = Number(arg('--first-seed', '1'));
   const timeLimit = arg('--time-limit', '30');
   const only = arg('--only', '');
   const store = arg('--store', fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-bench-nemesis-')));
   const out = path.join(store, 'bench-nemesis.jsonl');
   const all: Summary[] = [];
-  for (const c of CONFIGS.filter((x) => !only || x.label.startsWith(only))) {
-    for (let seed = 1, attempt = 1; seed <= seeds; seed++) {
+  const previous = arg('--summarize', '');
+  if (previous) {
+    // Only summarize the runs of an earlier (maybe cut short) bench.
+    const rows = fs.readFileSync(previous, 'utf8').trim().split('\n');
+    summarize(rows.map((l) => JSON.parse(l) as Summary));
+    return;
+  }
+  // Seeds outside, configurations inside: a bench cut short still covers every configuration.
+  const chosen = CONFIGS.filter((x) => !only || x.label.startsWith(only));
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
+    for (let k = 0, attempt = 1; k < chosen.length; k++) {
+      const c = chosen[k]!;
       const r = await execa(
         process.execPath,
         [
@@ -115,7 +144,7 @@ async function main(): Promise<void> {
           // Set-up failures (a replica slow to start on a busy machine) say nothing about the protocol: retry once.
           process.stderr.write(`${c.label} seed ${seed}: interrupted (${j.interrupted})\n`);
           if (attempt++ < 2) {
-            seed--;
+            k--;
             continue;
           }
         }
@@ -150,17 +179,7 @@ async function main(): Promise<void> {
         process.stderr.write(`!!! FIXED-MODE ANOMALY: ${s.dir}\n    ${s.reason}\n`);
     }
   }
-  for (const c of CONFIGS) {
-    const rows = all.filter((s) => s.label === c.label);
-    if (rows.length === 0) continue;
-    const bad = rows.filter((s) => s.valid === false);
-    const times = bad.map((s) => s.firstAnomalyS).filter((x): x is number => x !== null);
-    const which = [...new Set(bad.flatMap((s) => s.checkers))].join('+') || '-';
-    const med = median(times);
-    process.stdout.write(
-      `config="${c.label}" seeds=${rows.length} anomalies=${bad.length} median_first_s=${med === null ? '-' : med.toFixed(2)} checkers=${which}\n`,
-    );
-  }
+  summarize(all);
   process.stdout.write(`runs=${out}\n`);
 }
 
