@@ -113,14 +113,17 @@ export function kvModel(): Model<number> {
       return v === '' ? state : trie.append(state, v);
     },
     readOnly: (op) => op.f === 'get',
-    // Between puts a key's value only grows, so a pending get must read an extension of the state, unless
-    // a put not yet placed could still come before it (one invoked before the get returned).
+    // Between puts a key's value only grows. So a pending get reads an extension of the current state, or of
+    // the value of a put not yet placed that may still come before it (one invoked before the get returned).
     deadEnd(ops) {
       const puts = ops.filter((op) => op.f === 'put');
       return (state, op, placed) => {
         if (op.f !== 'get') return false;
-        for (const p of puts) if (p.call < op.ret && !placed(p)) return false;
-        return !trie.prefixOf(state, str(op.result));
+        const read = str(op.result);
+        if (trie.prefixOf(state, read)) return false;
+        for (const p of puts)
+          if (p.call < op.ret && !placed(p) && read.startsWith(str(p.value))) return false;
+        return true;
       };
     },
     partition: (op) => op.key ?? '',
