@@ -164,7 +164,8 @@ export class LocalCluster {
     });
     if (this.restarts.has(id)) this.restarts.set(id, this.restarts.get(id)! + 1);
     else this.restarts.set(id, 0);
-    await this.waitUntilUp(id, 10_000);
+    // Generous: on a busy 2-core machine, several replicas starting at once can take well over 10 s.
+    await this.waitUntilUp(id, 30_000);
   }
 
   async startAll(): Promise<void> {
