@@ -13,11 +13,11 @@ function str(v: unknown): string {
  */
 class Trie {
   /** A node's value is its parent's value + its piece (-1: no parent). */
-  parent = new Int32Array(1024);
-  len = new Int32Array(1024);
-  piece = new Int32Array(1024);
-  firstChild = new Int32Array(1024);
-  nextSibling = new Int32Array(1024);
+  parent = new Int32Array(64);
+  len = new Int32Array(64);
+  piece = new Int32Array(64);
+  firstChild = new Int32Array(64);
+  nextSibling = new Int32Array(64);
   pieces: string[] = [];
   private pieceIds = new Map<string, number>();
   size = 0;
