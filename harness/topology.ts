@@ -7,6 +7,7 @@
  * These names are stable: nemeses and reports refer to links by them. Each replica opens its own outbound
  * connection per peer and only sends on it, so cutting "r1->r2" silences r1 towards r2 and nothing else.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import type { Proxy as ToxiProxy, Toxiproxy } from 'toxiproxy-node-client';
 
@@ -56,23 +57,52 @@ function validate(replicas: ReplicaAddress[]): void {
   }
 }
 
-/** Free TCP ports on `host`, for the caller's replica listen addresses (and proxies, if fixed ports are wanted). */
+/**
+ * Free TCP ports on `host` for listeners that are started later by other processes (replicas, servers).
+ * They are drawn below the kernel's ephemeral range (32768-60999 here), because a port handed out from that
+ * range can be taken by any outgoing connection between the moment we check it and the moment the child
+ * binds it; with many connections coming and going (proxies, reconnects, parallel tests) that happens.
+ */
 export async function allocatePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  // Hold every socket until all are picked, so the same port is not handed out twice.
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const s = net.createServer();
-          s.once('error', reject);
-          s.listen(0, host, () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const [low, high] = ephemeralRange();
+  const below = Math.max(1024, Math.min(low, high) - 1);
+  const floor = Math.max(1024, below - 12_000);
+  const ports: number[] = [];
+  const held: net.Server[] = [];
+  try {
+    for (let attempt = 0; ports.length < count && attempt < count * 50; attempt++) {
+      const port = floor + Math.floor(Math.random() * (below - floor));
+      if (ports.includes(port)) continue;
+      // Hold each until all are picked, so the same port is not handed out twice.
+      const server = await new Promise<net.Server | null>((resolve) => {
+        const s = net.createServer();
+        s.once('error', () => resolve(null));
+        s.listen(port, host, () => resolve(s));
+      });
+      if (server) {
+        held.push(server);
+        ports.push(port);
+      }
+    }
+  } finally {
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  }
+  if (ports.length < count) throw new Error(`could not find ${count} free ports on ${host}`);
   return ports;
+}
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [a, b] = fs
+      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (a && b) return [a, b];
+  } catch {
+    // not Linux: assume the IANA range
+  }
+  return [49152, 65535];
 }
 
 /** The proxies the cluster needs, each listening on `listenHost` with a port chosen by the server (port 0). */

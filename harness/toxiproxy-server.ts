@@ -6,11 +6,11 @@
  *   bin:PATH  that toxiproxy-server binary, started and stopped by us
  */
 import { accessSync, constants } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { parseListeningLine } from '../toxiproxy/cli.js';
+import { allocatePorts } from './topology.js';
 
 export type ToxiproxyChoice =
   | { kind: 'auto' }
@@ -96,17 +96,6 @@ async function fetchVersion(url: string, timeoutMs: number): Promise<string> {
   throw new Error(`no Toxiproxy answering at ${url}/version: ${(last as Error)?.message ?? last}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function stopper(child: ResultPromise): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   return () => {
@@ -172,7 +161,7 @@ async function startEmbedded(seed: number | undefined): Promise<ToxiproxyHandle>
 }
 
 async function startBinary(bin: string, seed: number | undefined): Promise<ToxiproxyHandle> {
-  const port = await freePort();
+  const [port] = await allocatePorts(1);
   const args = ['-host', '127.0.0.1', '-port', String(port)];
   if (seed !== undefined) args.push('-seed', String(seed));
   const child = execa(bin, args, { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', buffer: false });

@@ -176,12 +176,7 @@ export class LocalCluster {
     const until = Date.now() + ms;
     let last: unknown;
     while (Date.now() < until) {
-      if (!this.procs.has(id)) {
-        const log = fs.existsSync(this.node(id).logFile)
-          ? fs.readFileSync(this.node(id).logFile, 'utf8')
-          : '';
-        throw new Error(`replica ${id} exited during start-up:\n${log.split('\n').slice(-15).join('\n')}`);
-      }
+      if (!this.procs.has(id)) throw new Error(`replica ${id} exited during start-up:\n${this.logTail(id)}`);
       try {
         await this.status(id);
         return;
@@ -190,7 +185,16 @@ export class LocalCluster {
         await new Promise((r) => setTimeout(r, 25));
       }
     }
-    throw new Error(`replica ${id} did not answer on its admin port within ${ms} ms: ${String(last)}`);
+    throw new Error(
+      `replica ${id} did not answer on its admin port within ${ms} ms (${String(last)}):\n${this.logTail(id)}`,
+    );
+  }
+
+  private logTail(id: string, lines = 15): string {
+    const file = this.node(id).logFile;
+    return fs.existsSync(file)
+      ? fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n')
+      : '(no output)';
   }
 
   private async signal(id: string, sig: NodeJS.Signals): Promise<boolean> {
