@@ -37,17 +37,21 @@ export interface SearchOutcome {
 
 const FULL = 0xffffffff >>> 0;
 
-/** Deterministic PRNG for the Zobrist keys, so runs are reproducible. */
-function zobrist(n: number, seed: number): Int32Array {
-  const out = new Int32Array(n);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x;
+/** Zobrist keys from a deterministic PRNG (runs are reproducible), shared by all searches and grown on demand. */
+let zobristKeys = new Int32Array(0);
+function zobrist(n: number): Int32Array {
+  if (zobristKeys.length < n) {
+    const out = new Int32Array(Math.max(n, 1024, zobristKeys.length * 2));
+    let x = 0x2545f491;
+    for (let i = 0; i < out.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x;
+    }
+    zobristKeys = out;
   }
-  return out;
+  return zobristKeys;
 }
 
 function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, min: number): T {
@@ -124,8 +128,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const stateIds = new Map<unknown, number>();
   const keyOf = model.key ? model.key.bind(model) : (s: S) => s as unknown;
   // Integer keys (e.g. the kv model's node ids) skip the Map: an open-addressed typed table is cheaper.
-  let ikeys = new Int32Array(256);
-  let ivals = new Int32Array(256).fill(-1);
+  let ikeys = new Int32Array(0); // allocated on first use: most models never need it
+  let ivals = new Int32Array(0);
   let icount = 0;
   const ifind = (key: number): number => {
     const mask = ikeys.length - 1;
@@ -136,6 +140,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const intern = (s: S): number => {
     const key = keyOf(s);
     if (typeof key === 'number' && (key | 0) === key) {
+      if (ikeys.length === 0) {
+        ikeys = new Int32Array(256);
+        ivals = new Int32Array(256).fill(-1);
+      }
       const slot = ifind(key);
       if (ivals[slot] !== -1) return ivals[slot]!;
       const id = stateVals.length;
@@ -185,7 +193,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const bits = new Uint32Array(words);
   let low = 0; // first word that is not full
   let hi = -1; // last non-zero word
-  const zob = zobrist(m, 0x2545f491);
+  const zob = zobrist(m);
   let hash = 0;
   const iwords = Math.max(1, Math.ceil(k / 32));
   const ibits = new Uint32Array(iwords);
