@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { JitClient } from '../client.js';
 import { LocalCluster } from '../cluster.js';
-import { CLIENT_MESSAGE_TYPES, type ClientReply, type ClientRequest } from '../messages.js';
-import { ClientConnection, Listener } from '../transport.js';
+import type { ClientReply } from '../messages.js';
+import { ClientConnection } from '../transport.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 
@@ -18,29 +20,23 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** Closed-loop round trips of request/reply-sized frames through the same transport, `inFlight` at a time. */
+/**
+ * Closed-loop round trips of request/reply-sized frames to an echo server in another process (as replicas
+ * are), over the same transport, `inFlight` at a time: the bare loopback round trip the protocol is held to.
+ */
 async function bareRtt(inFlight: number, ms: number): Promise<{ p50: number; perSec: number }> {
-  const listener = await Listener.listen('127.0.0.1', 0, {
-    allowed: [...CLIENT_MESSAGE_TYPES],
-    log: () => {},
-    onMessage: (msg, conn) => {
-      const m = msg as ClientRequest;
-      const reply: ClientReply = {
-        type: 'ClientReply',
-        src: 'r1',
-        client: m.client,
-        reqID: m.reqID,
-        reqViewID: m.viewID,
-        viewID: m.viewID,
-        succeeded: true,
-        index: m.reqID,
-        checksum: '0123456789abcdef',
-        ts: m.ts,
-      };
-      conn.send(reply);
-    },
+  const echo = execa(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'echo.js')], {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    buffer: false,
   });
-  const { port } = listener.address();
+  const port = await new Promise<number>((resolve, reject) => {
+    echo.stdout!.once('data', (d: Buffer) => {
+      const m = /port=(\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+      else reject(new Error(`echo server said: ${d.toString()}`));
+    });
+  });
   const lat: number[] = [];
   const sentAt = new Map<number, number>();
   let seq = 1;
@@ -80,7 +76,8 @@ async function bareRtt(inFlight: number, ms: number): Promise<{ p50: number; per
   }
   await finished;
   conn.close();
-  await listener.close();
+  echo.kill();
+  await echo.catch(() => {});
   lat.sort((a, b) => a - b);
   return { p50: quantile(lat, 0.5), perSec: lat.length / (ms / 1000) };
 }
