@@ -209,10 +209,10 @@ export function checkCommitConsistency(input: CommitConsistencyInput): CommitCon
         });
       } else firstAt.set(key, i);
       const prev = d.log[i - 1];
-      if (prev && e.ts <= prev.ts) {
+      if (prev && !ordered(prev, e)) {
         report({
           kind: 'log-timestamps',
-          message: `replica ${d.replica}: timestamp ${e.ts} at index ${i + 1} does not exceed ${prev.ts} at index ${i}`,
+          message: `replica ${d.replica}: entry ${e.client}#${e.req} at index ${i + 1} (timestamp ${e.ts}) does not come after ${prev.client}#${prev.req} at index ${i} (timestamp ${prev.ts})`,
           replica: d.replica,
           takenAt: d.takenAt,
           index: i + 1,
@@ -247,6 +247,16 @@ export function checkCommitConsistency(input: CommitConsistencyInput): CommitCon
 
 function describeEntry(e: Entry): string {
   return `${e.client}#${e.req}@${e.ts}`;
+}
+
+/**
+ * Log order: strictly increasing timestamps, where two different clients may share a timestamp and are then
+ * ordered by client id and request id (the fixed protocol's (ts, client, req) order; clocks do tie).
+ */
+function ordered(a: Entry, b: Entry): boolean {
+  if (a.ts !== b.ts) return a.ts < b.ts;
+  if (a.client !== b.client) return a.client < b.client;
+  return a.req < b.req;
 }
 
 function describeCommit(c: CommitRef): string {

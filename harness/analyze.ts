@@ -42,9 +42,12 @@ export function analyze(input: AnalyzeInput): RunResults {
       case 'stats':
         results[name] = checkStats(input.history);
         break;
-      case 'availability':
-        results[name] = checkAvailability(input.history);
+      case 'availability': {
+        // The final heal is the nemesis's "heal" action; with no nemesis, the whole run counts.
+        const heal = input.history.findLast((op) => op.process === 'nemesis' && op.f === 'heal');
+        results[name] = checkAvailability(input.history, { healedAt: heal?.time ?? 0 });
         break;
+      }
       default:
         results[name] = { checker: name, valid: 'unknown', reason: `no checker named ${name}` };
     }

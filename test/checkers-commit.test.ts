@@ -149,7 +149,7 @@ describe('commit consistency', () => {
   it('flags malformed logs: a request twice, timestamps not increasing', () => {
     const r = checkCommitConsistency({
       history: [],
-      dumps: [dump('r3', [a, b, { ...a, ts: 25 }, entry('c3', 1, 25)])],
+      dumps: [dump('r3', [a, b, { ...a, ts: 25 }, entry('c3', 1, 24)])],
     });
     expect(r.counts['log-duplicate-request']).toBe(1);
     expect(r.counts['log-timestamps']).toBe(1);
@@ -158,6 +158,32 @@ describe('commit consistency', () => {
     expect(dup.entries).toEqual([a, { ...a, ts: 25 }]);
     const ts = r.violations.find((v) => v.kind === 'log-timestamps')!;
     expect(ts.index).toBe(4);
+  });
+
+  it('accepts equal timestamps from different clients in (timestamp, client, request) order, not out of it', () => {
+    const tie = (order: Array<[string, number]>) =>
+      checkCommitConsistency({
+        history: [],
+        dumps: [
+          dump(
+            'r1',
+            order.map(([c, r]) => entry(c, r, 50)),
+          ),
+        ],
+      }).counts['log-timestamps'];
+    expect(
+      tie([
+        ['c1', 1],
+        ['c2', 1],
+        ['c2', 2],
+      ]),
+    ).toBe(0);
+    expect(
+      tie([
+        ['c2', 1],
+        ['c1', 1],
+      ]),
+    ).toBe(1);
   });
 });
 
