@@ -196,16 +196,10 @@ export interface CommitViolation {
   entries?: Array<Entry | null>;
 }
 
-/** A client commit as recorded on an ok operation. */
-export interface CommitRef {
+/** A client commit as recorded on an ok operation: its commit metadata and the operation it belongs to. */
+export interface CommitRef extends CommitMeta {
   opIndex: number;
   process: ProcessId;
-  view: number;
-  index: number;
-  checksum: string;
-  client?: string;
-  req?: number;
-  ts?: number;
   /** The operation: compared with the log entry's op when the commit names no request. */
   f: string;
   key?: string;
