@@ -199,9 +199,8 @@ class JitPaxosClient implements DbClient {
       flaws: o.flaws,
       clock: c.clock,
       timeoutMs: c.timeoutMs,
+      initialView: hint.view,
     });
-    // JitClient has no option for its first view; its state is the spec's client state.
-    (this.client as unknown as { state: { view: number } }).state.view = hint.view;
   }
 
   async invoke(op: ClientOp): Promise<ClientOutcome> {
