@@ -138,12 +138,14 @@ export function expandMatrix(m: Matrix): PlannedTest[] {
 
 /** Which nemesis (and setting) exposes each seed flaw in otherwise fixed mode. */
 export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
+  // Coarse clocks make timestamps tie.
   'timestamp-tie': { nemesis: [], clockGranularityUs: 1000 },
-  'repair-splice': { nemesis: ['partition'], replicas: 3 },
-  'misdirected-reconcile': { nemesis: ['partition'], replicas: 5 },
+  // Jitter reorders requests between replicas, which is what sends them into reconcile and repair.
+  'repair-splice': { nemesis: ['latency'], replicas: 3, workload: 'kv' },
+  'misdirected-reconcile': { nemesis: ['latency'], replicas: 5, workload: 'kv' },
   'no-retry': { nemesis: ['partition'] },
   'no-durability': { nemesis: ['kill'] },
-  'view-change-choice': { nemesis: ['partition'], replicas: 5 },
+  'view-change-choice': { nemesis: ['partition', 'latency'], replicas: 5 },
   'clock-skew': { nemesis: ['clock'] },
   'local-reads': { nemesis: ['partition'] },
 };
