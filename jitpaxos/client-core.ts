@@ -26,8 +26,8 @@ export interface Pending {
   /** Reconciles already sent for this attempt, as `replica/index`. */
   reconciled: Set<string>;
   attempts: number;
-  /** Attempts in a row without a successful reply from the primary. */
-  primarySilent: number;
+  /** Retry timers that fired in a row without a commit (reset when the client moves to another view). */
+  stalled: number;
 }
 
 export interface ClientState {
@@ -61,8 +61,13 @@ export type ClientEffect =
   | { kind: 'timer'; reqID: number; ms: number | null }
   | { kind: 'resolve'; reqID: number; outcome: ClientOutcome };
 
-/** After this many attempts without a success from the primary, the client asks for the next view. */
-const PROMPT_VIEW_CHANGE_AFTER = 4;
+/**
+ * After this many retries in one view without a commit, the client asks for the next view. Whatever keeps
+ * it from committing (a silent primary, or a silent or diverged backup of the quorum: every member must
+ * answer), a view change moves the quorum; otherwise a stalled backup behind a healthy primary would stall
+ * commits for good. With the doubling retry delay this comes after 150 + 300 + 600 ms.
+ */
+const PROMPT_VIEW_CHANGE_AFTER = 3;
 
 /** The spec's InitClientVars: view 1, unless the client already knows a newer view. */
 export function initialClient(id: ClientId, view = 1): ClientState {
@@ -108,7 +113,9 @@ function sendAttempt(
       ? [primary(s.view, cfg.replicas)]
       : quorum(s.view, cfg.replicas);
   for (const r of targets) out.push({ kind: 'send', to: r, msg });
-  if (!has(cfg, 'no-retry')) out.push({ kind: 'timer', reqID: p.reqID, ms: cfg.timing.clientRetryMs });
+  // The delay doubles while the request stalls, so slow links are not flooded with resends.
+  const delay = cfg.timing.clientRetryMs * 2 ** Math.min(p.stalled, 3);
+  if (!has(cfg, 'no-retry')) out.push({ kind: 'timer', reqID: p.reqID, ms: delay });
 }
 
 /** The spec's ClientRequest: a new request, sent to Quorum(view). Returns its request id. */
@@ -127,7 +134,7 @@ export function clientRequest(
     reps: [],
     reconciled: new Set(),
     attempts: 0,
-    primarySilent: 0,
+    stalled: 0,
   };
   s.pending.set(reqID, p);
   const effects: ClientEffect[] = [];
@@ -145,12 +152,11 @@ export function retryRequest(
   const p = s.pending.get(reqID);
   if (!p || has(cfg, 'no-retry')) return [];
   const out: ClientEffect[] = [];
-  const primaryOk = p.reps.some((n) => n.succeeded && n.src === primary(p.view, cfg.replicas));
-  p.primarySilent = primaryOk ? 0 : p.primarySilent + 1;
-  if (p.primarySilent >= PROMPT_VIEW_CHANGE_AFTER && p.view === s.view) {
-    // A client that cannot reach its primary prompts a view change: replicas adopt a client's higher view.
+  p.stalled = p.view === s.view ? p.stalled + 1 : 0;
+  if (p.stalled >= PROMPT_VIEW_CHANGE_AFTER) {
+    // Replicas adopt a client's higher view (HandleClientRequest), which starts the view change.
     s.view++;
-    p.primarySilent = 0;
+    p.stalled = 0;
   }
   sendAttempt(cfg, s, p, now, out);
   return out;

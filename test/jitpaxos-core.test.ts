@@ -454,6 +454,26 @@ describe('fixed mode: client retries and reads', () => {
     expect(s.replica('r2').log).toHaveLength(1);
   });
 
+  it('a silent backup in the quorum behind a healthy primary does not stall commits for good', () => {
+    // r2 (a backup of Quorum(1) = {r1, r2}) hears nothing and says nothing; r1 keeps heartbeating, so no
+    // replica times out. The client's retries move the view on until a quorum without r2 commits.
+    const s = sim('fixed');
+    const cut = (m: { from: string; to: string }) => m.from === 'r2' || m.to === 'r2';
+    const req = s.invoke('c1', w('k', 'a'), 100);
+    for (let i = 0; i < 40 && !s.outcome('c1', req); i++) {
+      s.drop(cut);
+      s.deliverAll((m) => !cut(m));
+      if (s.outcome('c1', req)) break;
+      s.retry('c1', req, 200 + i);
+      // A view change whose primary is r2 gets stuck; the others' stuck timers move past it.
+      if (i % 3 === 2) for (const r of ['r1', 'r3']) s.fire(r, 'stuck');
+    }
+    const out = s.outcome('c1', req);
+    expect(out?.type).toBe('ok');
+    const view = out?.type === 'ok' ? out.commit.view : 0;
+    expect(quorum(view, R3)).not.toContain('r2');
+  });
+
   it('a replica that missed StartView catches up through the heartbeat of the new primary', () => {
     const s = sim('fixed');
     s.fire('r2', 'election');
