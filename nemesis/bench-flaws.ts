@@ -13,6 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { readHistoryFile } from '../checkers/index.js';
+import { firstAnomaly, median } from '../harness/anomaly.js';
+import type { RunResults } from '../harness/store.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '..', 'harness', 'cli.js');
@@ -28,10 +31,6 @@ for (const mode of ['seed', 'fixed'])
     { label: `${mode} kill`, args: ['--mode', mode, '--nemesis', 'kill'] },
   );
 
-interface HistOp {
-  index: number;
-  time: number;
-}
 interface Summary {
   label: string;
   seed: number;
@@ -47,39 +46,10 @@ function arg(name: string, def: string): string {
   return i >= 0 ? process.argv[i + 1]! : def;
 }
 
-/** Earliest time (ns) of an operation named by the failing checkers, from results.json and history.jsonl. */
-export function firstAnomalyNs(dir: string): { ns: number | null; checkers: string[]; reason?: string } {
-  const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
-  const history: HistOp[] = fs
-    .readFileSync(path.join(dir, 'history.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  // Times from the first client operation (the workload's start), not from the run's set-up.
-  const t0 = history.find((op) => (op as { process?: unknown }).process !== 'nemesis')?.time ?? 0;
-  const at = (i: number | null | undefined) =>
-    i == null ? Number.POSITIVE_INFINITY : (history[i]?.time ?? Infinity);
-  const failing: string[] = [];
-  let best = Number.POSITIVE_INFINITY;
-  const reasons: string[] = [];
-  const lin = results.checkers.linearizability;
-  if (lin?.valid === false) {
-    failing.push('linearizability');
-    reasons.push(`linearizability: ${lin.reason ?? ''}`);
-    const cx = lin.counterexample;
-    for (const op of [cx?.op, ...(cx?.pending ?? [])]) if (op) best = Math.min(best, at(op.ret ?? op.call));
-  }
-  const cc = results.checkers['commit-consistency'];
-  if (cc?.valid === false) {
-    failing.push('commit-consistency');
-    reasons.push(`commit-consistency: ${cc.reason ?? ''}`);
-    for (const v of cc.violations ?? []) best = Math.min(best, at(v.commit?.opIndex), at(v.other?.opIndex));
-  }
-  return {
-    ns: Number.isFinite(best) ? best - t0 : null,
-    checkers: failing,
-    reason: reasons.join(' | ') || undefined,
-  };
+/** The first anomaly of a stored run (harness/anomaly.ts), read from its results and history. */
+function anomalyOf(dir: string) {
+  const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as RunResults;
+  return firstAnomaly(results, readHistoryFile(path.join(dir, 'history.jsonl'), 'jsonl').history);
 }
 
 function summarize(all: Summary[]): void {
@@ -98,13 +68,6 @@ function summarize(all: Summary[]): void {
     );
   }
 }
-
-const median = (xs: number[]) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const seeds = Number(arg('--seeds', '10'));
@@ -149,14 +112,14 @@ async function main(): Promise<void> {
           }
         }
         attempt = 1;
-        const a = j.valid === false && !j.interrupted ? firstAnomalyNs(j.dir) : null;
+        const a = j.valid === false && !j.interrupted ? anomalyOf(j.dir) : null;
         s = {
           label: c.label,
           seed,
           dir: j.dir,
           valid: j.interrupted ? 'interrupted' : j.valid,
           checkers: a?.checkers ?? [],
-          firstAnomalyS: a?.ns != null ? a.ns / 1e9 : null,
+          firstAnomalyS: a?.firstS ?? null,
           ...(a?.reason ? { reason: a.reason.slice(0, 400) } : {}),
         };
       } catch {
