@@ -146,7 +146,19 @@ export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
   'no-retry': { nemesis: ['partition'] },
   'no-durability': { nemesis: ['kill'] },
   'view-change-choice': { nemesis: ['partition', 'latency'], replicas: 5 },
-  'clock-skew': { nemesis: ['clock'] },
+  // Half the clients jump 30 s ahead and stay there until the final heal: without the hybrid clock the
+  // others, and then everyone once clocks are reset, are rejected until real time catches up.
+  'clock-skew': {
+    nemesis: ['clock'],
+    schedule: [
+      {
+        atMs: 4000,
+        fault: 'clock',
+        action: 'start',
+        params: { op: 'bump', deltaUs: 30_000_000, who: 'clients', fraction: 0.5, pickSeed: 7 },
+      },
+    ],
+  },
   'local-reads': { nemesis: ['partition'] },
 };
 

@@ -17,6 +17,7 @@ const SUITE: Array<{ flaw: string; seconds: number; seed: number }> = [
   { flaw: 'no-durability', seconds: 20, seed: 1 },
   { flaw: 'local-reads', seconds: 20, seed: 1 },
   { flaw: 'repair-splice', seconds: 30, seed: 1 },
+  { flaw: 'clock-skew', seconds: 15, seed: 1 },
 ];
 
 describe('seeded flaws are caught by real runs', () => {
@@ -37,4 +38,12 @@ describe('seeded flaws are caught by real runs', () => {
     },
     180_000,
   );
+
+  it('the same exposure without the flaw is valid (clock-skew: the hybrid clock rides out the jump)', async () => {
+    const { flaws: _none, ...exposure } = flawConfig('clock-skew', 15);
+    const cfg = resolveConfig(1, { ...exposure, store, name: 'fixed-clock-jump' }, {});
+    expect(cfg.flaws).toEqual([]);
+    const outcome = await runTest(cfg, { signal: new AbortController().signal, progress: () => {} });
+    expect(outcome.results!.valid, outcome.dir).toBe(true);
+  }, 180_000);
 });
