@@ -19,7 +19,8 @@ export const OP_SCHEMA = {
       additionalProperties: false,
       properties: {
         view: { type: 'integer', minimum: 0 },
-        index: { type: 'integer', minimum: 1 },
+        // 0 is what a read answered without a commit claims on an empty log (the local-reads flaw).
+        index: { type: 'integer', minimum: 0 },
         checksum: { type: 'string' },
         client: { type: 'string' },
         req: { type: 'integer', minimum: 0 },
