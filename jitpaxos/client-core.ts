@@ -26,8 +26,10 @@ export interface Pending {
   /** Reconciles already sent for this attempt, as `replica/index`. */
   reconciled: Set<string>;
   attempts: number;
-  /** Retry timers that fired in a row without a commit (reset when the client moves to another view). */
+  /** Retry timers that fired in a row while some quorum member had not answered at all in this view. */
   stalled: number;
+  /** Replicas that answered this request in its current view (any attempt): a slow reply still counts. */
+  heard: Set<ReplicaId>;
 }
 
 export interface ClientState {
@@ -62,10 +64,10 @@ export type ClientEffect =
   | { kind: 'resolve'; reqID: number; outcome: ClientOutcome };
 
 /**
- * After this many retries in one view without a commit, the client asks for the next view. Whatever keeps
- * it from committing (a silent primary, or a silent or diverged backup of the quorum: every member must
- * answer), a view change moves the quorum; otherwise a stalled backup behind a healthy primary would stall
- * commits for good. With the doubling retry delay this comes after 150 + 300 + 600 ms.
+ * After this many retries in one view during which some quorum member never answered, the client asks for
+ * the next view. Every member must answer for a commit, so a silent primary, or a silent backup behind a
+ * healthy primary, would otherwise stall commits for good; a view change moves the quorum. Members that do
+ * answer, however late (a busy machine), never trigger it. With the doubling delay: after 150+300+600 ms.
  */
 const PROMPT_VIEW_CHANGE_AFTER = 3;
 
@@ -95,6 +97,7 @@ function sendAttempt(
   now: number,
   out: ClientEffect[],
 ): void {
+  if (p.view !== s.view) p.heard.clear();
   p.view = s.view;
   p.ts = nextTimestamp(cfg, s, now);
   p.reps = [];
@@ -135,6 +138,7 @@ export function clientRequest(
     reconciled: new Set(),
     attempts: 0,
     stalled: 0,
+    heard: new Set(),
   };
   s.pending.set(reqID, p);
   const effects: ClientEffect[] = [];
@@ -152,7 +156,8 @@ export function retryRequest(
   const p = s.pending.get(reqID);
   if (!p || has(cfg, 'no-retry')) return [];
   const out: ClientEffect[] = [];
-  p.stalled = p.view === s.view ? p.stalled + 1 : 0;
+  const silent = quorum(p.view, cfg.replicas).some((r) => !p.heard.has(r));
+  p.stalled = p.view === s.view && silent ? p.stalled + 1 : 0;
   if (p.stalled >= PROMPT_VIEW_CHANGE_AFTER) {
     // Replicas adopt a client's higher view (HandleClientRequest), which starts the view change.
     s.view++;
@@ -191,6 +196,7 @@ export function handleClientReply(
     return out;
   }
   if (m.viewID !== s.view || m.reqViewID !== p.view) return out;
+  p.heard.add(m.src);
 
   const prim = primary(s.view, cfg.replicas);
   if (m.localRead) {
