@@ -29,7 +29,8 @@ describe.skipIf(!available)('JIT Paxos cluster through the topology', () => {
   let client: any;
 
   beforeAll(async () => {
-    await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, reject: false });
+    // dist/ is built by `npm test` before any test runs; rebuilding here would rewrite files that other test
+    // files' processes are loading.
     tp = await startServer({ port: 0, seed: 1 });
     const ports = await allocatePorts(6);
     const replicas = IDS.map((id, i) => ({ id, listen: `127.0.0.1:${ports[i]}` }));
@@ -69,6 +70,18 @@ describe.skipIf(!available)('JIT Paxos cluster through the topology', () => {
       ]),
     );
     client = new JitClient({ id: 'topo-client', replicas: addrs, mode: 'fixed', timeoutMs: 1000 });
+    // Wait until every replica answers on its admin port (start-up is slow on a busy machine).
+    const deadline = Date.now() + 30_000;
+    for (const id of IDS) {
+      while (
+        !(await fetch(`http://${admin[id]}/status`)
+          .then((r) => r.ok)
+          .catch(() => false))
+      ) {
+        if (Date.now() > deadline) throw new Error(`replica ${id} did not start`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }, 60_000);
 
   afterAll(async () => {
