@@ -161,20 +161,9 @@ function reconnectOptions(name: string, o: LinkOptions): ReconnectOptions {
   };
 }
 
-/** The outbound, write-only connection from this replica to one peer. */
-export class PeerLink {
-  readonly peer: string;
-  private readonly r: Reconnecting;
-
-  constructor(o: LinkOptions & { peer: string; onState?: (connected: boolean) => void }) {
-    this.peer = o.peer;
-    // Incoming bytes are read and discarded: the peer talks back over its own link.
-    this.r = new Reconnecting(
-      reconnectOptions(`link to ${o.peer}`, o),
-      () => () => {},
-      o.onState ?? (() => {}),
-    );
-  }
+/** A reconnecting outbound connection and its counters: what PeerLink and ClientConnection share. */
+abstract class ReconnectingLink {
+  protected r!: Reconnecting;
 
   get connected(): boolean {
     return this.r.connected;
@@ -200,9 +189,24 @@ export class PeerLink {
   }
 }
 
+/** The outbound, write-only connection from this replica to one peer. */
+export class PeerLink extends ReconnectingLink {
+  readonly peer: string;
+
+  constructor(o: LinkOptions & { peer: string; onState?: (connected: boolean) => void }) {
+    super();
+    this.peer = o.peer;
+    // Incoming bytes are read and discarded: the peer talks back over its own link.
+    this.r = new Reconnecting(
+      reconnectOptions(`link to ${o.peer}`, o),
+      () => () => {},
+      o.onState ?? (() => {}),
+    );
+  }
+}
+
 /** One client's connection to one replica; replies are validated against `allowed` (default: reply types). */
-export class ClientConnection {
-  private readonly r: Reconnecting;
+export class ClientConnection extends ReconnectingLink {
   /** Frames or messages received that were malformed or not allowed. */
   invalid = 0;
 
@@ -214,6 +218,7 @@ export class ClientConnection {
       allowed?: readonly string[];
     },
   ) {
+    super();
     const name = `replica ${o.host}:${o.port}`;
     const allowed = o.allowed ?? CLIENT_ACCEPTS;
     const invalid = (reason: string) => {
@@ -239,27 +244,6 @@ export class ClientConnection {
       },
       o.onState ?? (() => {}),
     );
-  }
-
-  get connected(): boolean {
-    return this.r.connected;
-  }
-  get dropped(): number {
-    return this.r.dropped;
-  }
-  get sent(): number {
-    return this.r.sent;
-  }
-  get connects(): number {
-    return this.r.connects;
-  }
-
-  send(msg: object): boolean {
-    return this.r.send(msg);
-  }
-
-  close(): void {
-    this.r.close();
   }
 }
 
