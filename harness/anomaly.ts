@@ -52,13 +52,19 @@ export function firstAnomaly(
     for (const v of cc.violations ?? []) best = Math.min(best, at(v.commit?.opIndex), at(v.other?.opIndex));
   }
   const av = results.checkers.availability as
-    | { valid: unknown; reason?: string; late?: Array<{ invokedAt: number }> }
+    | {
+        valid: unknown;
+        reason?: string;
+        late?: Array<{ invokedAt: number }>;
+        stalls?: Array<{ start: number }>;
+      }
     | undefined;
   if (opts.liveness && av?.valid === false) {
-    // For flaws that only stall the system (no retries, clock skew): operations that never completed.
+    // For flaws that only stall the system (no retries, clock skew, misdirected reconciles).
     checkers.push('availability');
     reasons.push(`availability: ${av.reason ?? ''}`);
     for (const l of av.late ?? []) best = Math.min(best, l.invokedAt);
+    for (const st of av.stalls ?? []) best = Math.min(best, st.start);
   }
   return {
     firstS: Number.isFinite(best) ? (best - t0) / 1e9 : null,

@@ -142,7 +142,20 @@ export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
   'timestamp-tie': { nemesis: [], clockGranularityUs: 1000 },
   // Jitter reorders requests between replicas, which is what sends them into reconcile and repair.
   'repair-splice': { nemesis: ['latency'], replicas: 3, workload: 'kv' },
-  'misdirected-reconcile': { nemesis: ['latency'], replicas: 5, workload: 'kv' },
+  // A slow primary answers last, so the seed sends the reconcile to the primary, which ignores it: the
+  // replicas that fell behind are never repaired and nothing commits while the primary stays slow.
+  'misdirected-reconcile': {
+    nemesis: ['latency'],
+    workload: 'kv',
+    schedule: [
+      {
+        atMs: 3000,
+        fault: 'latency',
+        action: 'start',
+        params: { scope: 'primary', attributes: { latency: 40, jitter: 5 } },
+      },
+    ],
+  },
   'no-retry': { nemesis: ['partition'] },
   'no-durability': { nemesis: ['kill'] },
   'view-change-choice': { nemesis: ['partition', 'latency'], replicas: 5 },

@@ -90,7 +90,7 @@ export class NemesisRunner {
 }
 
 function summarize(r: FaultRecord): string {
-  const detail = ['topology', 'mode', 'op', 'target', 'targets', 'scope']
+  const detail = ['topology', 'mode', 'op', 'target', 'targets', 'scope', 'node']
     .map((k) => r[k])
     .filter((v) => v !== undefined)
     .map((v) => (Array.isArray(v) ? v.join('+') : String(v)));

@@ -5,7 +5,16 @@
 import type { ToxicType } from 'toxiproxy-node-client';
 import type { Rng } from '../harness/rng.js';
 import { clientProxyName, linkProxyName } from '../harness/topology.js';
+import { resolveTarget } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
+
+/** Every proxy a node's traffic goes through: its links both ways and its client proxy. */
+export function proxiesOf(node: string, nodes: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const x of nodes) if (x !== node) out.push(linkProxyName(node, x), linkProxyName(x, node));
+  out.push(clientProxyName(node));
+  return out;
+}
 
 /** Every replica link and client proxy of a cluster. */
 export function allProxies(nodes: readonly string[]): string[] {
@@ -49,8 +58,9 @@ export async function removeToxic(world: NemesisWorld, proxy: string, base: stri
 }
 
 /**
- * A fault that puts one toxic type on a set of proxies: every proxy ("all"), or a random subset of them.
- * Subclasses only choose the attributes.
+ * A fault that puts one toxic type on a set of proxies: every proxy ("all"), a random subset of them, or
+ * everything of the node that is primary when the fault starts ("primary": a slow leader, whose replies
+ * come last). Subclasses only choose the attributes.
  */
 export abstract class ToxicFault implements Fault {
   abstract readonly name: string;
@@ -61,7 +71,9 @@ export abstract class ToxicFault implements Fault {
 
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
     const all = allProxies(nodes);
-    const scope = rng.next() < 0.5 ? 'all' : 'random';
+    const r = rng.next();
+    const scope = r < 0.4 ? 'all' : r < 0.8 ? 'random' : 'primary';
+    if (scope === 'primary') return { scope, attributes: this.planAttributes(rng) };
     const proxies = scope === 'all' ? all : rng.shuffle(all).slice(0, 1 + rng.int(Math.ceil(all.length / 2)));
     return { scope, proxies, attributes: this.planAttributes(rng) };
   }
@@ -72,7 +84,9 @@ export abstract class ToxicFault implements Fault {
 
   async start(world: NemesisWorld, params: Record<string, unknown>): Promise<FaultRecord> {
     if (this.active.length > 0) await this.stop(world);
-    const proxies = params.proxies as string[];
+    const nodes = world.db.nodes;
+    const primary = params.scope === 'primary' ? await resolveTarget(world, 'primary', nodes) : null;
+    const proxies = primary ? proxiesOf(primary.nodes[0]!, nodes) : (params.proxies as string[]);
     const attributes = params.attributes as Record<string, number>;
     for (const p of proxies) {
       this.active.push(p);
@@ -82,6 +96,7 @@ export abstract class ToxicFault implements Fault {
       fault: this.name,
       toxic: this.toxicType,
       scope: params.scope,
+      ...(primary ? { node: primary.nodes[0], primaryKnown: primary.primary !== undefined } : {}),
       attributes,
       links: proxies.map((p) => ({ proxy: p, streams: streamsOf(p) })),
     };

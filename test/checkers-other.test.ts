@@ -49,7 +49,71 @@ describe('availability', () => {
     ]);
     expect(r.valid).toBe(false);
     expect(r.late).toEqual([{ process: 0, f: 'read', invokedAt: 2 * s, took: 7 * s }]);
-    expect(checkAvailability(h, { boundNs: 8 * s }).valid).toBe(true);
+    // The 7 s wait is also a stall: nothing completed while the read was in flight.
+    expect(r.stalls).toEqual([{ start: 1.4 * s, end: 9 * s }]);
+    expect(checkAvailability(h, { boundNs: 8 * s, stallNs: 8 * s }).valid).toBe(true);
+  });
+});
+
+describe('availability: stalls while no disruptive fault is active', () => {
+  const s = 1e9;
+  type H = Parameters<typeof checkAvailability>[0];
+  /** Process 0 completes a write every 0.5 s except in [from, to), where its operations time out. */
+  function run(fault: Record<string, unknown> | null, from: number, to: number): H {
+    const h: H = [];
+    const push = (
+      time: number,
+      type: 'invoke' | 'ok' | 'info',
+      process: number | 'nemesis',
+      f: string,
+      value: unknown,
+    ) => h.push({ index: h.length, time, type, process, f, value } as H[number]);
+    if (fault) push(1 * s, 'info', 'nemesis', 'start', fault);
+    for (let t = 0; t < 20 * s; t += 0.5 * s) {
+      push(t, 'invoke', 0, 'write', 1);
+      push(t + 0.4 * s, t >= from && t < to ? 'info' : 'ok', 0, 'write', 1);
+    }
+    if (fault) push(19 * s, 'info', 'nemesis', 'stop', { fault: fault.fault });
+    push(20 * s, 'info', 'nemesis', 'heal', { fault: 'all' });
+    return h;
+  }
+  const latency = (ms: number) => ({ fault: 'latency', attributes: { latency: ms, jitter: 5 } });
+
+  it('flags a stretch with operations in flight and none completing under small latency', () => {
+    const r = checkAvailability(run(latency(40), 5 * s, 12 * s));
+    expect(r.valid).toBe(false);
+    expect(r.stalls).toEqual([{ start: 4.9 * s, end: 12.4 * s }]);
+    expect(r.reason).toMatch(/1 stall\(s\) with no disruptive fault active/);
+    // A shorter gap is not a stall.
+    expect(checkAvailability(run(latency(40), 5 * s, 8 * s)).valid).toBe(true);
+  });
+
+  it('allows the same gap while a disruptive fault is active', () => {
+    const partition = { fault: 'partition', topology: 'halves' };
+    const r = checkAvailability(run(partition, 5 * s, 12 * s));
+    expect(r.stalls).toEqual([]);
+    expect(r.healthy).toEqual([
+      { start: 0, end: 1 * s },
+      { start: 19 * s, end: 20 * s },
+    ]);
+    expect(r.valid).toBe(true);
+    // Latency beyond the benign bound is disruptive too.
+    expect(checkAvailability(run(latency(400), 5 * s, 12 * s)).valid).toBe(true);
+  });
+
+  it('counts the gap from the last completion, even if it began under a disruptive fault', () => {
+    // A partition from 1 s to 6 s; operations time out from 3 s to 14 s: healthy and stalled from 6 s.
+    const h = run({ fault: 'partition' }, 3 * s, 14 * s).map((op) =>
+      op.f === 'stop' ? { ...op, time: 6 * s } : op,
+    );
+    h.sort((a, b) => a.time - b.time);
+    const r = checkAvailability(h);
+    expect(r.stalls).toEqual([{ start: 6 * s, end: 14.4 * s }]);
+  });
+
+  it('ignores time with nothing in flight', () => {
+    const h = run(null, 0, 0).filter((op) => op.time < 4 * s || op.time >= 15 * s);
+    expect(checkAvailability(h).stalls).toEqual([]);
   });
 });
 
