@@ -4,6 +4,8 @@
  * Every direction of every replica-to-replica link is its own TCP stream (a PeerLink only writes; the peer
  * answers over its own PeerLink), so a proxy per direction can cut or delay one direction alone. Nothing is
  * queued while a link is down: the protocol tolerates loss, and a queue would hide partitions and grow memory.
+ * Only a link's very first connection attempt takes writes (the socket buffers them until it connects, as any
+ * TCP client that writes right after connect): a new client's first request is not lost to its own setup.
  */
 import net from 'node:net';
 import { encodeFrame, FrameDecoder } from './framing.js';
@@ -76,7 +78,13 @@ class Reconnecting {
 
   send(msg: object): boolean {
     const s = this.socket;
-    if (!this.up || s === null || s.destroyed || s.writableLength > this.o.maxBufferedBytes) {
+    const firstAttempt = this.connects === 0 && this.attempts === 0 && s?.connecting === true;
+    if (
+      (!this.up && !firstAttempt) ||
+      s === null ||
+      s.destroyed ||
+      s.writableLength > this.o.maxBufferedBytes
+    ) {
       this.dropped++;
       return false;
     }

@@ -211,25 +211,25 @@ describe('transport', () => {
       onInvalid: (r) => invalid.push(r),
     });
     cleanup.push(() => c.close());
-    expect(c.send({ type: 'ClientRequest' })).toBe(false); // not connected yet: dropped
-    expect(c.dropped).toBe(1);
+    const req = (i: number): ClientRequest => ({
+      type: 'ClientRequest',
+      client: 'c1',
+      viewID: 1,
+      reqID: i,
+      ts: i,
+      op: { f: 'read', key: 'k' },
+    });
+    // Written during the first connection attempt: the socket holds it until it connects.
+    expect(c.connected).toBe(false);
+    expect(c.send(req(0))).toBe(true);
     await until(() => c.connected, 'client connected');
-    for (let i = 1; i <= 50; i++) {
-      const req: ClientRequest = {
-        type: 'ClientRequest',
-        client: 'c1',
-        viewID: 1,
-        reqID: i,
-        ts: i,
-        op: { f: 'read', key: 'k' },
-      };
-      expect(c.send(req)).toBe(true);
-    }
-    await until(() => replies.length === 50, '50 replies');
-    expect(replies.map((r) => (r as ClientReply).reqID)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    expect(invalid).toHaveLength(50);
+    for (let i = 1; i <= 50; i++) expect(c.send(req(i))).toBe(true);
+    await until(() => replies.length === 51, '51 replies');
+    expect(replies.map((r) => (r as ClientReply).reqID)).toEqual(Array.from({ length: 51 }, (_, i) => i));
+    expect(c.dropped).toBe(0);
+    expect(invalid).toHaveLength(51);
     expect(invalid[0]).toBe('message type Heartbeat not accepted here');
-    expect(c.invalid).toBe(50);
+    expect(c.invalid).toBe(51);
     expect(CLIENT_ACCEPTS).toContain('ClientReply');
 
     // After the listener goes away, the server side Conn is closed and drops sends.
