@@ -1,9 +1,13 @@
 /**
- * Availability: the share of operations that succeeded in each time window, and two liveness rules.
- * - After the final heal, every operation must complete (ok or fail) within a bound.
- * - Whenever no disruptive fault is active (none at all, or only small latency), the cluster must not
- *   stall: a stretch of at least `stallNs` with operations in flight and none completing is a bug. A correct
- *   consensus system keeps committing while a quorum is connected and delays are bounded.
+ * Availability: the share of operations that succeeded in each time window, and two liveness rules. A correct
+ * consensus system keeps committing while a quorum is connected and delays are bounded.
+ * - Stalls: in a healthy period (no disruptive fault active: none at all, or only latency of at most 250 ms),
+ *   a stretch of at least `stallNs` with operations in flight and none completing.
+ * - Late operations: in a quiet period (no fault active at all), an operation must complete (ok or fail)
+ *   within a bound; a timeout (info) is late. Checked after the final heal, and in other quiet periods once
+ *   the cluster had `settleNs` to recover from the last fault and when no fault starts within the bound.
+ *   Latency is left out on purpose: jitter makes requests reach replicas out of timestamp order, so they are
+ *   rejected and resent; a correct cluster slows down (even past a client's timeout) but must not stall.
  * Partitions, crashes, pauses, clock jumps, bandwidth caps and slicing are disruptive: they may stop progress.
  */
 import type { History, Op } from '../harness/history.js';
@@ -15,8 +19,10 @@ export interface AvailabilityOptions {
   windowNs?: number;
   /** Time (ns) of the final heal; default: the last nemesis event. No nemesis at all: the whole run. */
   healedAt?: number;
-  /** How long (ns) an operation invoked after the heal may take (default 5 s). */
+  /** How long (ns) an operation invoked in a healthy period may take (default 5 s). */
   boundNs?: number;
+  /** Recovery time (ns) after a disruptive fault before operations are held to the bound (default 3 s). */
+  settleNs?: number;
   /** Longest stretch (ns) without a completion that a healthy cluster may have (default 5 s). */
   stallNs?: number;
   /** Whether a nemesis start record leaves the cluster able to progress (default `benignFault`). */
@@ -32,16 +38,18 @@ export interface AvailabilityResult extends CheckResult {
   checker: 'availability';
   windows: Array<{ start: number; ops: number; ok: number; share: number }>;
   healedAt: number;
+  /** Operations held to the bound that did not complete within it (took null: timed out or never ended). */
   late: Array<{ process: number | string; f: string; invokedAt: number; took: number | null }>;
   /** Periods with no disruptive fault active, where stalls are looked for. */
   healthy: Interval[];
+  /** Periods with no fault active at all, where operations are held to the bound. */
+  quiet: Interval[];
   /** Stretches of a healthy period with operations in flight and none completing, at least `stallNs` long. */
   stalls: Interval[];
 }
 
 /** Delays this small (latency + jitter, ms, per hop) leave every timeout of a correct system far away. */
 const BENIGN_LATENCY_MS = 250;
-
 export function benignFault(record: Record<string, unknown>): boolean {
   if (record.fault !== 'latency') return false;
   const a = (record.attributes ?? {}) as { latency?: number; jitter?: number };
@@ -55,6 +63,20 @@ export function checkAvailability(history: History, opts: AvailabilityOptions = 
   const healedAt = opts.healedAt ?? (nemesis.length > 0 ? nemesis[nemesis.length - 1]!.time : 0);
   const end = history.length > 0 ? history[history.length - 1]!.time : 0;
   const ops = pairOperations(history);
+  const { busy, completions } = inFlight(history, end);
+  const first = busy.length > 0 ? busy[0]!.start : end;
+  const healthy = subtract({ start: first, end }, disruptions(nemesis, opts.benign ?? benignFault, end));
+  const quiet = subtract(
+    { start: first, end },
+    disruptions(nemesis, () => false, end),
+  );
+  const heldToBound = (t: number): boolean => {
+    if (t >= healedAt) return true;
+    const h = quiet.find((p) => p.start <= t && t < p.end);
+    if (!h) return false;
+    const recovered = h.start === first || t - h.start >= (opts.settleNs ?? 3e9);
+    return recovered && (h.end === end || h.end - t >= boundNs);
+  };
   const windows = new Map<number, { ops: number; ok: number }>();
   const late: AvailabilityResult['late'] = [];
   for (const op of ops) {
@@ -65,16 +87,13 @@ export function checkAvailability(history: History, opts: AvailabilityOptions = 
     bucket.ops++;
     if (op.status === 'ok') bucket.ok++;
     windows.set(w, bucket);
-    if (invoked < healedAt) continue;
+    if (!heldToBound(invoked)) continue;
     // An info outcome is a timeout; an operation cut off by the end of the run is only late if it had time.
     const took = done === null || op.status === 'info' ? null : done - invoked;
     if (took === null ? end - invoked > boundNs : took > boundNs) {
       late.push({ process: op.process, f: op.f, invokedAt: invoked, took });
     }
   }
-  const { busy, completions } = inFlight(history, end);
-  const first = busy.length > 0 ? busy[0]!.start : end;
-  const healthy = subtract({ start: first, end }, disruptions(nemesis, opts.benign ?? benignFault, end));
   const stalls = findStalls(healthy, busy, completions, opts.stallNs ?? 5e9);
   const result: AvailabilityResult = {
     checker: 'availability',
@@ -85,6 +104,7 @@ export function checkAvailability(history: History, opts: AvailabilityOptions = 
     healedAt,
     late,
     healthy,
+    quiet,
     stalls,
   };
   const reasons: string[] = [];
@@ -97,7 +117,7 @@ export function checkAvailability(history: History, opts: AvailabilityOptions = 
   if (late.length > 0) {
     const l = late[0]!;
     reasons.push(
-      `${late.length} operation(s) after the final heal did not complete within ${boundNs / 1e6} ms; first: ${l.f} by process ${l.process} invoked at ${l.invokedAt} ns`,
+      `${late.length} operation(s) invoked with no fault active did not complete within ${boundNs / 1e6} ms; first: ${l.f} by process ${l.process} invoked at ${l.invokedAt} ns`,
     );
   }
   if (reasons.length > 0) result.reason = reasons.join('; ');

@@ -86,7 +86,10 @@ export abstract class ToxicFault implements Fault {
     if (this.active.length > 0) await this.stop(world);
     const nodes = world.db.nodes;
     const primary = params.scope === 'primary' ? await resolveTarget(world, 'primary', nodes) : null;
-    const proxies = primary ? proxiesOf(primary.nodes[0]!, nodes) : (params.proxies as string[]);
+    // A hand-written schedule may say scope "all" without listing the proxies.
+    const proxies = primary
+      ? proxiesOf(primary.nodes[0]!, nodes)
+      : ((params.proxies as string[] | undefined) ?? allProxies(nodes));
     const attributes = params.attributes as Record<string, number>;
     for (const p of proxies) {
       this.active.push(p);

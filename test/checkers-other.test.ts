@@ -84,8 +84,14 @@ describe('availability: stalls while no disruptive fault is active', () => {
     expect(r.valid).toBe(false);
     expect(r.stalls).toEqual([{ start: 4.9 * s, end: 12.4 * s }]);
     expect(r.reason).toMatch(/1 stall\(s\) with no disruptive fault active/);
-    // A shorter gap is not a stall.
+    // A shorter gap is not a stall; under latency its timeouts are allowed (requests are rejected and resent).
     expect(checkAvailability(run(latency(40), 5 * s, 8 * s)).valid).toBe(true);
+    // With no fault at all they are late operations.
+    const short = checkAvailability(run(null, 5 * s, 8 * s));
+    expect(short.stalls).toEqual([]);
+    expect(short.late.map((l) => l.invokedAt)).toEqual([5, 5.5, 6, 6.5, 7, 7.5].map((x) => x * s));
+    expect(short.late.every((l) => l.took === null)).toBe(true);
+    expect(short.valid).toBe(false);
   });
 
   it('allows the same gap while a disruptive fault is active', () => {
@@ -109,6 +115,21 @@ describe('availability: stalls while no disruptive fault is active', () => {
     h.sort((a, b) => a.time - b.time);
     const r = checkAvailability(h);
     expect(r.stalls).toEqual([{ start: 6 * s, end: 14.4 * s }]);
+  });
+
+  it('holds operations to the bound once the cluster had time to recover from a disruptive fault', () => {
+    // A partition from 1 s to 6 s; timeouts at 6.5-7 s (settling) and at 10 s (settled, 3 s after the stop).
+    const h = run({ fault: 'partition' }, 0, 0).map((op) => {
+      if (op.f === 'stop') return { ...op, time: 6 * s };
+      const t = op.time - 0.4 * s;
+      if (op.type === 'ok' && [6.5, 7, 10].some((x) => Math.abs(t - x * s) < 1))
+        return { ...op, type: 'info' as const };
+      return op;
+    });
+    h.sort((a, b) => a.time - b.time);
+    const r = checkAvailability(h);
+    expect(r.late.map((l) => l.invokedAt)).toEqual([10 * s]);
+    expect(checkAvailability(h, { settleNs: 5 * s }).late).toEqual([]);
   });
 
   it('ignores time with nothing in flight', () => {

@@ -19,6 +19,7 @@ const SUITE: Array<{ flaw: string; seconds: number; seed: number }> = [
   { flaw: 'repair-splice', seconds: 30, seed: 1 },
   { flaw: 'clock-skew', seconds: 15, seed: 1 },
   { flaw: 'misdirected-reconcile', seconds: 12, seed: 1 },
+  { flaw: 'no-retry', seconds: 10, seed: 1 },
 ];
 
 describe('seeded flaws are caught by real runs', () => {
@@ -48,6 +49,7 @@ describe('seeded flaws are caught by real runs', () => {
       seconds: 12,
       why: 'reconciles reach the stale replicas behind a slow primary',
     },
+    { flaw: 'no-retry', seconds: 10, why: 'clients resend what the primary rejected on a timestamp tie' },
   ])(
     'the $flaw exposure without the flaw is valid ($why)',
     async ({ flaw, seconds }) => {
@@ -56,7 +58,7 @@ describe('seeded flaws are caught by real runs', () => {
       expect(cfg.flaws).toEqual([]);
       const outcome = await runTest(cfg, { signal: new AbortController().signal, progress: () => {} });
       expect(outcome.results!.valid, outcome.dir).toBe(true);
-      // The availability checker looked at the run: it was healthy (latency only) for most of it.
+      // The availability checker looked at the run: it was healthy (no fault, or latency only) for part of it.
       const av = outcome.results!.checkers.availability as { healthy: Array<{ start: number; end: number }> };
       expect(av.healthy.length).toBeGreaterThan(0);
     },
