@@ -137,6 +137,15 @@ export function expandMatrix(m: Matrix): PlannedTest[] {
 }
 
 /** Which nemesis (and setting) exposes each seed flaw in otherwise fixed mode. */
+/**
+ * Flaws that the other fixes make harmless when switched on alone, so that no run can show them (DESIGN.md
+ * §2.3; the core tests "view-change-choice alone" pin the reasons down). view-change-choice: the primary
+ * handles its own StartView before any later reply, so it never sends a second log; the arbitrary choice is
+ * among logs that all carry every commit; and a half-size view of an even cluster still meets every commit
+ * quorum (n/2 + 1). They show in seed mode, with the other flaws.
+ */
+export const MASKED_FLAWS: readonly string[] = ['view-change-choice'];
+
 export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
   // Coarse clocks make timestamps tie.
   'timestamp-tie': { nemesis: [], clockGranularityUs: 1000 },
@@ -201,7 +210,8 @@ export const PRESETS: Record<string, () => Matrix> = {
     tests: ALL_FLAWS.map((flaw) => ({
       name: `seed-flaws-${flaw}`,
       config: flawConfig(flaw, 120),
-      expect: 'invalid' as const,
+      // A masked flaw is expected to stay valid: if it ever shows, the fixes that mask it have changed.
+      expect: MASKED_FLAWS.includes(flaw) ? ('valid' as const) : ('invalid' as const),
     })),
   }),
 };

@@ -374,6 +374,50 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     }
   });
 
+  // Why bench:detect cannot catch view-change-choice alone: with the other fixes on, each of its parts is
+  // harmless (DESIGN.md §2.3). These schedules pin that down, so a change that unmasks it shows here first.
+  it('view-change-choice alone: a half-size view of 4 replicas still carries every commit', () => {
+    const R4 = ['r1', 'r2', 'r3', 'r4'];
+    for (const partner of ['r1', 'r3', 'r4']) {
+      const s = sim('fixed', R4, ['c1'], ['view-change-choice']);
+      const req = s.invoke('c1', w('k', 'a'), 100);
+      s.deliverAll();
+      expect(s.outcome('c1', req)?.type).toBe('ok');
+      // View 2 (primary r2) forms from r2 and one partner: 2 of 4, which only the flaw allows. Any two
+      // replicas meet every commit quorum of three.
+      s.fire('r2', 'election');
+      s.deliverAll(ofType('ViewChange'));
+      s.deliver(between('r2', 'r2', 'ViewChangeReply'));
+      s.deliver(between(partner, 'r2', 'ViewChangeReply'));
+      s.deliverAll(ofType('StartView'));
+      expect(s.replica('r2').status).toBe('Normal');
+      expect(s.replica('r2').view).toBe(2);
+      expect(invViolations(s, { view: 1, index: 1, client: 'c1', req })).toEqual([]);
+    }
+  });
+
+  it('view-change-choice alone: once the primary took its own StartView, late replies get its log', () => {
+    const s = sim('fixed', R5, ['c1'], ['view-change-choice']);
+    s.invoke('c1', w('k', 'u'), 100);
+    s.deliver(between('c1', 'r3'));
+    s.drop(from('c1'));
+    s.drop(to('c1'));
+    s.fire('r2', 'election');
+    s.deliverAll(ofType('ViewChange'));
+    for (const src of ['r2', 'r4', 'r1']) s.deliver(between(src, 'r2', 'ViewChangeReply'));
+    // The runtime hands a replica its own messages before reading the network again.
+    s.deliver(between('r2', 'r2', 'StartView'));
+    expect(s.replica('r2').status).toBe('Normal');
+    s.deliver(between('r3', 'r2', 'ViewChangeReply'));
+    const logs = new Set(
+      s.pending(ofType('StartView')).map((m) => JSON.stringify((m.msg as { log: Entry[] }).log)),
+    );
+    expect(logs.size).toBe(1);
+    s.deliverAll();
+    const inView2 = ['r2', 'r3', 'r4'].map((r) => values(s.replica(r).log).join(''));
+    expect(new Set(inView2).size).toBe(1);
+  });
+
   it('clock-skew: a client clock 10 s behind is rejected until it catches up (flaw) or catches up at once (fixed)', () => {
     for (const mode of ['seed', 'fixed'] as const) {
       // Retries on in both, so that only the clock differs.
