@@ -17,7 +17,7 @@ import type { CheckResult } from './types.js';
 export interface AvailabilityOptions {
   /** Window width in nanoseconds (default 1 s). */
   windowNs?: number;
-  /** Time (ns) of the final heal; default: the last nemesis event. No nemesis at all: the whole run. */
+  /** Time (ns) of the final heal; default: the nemesis's last "heal" event. No nemesis at all: the start. */
   healedAt?: number;
   /** How long (ns) an operation invoked in a healthy period may take (default 5 s). */
   boundNs?: number;
@@ -60,8 +60,10 @@ export function checkAvailability(history: History, opts: AvailabilityOptions = 
   const windowNs = opts.windowNs ?? 1e9;
   const boundNs = opts.boundNs ?? 5e9;
   const nemesis = history.filter((op) => op.process === 'nemesis');
-  const healedAt = opts.healedAt ?? (nemesis.length > 0 ? nemesis[nemesis.length - 1]!.time : 0);
   const end = history.length > 0 ? history[history.length - 1]!.time : 0;
+  // A run cut short before its final heal has no "after the heal"; its quiet periods are still checked.
+  const heal = nemesis.findLast((op) => op.f === 'heal');
+  const healedAt = opts.healedAt ?? heal?.time ?? (nemesis.length > 0 ? end : 0);
   const ops = pairOperations(history);
   const { busy, completions } = inFlight(history, end);
   const first = busy.length > 0 ? busy[0]!.start : end;

@@ -42,12 +42,9 @@ export function analyze(input: AnalyzeInput): RunResults {
       case 'stats':
         results[name] = checkStats(input.history);
         break;
-      case 'availability': {
-        // The final heal is the nemesis's "heal" action; with no nemesis, the whole run counts.
-        const heal = input.history.findLast((op) => op.process === 'nemesis' && op.f === 'heal');
-        results[name] = checkAvailability(input.history, { healedAt: heal?.time ?? 0 });
+      case 'availability':
+        results[name] = checkAvailability(input.history);
         break;
-      }
       default:
         results[name] = { checker: name, valid: 'unknown', reason: `no checker named ${name}` };
     }

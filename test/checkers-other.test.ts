@@ -132,6 +132,14 @@ describe('availability: stalls while no disruptive fault is active', () => {
     expect(checkAvailability(h, { settleNs: 5 * s }).late).toEqual([]);
   });
 
+  it('holds nothing to the bound under a fault that a run cut short never healed', () => {
+    const h = run({ fault: 'partition' }, 5 * s, 19 * s).filter((op) => op.f !== 'stop' && op.f !== 'heal');
+    const r = checkAvailability(h);
+    expect(r.healedAt).toBe(h[h.length - 1]!.time);
+    expect(r.late).toEqual([]);
+    expect(r.valid).toBe(true);
+  });
+
   it('ignores time with nothing in flight', () => {
     const h = run(null, 0, 0).filter((op) => op.time < 4 * s || op.time >= 15 * s);
     expect(checkAvailability(h).stalls).toEqual([]);
