@@ -136,7 +136,6 @@ export function expandMatrix(m: Matrix): PlannedTest[] {
   return out;
 }
 
-/** Which nemesis (and setting) exposes each seed flaw in otherwise fixed mode. */
 /**
  * Flaws that the other fixes make harmless when switched on alone, so that no run can show them (DESIGN.md
  * §2.3; the core tests "view-change-choice alone" pin the reasons down). view-change-choice: the primary
@@ -146,6 +145,7 @@ export function expandMatrix(m: Matrix): PlannedTest[] {
  */
 export const MASKED_FLAWS: readonly string[] = ['view-change-choice'];
 
+/** Which nemesis (and setting) exposes each seed flaw in otherwise fixed mode. */
 export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
   // Coarse clocks make timestamps tie.
   'timestamp-tie': { nemesis: [], clockGranularityUs: 1000 },

@@ -18,6 +18,24 @@ const w = (key: string, value: string) => ({ f: 'write' as const, key, value });
 const rd = (key: string) => ({ f: 'read' as const, key });
 const values = (log: Entry[]) => log.map((e) => (e.op.f === 'read' ? 'read' : e.op.value));
 
+/**
+ * Five replicas: Quorum(1) = {r1, r2, r3}, and an uncommitted entry reaches r3 only; then r2 starts view 2
+ * (Primary r2, Quorum(2) = {r2, r3, r4}) and every replica has answered with a ViewChangeReply in flight.
+ */
+function uncommittedOnR3ThenViewChange(s: Sim): void {
+  s.invoke('c1', w('k', 'u'), 100);
+  s.deliver(between('c1', 'r3'));
+  s.drop(from('c1'));
+  s.drop(to('c1'));
+  s.fire('r2', 'election');
+  s.deliverAll(ofType('ViewChange'));
+}
+
+/** The distinct logs carried by the StartView messages in flight. */
+function startViewLogs(s: Sim): Set<string> {
+  return new Set(s.pending(ofType('StartView')).map((m) => JSON.stringify((m.msg as { log: Entry[] }).log)));
+}
+
 /** The spec's Inv for one commit: no Normal replica, in a view >= the commit's and in its own view's quorum, disagrees. */
 function invViolations(
   s: Sim,
@@ -331,17 +349,11 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
   it('view-change-choice: the seed re-broadcasts StartView with another log; fixed installs one log once', () => {
     for (const mode of ['seed', 'fixed'] as const) {
       const s = sim(mode, R5, ['c1']);
-      // Quorum(1) = {r1, r2, r3}. An uncommitted entry reaches r3 only.
-      s.invoke('c1', w('k', 'u'), 100);
-      s.deliver(between('c1', 'r3'));
-      s.drop(from('c1'));
-      s.drop(to('c1'));
-      // View 2: Primary r2, Quorum(2) = {r2, r3, r4}. Replies arrive r2, r4, r1, then r3.
-      s.fire('r2', 'election');
-      s.deliverAll(ofType('ViewChange'));
+      uncommittedOnR3ThenViewChange(s);
+      // Replies arrive r2, r4, r1, then r3.
       for (const src of ['r2', 'r4', 'r1', 'r3']) s.deliver(between(src, 'r2', 'ViewChangeReply'));
       const starts = s.pending(ofType('StartView'));
-      const logs = new Set(starts.map((m) => JSON.stringify((m.msg as { log: Entry[] }).log)));
+      const logs = startViewLogs(s);
       if (mode === 'seed') {
         expect(logs.size).toBe(2); // r2's empty log, then r3's log with u
         // r3 happens to receive the later StartView first; everyone else the earlier one.
@@ -398,21 +410,13 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
 
   it('view-change-choice alone: once the primary took its own StartView, late replies get its log', () => {
     const s = sim('fixed', R5, ['c1'], ['view-change-choice']);
-    s.invoke('c1', w('k', 'u'), 100);
-    s.deliver(between('c1', 'r3'));
-    s.drop(from('c1'));
-    s.drop(to('c1'));
-    s.fire('r2', 'election');
-    s.deliverAll(ofType('ViewChange'));
+    uncommittedOnR3ThenViewChange(s);
     for (const src of ['r2', 'r4', 'r1']) s.deliver(between(src, 'r2', 'ViewChangeReply'));
     // The runtime hands a replica its own messages before reading the network again.
     s.deliver(between('r2', 'r2', 'StartView'));
     expect(s.replica('r2').status).toBe('Normal');
     s.deliver(between('r3', 'r2', 'ViewChangeReply'));
-    const logs = new Set(
-      s.pending(ofType('StartView')).map((m) => JSON.stringify((m.msg as { log: Entry[] }).log)),
-    );
-    expect(logs.size).toBe(1);
+    expect(startViewLogs(s).size).toBe(1);
     s.deliverAll();
     const inView2 = ['r2', 'r3', 'r4'].map((r) => values(s.replica(r).log).join(''));
     expect(new Set(inView2).size).toBe(1);
