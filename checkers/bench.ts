@@ -12,7 +12,7 @@ import { checkHistory } from './linearizability.js';
 import { readHistoryFile } from './readers/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CORPUS = process.env.CORPUS ?? join(here, '../../../shared/corpus/porcupine');
+const CORPUS = process.env.CORPUS ?? join(here, '../../test/fixtures/porcupine');
 const RUNS = Number(process.env.RUNS ?? 11);
 const gc = (globalThis as { gc?: () => void }).gc;
 

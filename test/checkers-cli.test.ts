@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkCommand } from '../checkers/cli.js';
 
-const CORPUS = join(import.meta.dirname, '../../shared/corpus/porcupine');
+const CORPUS = join(import.meta.dirname, 'fixtures/porcupine');
 
 async function run(args: string[]): Promise<{ out: string; code: number }> {
   let out = '';

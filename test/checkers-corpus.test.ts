@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../checkers/linearizability.js';
 import { readHistoryFile } from '../checkers/readers/index.js';
 
-const CORPUS = join(import.meta.dirname, '../../shared/corpus/porcupine');
+const CORPUS = join(import.meta.dirname, 'fixtures/porcupine');
 interface Expected {
   file: string;
   model: string;

@@ -264,7 +264,7 @@ describe('search', () => {
   });
   it('returns unknown with a reason when the time or memory budget runs out', () => {
     const { history } = readHistoryFile(
-      new URL('../../shared/corpus/porcupine/kv/c50-ok.txt', import.meta.url).pathname,
+      new URL('fixtures/porcupine/kv/c50-ok.txt', import.meta.url).pathname,
     );
     const timed = checkHistory(history, { model: 'kv', timeoutMs: 0 });
     expect(timed.valid).toBe('unknown');
