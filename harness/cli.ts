@@ -10,6 +10,7 @@ import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
 import { reportCommand, serveCommand } from '../reports/cli.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
 import { analyzeCommand } from './analyze-command.js';
+import { runCli } from './cli-util.js';
 import { nightlyCommand } from './nightly.js';
 import { writeRunReport } from './reporting.js';
 import { reproCommand } from './repro-command.js';
@@ -39,5 +40,5 @@ export function buildProgram(): Command {
 // Run only when executed (directly or through the npm bin link), not when imported by tests.
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (invoked === fileURLToPath(import.meta.url)) {
-  await buildProgram().parseAsync(process.argv);
+  await runCli(buildProgram(), process.argv);
 }

@@ -55,19 +55,19 @@ export const CONFIG_SCHEMA = {
     flaws: { type: 'array', items: { enum: ALL_FLAWS }, uniqueItems: true },
     workload: { enum: WORKLOAD_NAMES },
     concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
-    rate: { type: 'number', minimum: 0 },
+    rate: { type: 'number', minimum: 0, maximum: 1e9 },
     timeLimit: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
     nemesis: { type: 'array', items: { enum: FAULT_NAMES }, uniqueItems: true },
-    nemesisInterval: { type: 'number', exclusiveMinimum: 0 },
+    nemesisInterval: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
     seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
     store: { type: 'string', minLength: 1 },
-    toxiproxy: { type: 'string', minLength: 1 },
+    toxiproxy: { type: 'string', pattern: '^(auto|embedded|https?://[^\\s]+|bin:.+)$' },
     fsync: { type: 'boolean' },
     leaveRunning: { type: 'boolean' },
-    opTimeoutMs: { type: 'integer', minimum: 10 },
-    quiet: { type: 'number', minimum: 0 },
+    opTimeoutMs: { type: 'integer', minimum: 10, maximum: 3_600_000 },
+    quiet: { type: 'number', minimum: 0, maximum: 3600 },
     keys: { type: 'integer', minimum: 1, maximum: 10000 },
-    dumpInterval: { type: 'number', exclusiveMinimum: 0 },
+    dumpInterval: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
     clockGranularityUs: { type: 'integer', minimum: 1, maximum: 60_000_000 },
     schedule: { $ref: 'jitter-schedule' },
   },
@@ -124,23 +124,25 @@ export class ConfigError extends Error {}
 
 /** Validate a config object; the error lists every bad field by its path, prefixed with `where`. */
 export function checkConfig(value: unknown, where: string): Partial<TestConfig> {
-  if (!validate(value)) throw new ConfigError(errorLines(validate.errors, where));
+  if (!validate(value)) throw new ConfigError(schemaErrorLine(validate.errors, where));
   return value as Partial<TestConfig>;
 }
 
-function errorLines(errors: ErrorObject[] | null | undefined, where: string): string {
-  return (errors ?? [])
-    .map((e) => {
-      const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
-      const extra =
-        e.keyword === 'additionalProperties'
-          ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-          : e.keyword === 'enum'
-            ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
-            : '';
-      return `${where}: ${field} ${e.message}${extra}`;
-    })
-    .join('\n');
+/** One line: the first complaint about each field (ajv may have several about one value). */
+export function schemaErrorLine(errors: ErrorObject[] | null | undefined, where: string): string {
+  const byField = new Map<string, string>();
+  for (const e of errors ?? []) {
+    const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
+    if (byField.has(field)) continue;
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
+        : e.keyword === 'enum'
+          ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+          : '';
+    byField.set(field, `${field} ${e.message}${extra}`);
+  }
+  return `${where}: ${[...byField.values()].join('; ')}`;
 }
 
 /** A schedule file: a JSON array of {atMs, fault, action, params?}; errors name the entry and field. */
@@ -152,7 +154,7 @@ export function readScheduleFile(file: string): unknown[] {
     const e = err as NodeJS.ErrnoException;
     throw new ConfigError(`${file}: ${e.code ? `cannot read: ${e.code}` : `not valid JSON: ${e.message}`}`);
   }
-  if (!validateSchedule(json)) throw new ConfigError(errorLines(validateSchedule.errors, file));
+  if (!validateSchedule(json)) throw new ConfigError(schemaErrorLine(validateSchedule.errors, file));
   return json as unknown[];
 }
 
@@ -165,6 +167,11 @@ export function readConfigFile(file: string): Partial<TestConfig> {
       `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+  return readConfigText(text, file);
+}
+
+/** A config file's text, parsed and checked; errors start with `file`. */
+export function readConfigText(text: string, file: string): Partial<TestConfig> {
   let json: unknown;
   try {
     json = JSON.parse(text);

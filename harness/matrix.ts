@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { ALL_FLAWS } from '../jitpaxos/config.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
-import { ConfigError, type TestConfig } from './config.js';
+import { ConfigError, schemaErrorLine, type TestConfig } from './config.js';
 
 export interface Matrix {
   /** Prefix of every test name. */
@@ -68,14 +68,7 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(MATRIX_SCHEM
 
 export function checkMatrix(value: unknown, where: string): Matrix {
   if (!validate(value)) {
-    throw new ConfigError(
-      (validate.errors ?? [])
-        .map(
-          (e) =>
-            `${where}: ${e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.')} ${e.message}`,
-        )
-        .join('\n'),
-    );
+    throw new ConfigError(schemaErrorLine(validate.errors, where));
   }
   const m = value as Matrix;
   for (const combo of m.nemeses ?? []) {

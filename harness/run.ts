@@ -250,7 +250,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   return {
     dir: run.dir,
     results,
-    exitCode: results ? exitCodeFor(results.valid) : 2,
+    // A run cut short by an error proves nothing valid, but an anomaly found before it still stands.
+    exitCode: results && !(interrupted && results.valid !== false) ? exitCodeFor(results.valid) : 2,
     ...(interrupted ? { interrupted } : {}),
   };
 }

@@ -70,10 +70,34 @@ export function runStamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '');
 }
 
+/**
+ * mkdir -p that fails with a clear message. Node's recursive mkdir spins forever under some read-only
+ * file systems (a store under /proc hung `jitter test`), so the missing parts are made one at a time.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    const up = path.dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (!fs.statSync(at).isDirectory()) throw new Error(`cannot create ${dir}: ${at} is not a folder`);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'EEXIST') throw new Error(`cannot create ${dir}: ${e.code ?? e.message}`);
+    }
+  }
+}
+
 /** A run's folder, created on construction. */
 export class RunDir {
   constructor(readonly dir: string) {
-    fs.mkdirSync(path.join(dir, FILES.replicasDir), { recursive: true });
+    makeDirs(path.join(dir, FILES.replicasDir));
   }
 
   static create(store: string, name: string, start: Date): RunDir {

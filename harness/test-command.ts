@@ -3,17 +3,11 @@ import { Command, Option } from 'commander';
 import { ALL_FLAWS } from '../jitpaxos/config.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
-import { intArg } from './cli-util.js';
+import { intArg, positiveArg } from './cli-util.js';
 import { ConfigError, readConfigFile, readScheduleFile, resolveConfig, type TestConfig } from './config.js';
 import { writeRunReport } from './reporting.js';
 import { randomSeed } from './rng.js';
 import { exitCodeOf, outcomeJson, printOutcome, runWithConsole } from './run-console.js';
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-  return n;
-};
 
 export function testCommand(): Command {
   return new Command('test')
@@ -29,8 +23,12 @@ export function testCommand(): Command {
     )
     .addOption(new Option('--workload <name>', 'workload (default register)').choices(WORKLOAD_NAMES))
     .option('--concurrency <n>', 'client processes (default 2 per replica)', intArg('--concurrency', 1, 1000))
-    .option('--rate <ops>', 'cap on operations per second (default none)', positive('--rate'))
-    .option('--time-limit <seconds>', 'length of the main phase (default 60)', positive('--time-limit'))
+    .option('--rate <ops>', 'cap on operations per second (default none)', positiveArg('--rate'))
+    .option(
+      '--time-limit <seconds>',
+      'length of the main phase (default 60)',
+      positiveArg('--time-limit', 86_400),
+    )
     .option(
       '--nemesis <list>',
       `comma-separated faults: ${FAULT_NAMES.join(', ')}; "none" for none (default partition)`,
@@ -38,7 +36,7 @@ export function testCommand(): Command {
     .option(
       '--nemesis-interval <seconds>',
       'seconds between fault actions (default 5)',
-      positive('--nemesis-interval'),
+      positiveArg('--nemesis-interval', 86_400),
     )
     .option(
       '--seed <n>',

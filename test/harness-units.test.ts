@@ -148,8 +148,9 @@ describe('configuration', () => {
       checkConfig({ replicas: 0, mode: 'paxos' }, 'f.json');
     } catch (err) {
       expect((err as Error).message).toMatch(/f\.json: replicas must be >= 1/);
+      // Both fields, on one line.
       expect((err as Error).message).toMatch(
-        /f\.json: mode must be equal to one of the allowed values: fixed, seed/,
+        /; mode must be equal to one of the allowed values: fixed, seed$/,
       );
     }
   });
