@@ -145,7 +145,8 @@ export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
   // Jitter reorders requests between replicas, which is what sends them into reconcile and repair.
   'repair-splice': { nemesis: ['latency'], replicas: 3, workload: 'kv' },
   // A slow primary answers last, so the seed sends the reconcile to the primary, which ignores it: the
-  // replicas that fell behind are never repaired and nothing commits while the primary stays slow.
+  // replicas that fell behind are never repaired and nothing commits while the primary stays slow. 120 ms
+  // (not 40) so the primary still answers last when a busy machine delays the backups' answers too.
   'misdirected-reconcile': {
     nemesis: ['latency'],
     workload: 'kv',
@@ -154,7 +155,7 @@ export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
         atMs: 3000,
         fault: 'latency',
         action: 'start',
-        params: { scope: 'primary', attributes: { latency: 40, jitter: 5 } },
+        params: { scope: 'primary', attributes: { latency: 120, jitter: 5 } },
       },
     ],
   },

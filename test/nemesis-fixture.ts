@@ -28,8 +28,12 @@ export interface Fixture {
   clients: DbClient[];
   /** Admin status of a replica (undefined while it is down or stopped). */
   status(node: string): Promise<Record<string, unknown> | undefined>;
+  /** Admin status of a running replica, asked again until it answers (a busy machine can miss one ask). */
+  answeredStatus(node: string): Promise<Record<string, unknown>>;
   /** n writes spread over the clients, in parallel per client; how many were ok. */
   writes(n: number): Promise<number>;
+  /** Rounds of writes until at least n were ok (a busy machine times some out); how many were ok. */
+  commits(n: number, ms?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,18 @@ export async function bringUp(
     );
     const world: NemesisWorld = { db, toxiproxy: proxy, topology, clocks, log: () => {} };
     let seq = 0;
+    const writeRound = async (n: number): Promise<number> => {
+      let ok = 0;
+      await Promise.all(
+        clients.map(async (c, i) => {
+          for (let k = i; k < n; k += clients.length) {
+            const r = await c.invoke({ f: 'write', key: 'x', value: String(seq++) });
+            if (r.type === 'ok') ok++;
+          }
+        }),
+      );
+      return ok;
+    };
     return {
       dir,
       world,
@@ -85,18 +101,31 @@ export async function bringUp(
       url: tp.url,
       clients,
       status: async (node) => (await db.state(node)).status,
-      writes: async (n) => {
+      answeredStatus: async (node) => {
+        let st: Record<string, unknown> | undefined;
+        await until(
+          async () => {
+            st = (await db.state(node)).status;
+            return st !== undefined;
+          },
+          30_000,
+          `${node}'s status`,
+        );
+        return st!;
+      },
+      commits: async (n, ms = 60_000) => {
         let ok = 0;
-        await Promise.all(
-          clients.map(async (c, i) => {
-            for (let k = i; k < n; k += clients.length) {
-              const r = await c.invoke({ f: 'write', key: 'x', value: String(seq++) });
-              if (r.type === 'ok') ok++;
-            }
-          }),
+        await until(
+          async () => {
+            ok += await writeRound(n - ok);
+            return ok >= n;
+          },
+          ms,
+          `${n} commits`,
         );
         return ok;
       },
+      writes: (n) => writeRound(n),
       close: async () => {
         for (const c of clients) c.close();
         await db.teardown().catch(() => {});
