@@ -3,7 +3,7 @@
  * replica log dumps. Entries are compared by request identity (client, req) and timestamp; a committed entry
  * keeps its index across view changes, so "at its index" is the right place to look.
  */
-import type { Op } from '../harness/history.js';
+import type { Op } from '../core/history.js';
 import type { Entry } from '../jitpaxos/messages.js';
 import type {
   CheckResult,

@@ -2,7 +2,7 @@
  * Checker-side domain types. The history itself (Op, History) lives in harness/history.ts;
  * the JIT Paxos log entry comes from jitpaxos/messages.ts.
  */
-import type { CommitMeta, Op, ProcessId } from '../harness/history.js';
+import type { CommitMeta, Op, ProcessId } from '../core/history.js';
 import type { Entry, ReplicaId, ReplicaStatus } from '../jitpaxos/messages.js';
 
 /** false beats "unknown" beats true when results are composed. */

@@ -8,8 +8,8 @@ import {
   combineVerdicts,
 } from '../checkers/index.js';
 import type { CheckResult, ReplicaLogDump } from '../checkers/types.js';
-import type { History } from './history.js';
-import type { RunResults } from './store.js';
+import type { History } from '../core/history.js';
+import type { RunResults } from '../core/store.js';
 
 export interface AnalyzeInput {
   history: History;

@@ -3,8 +3,8 @@
  * operations, the commits of commit-consistency violations), in seconds since the first client operation.
  * Availability counts only when asked for (`liveness`): it is a liveness finding, not a safety anomaly.
  */
-import type { History } from './history.js';
-import type { RunResults } from './store.js';
+import type { History } from '../core/history.js';
+import type { RunResults } from '../core/store.js';
 
 export interface Anomaly {
   /** Seconds from the first client operation to the earliest operation implicated; null if none is named. */

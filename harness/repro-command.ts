@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { intArg } from '../core/cli-util.js';
+import { FILES, type RunResults } from '../core/store.js';
 import type { ScheduledAction } from '../nemesis/index.js';
-import { intArg } from './cli-util.js';
 import type { TestConfig } from './config.js';
 import { writeRunReport } from './reporting.js';
 import { exitCodeOf, interruptedBy, outcomeJson, runWithConsole, verdictText } from './run-console.js';
 import { loadRun } from './run-dir.js';
-import { FILES, type RunResults } from './store.js';
 
 export function reproConfig(dir: string): { cfg: TestConfig; original: RunResults['valid'] | 'unknown' } {
   const run = loadRun(dir);

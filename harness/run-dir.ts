@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readHistoryFile } from '../checkers/index.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
+import type { History } from '../core/history.js';
+import { FILES, type RunRecord } from '../core/store.js';
 import { makeWorkload, type WorkloadName } from '../workloads/index.js';
 import { readDumps } from './analyze.js';
 import type { TestConfig } from './config.js';
-import type { History } from './history.js';
-import { FILES, type RunRecord } from './store.js';
 
 export interface StoredRun {
   dir: string;

@@ -1,12 +1,12 @@
 /** `jitter test`: one chaos test against the built-in JIT Paxos cluster. */
 import { Command, Option } from 'commander';
+import { intArg } from '../core/cli-util.js';
+import { randomSeed } from '../core/rng.js';
 import { ALL_FLAWS } from '../jitpaxos/config.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
-import { intArg } from './cli-util.js';
 import { ConfigError, readConfigFile, readScheduleFile, resolveConfig, type TestConfig } from './config.js';
 import { writeRunReport } from './reporting.js';
-import { randomSeed } from './rng.js';
 import { exitCodeOf, outcomeJson, printOutcome, runWithConsole } from './run-console.js';
 
 const positive = (name: string) => (v: string) => {

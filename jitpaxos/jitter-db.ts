@@ -4,7 +4,7 @@
  */
 
 import type { ReplicaLogDump } from '../checkers/types.js';
-import { parseHostPort } from '../harness/cli-util.js';
+import { parseHostPort } from '../core/cli-util.js';
 import type {
   ClientOp,
   ClientOptions,
@@ -14,7 +14,7 @@ import type {
   HostPort,
   NodeState,
   SystemUnderTest,
-} from '../harness/db.js';
+} from '../core/db.js';
 import { JitClient } from './client.js';
 import { LocalCluster, type NodeSpec, planCluster } from './cluster.js';
 import type { Mode } from './config.js';

@@ -14,8 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readHistoryFile } from '../checkers/index.js';
+import type { RunResults } from '../core/store.js';
 import { firstAnomaly, median } from '../harness/anomaly.js';
-import type { RunResults } from '../harness/store.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '..', 'harness', 'cli.js');

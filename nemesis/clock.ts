@@ -5,7 +5,7 @@
  * hybrid clock), so the plan skews clients far more often than replicas, by large jumps both ways.
  * Every record carries `offsets`: all offsets in force after the action, µs, keyed by client or node.
  */
-import { Rng } from '../harness/rng.js';
+import { Rng } from '../core/rng.js';
 import { faketimeEnv, findLibfaketime, timestampFile, writeOffset } from './faketime.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld, PrepareContext } from './types.js';

@@ -4,8 +4,8 @@
  * timeout 0), reset (the proxy disabled: connections refused and closed), one-way (silent, one direction).
  */
 
-import type { Rng } from '../harness/rng.js';
-import { linkProxyName } from '../harness/topology.js';
+import type { Rng } from '../core/rng.js';
+import { linkProxyName } from '../core/topology.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 export const TOPOLOGIES = [

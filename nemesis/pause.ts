@@ -1,5 +1,5 @@
 /** Process pauses: SIGSTOP the targets (start), SIGCONT them (stop). A paused primary holds its view. */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 

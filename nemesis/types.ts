@@ -4,9 +4,9 @@
  * exactly what it did; the final heal undoes everything.
  */
 import type { Toxiproxy } from 'toxiproxy-node-client';
-import type { Db } from '../harness/db.js';
-import type { Rng } from '../harness/rng.js';
-import type { Topology } from '../harness/topology.js';
+import type { Db } from '../core/db.js';
+import type { Rng } from '../core/rng.js';
+import type { Topology } from '../core/topology.js';
 
 /** Client clock offsets, which the clock nemesis moves. */
 export interface ClientClocks {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { FILES } from '../harness/store.js';
+import { FILES } from '../core/store.js';
 import { writeReport } from './report.js';
 import { serveStore } from './serve.js';
 import { writeStoreIndex } from './store-index.js';

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommitViolation, LinearizabilityResult, ReplicaLogDump } from '../checkers/types.js';
-import type { Op } from '../harness/history.js';
-import { FILES, type RunRecord, type RunResults } from '../harness/store.js';
+import type { Op } from '../core/history.js';
+import { FILES, type RunRecord, type RunResults } from '../core/store.js';
 import { commitView, DumpCollector } from './commit.js';
 import { counterexampleView } from './counterexample.js';
 import { FaultCollector } from './faults.js';

@@ -13,8 +13,8 @@ import {
   combineVerdicts,
   type ReplicaLogDump,
 } from '../checkers/index.js';
-import type { Op } from '../harness/history.js';
-import { FILES, type RunRecord, type RunResults } from '../harness/store.js';
+import type { Op } from '../core/history.js';
+import { FILES, type RunRecord, type RunResults } from '../core/store.js';
 import type { Entry } from '../jitpaxos/messages.js';
 
 export interface SynthOptions {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCommitConsistency } from '../checkers/commit-consistency.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
-import type { Op } from '../harness/history.js';
+import type { Op } from '../core/history.js';
 import type { Entry } from '../jitpaxos/messages.js';
 
 const entry = (client: string, req: number, ts: number, value = `v${req}`): Entry => ({

@@ -1,5 +1,5 @@
 /** One register (a single key): every operation contends, which is where consensus bugs show. */
-import { stagger } from '../harness/generator.js';
+import { stagger } from '../core/generator.js';
 import { registerOps } from './ops.js';
 import type { Workload, WorkloadOptions } from './types.js';
 
