@@ -1,7 +1,7 @@
 /**
  * The two small interfaces through which the harness reaches a system under test, as in Jepsen: a *db*
  * (the nodes: start, stop, kill, pause, status, log dump) and a *client* (invoke an operation, get
- * ok / fail / indeterminate). jitpaxos/jitter-db.ts implements them for JIT Paxos; another system
+ * ok / fail / indeterminate). systems/jitpaxos/db.ts implements them for JIT Paxos; another system
  * implements them without touching the harness.
  */
 import type { CommitMeta } from './history.js';

@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Verdict } from '../checkers/types.js';
+import type { Verdict } from './verdict.js';
 
 export const FILES = {
   test: 'test.json',

@@ -4,19 +4,12 @@
  * exactly what it did; the final heal undoes everything.
  */
 import type { Toxiproxy } from 'toxiproxy-node-client';
+import type { ClientClocks } from '../core/clocks.js';
 import type { Db } from '../core/db.js';
 import type { Rng } from '../core/rng.js';
 import type { Topology } from '../core/topology.js';
 
-/** Client clock offsets, which the clock nemesis moves. */
-export interface ClientClocks {
-  /** Current offset per client process, in microseconds. */
-  offsets(): Record<string, number>;
-  set(process: string, offsetMicros: number): void;
-  resetAll(): void;
-  /** Every client clock handed out so far (the clock nemesis picks its targets among them). */
-  names(): string[];
-}
+export type { ClientClocks };
 
 /** What a fault may set up before the nodes first start (node env applies only at a start). */
 export interface PrepareContext {

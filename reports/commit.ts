@@ -2,15 +2,14 @@
  * Commit-consistency violations with the replicas' log entries side by side: the final log of every replica,
  * and the log the violation was found in, around the index concerned.
  */
-import type { CommitViolation, ReplicaLogDump } from '../checkers/types.js';
-import type { Entry } from '../jitpaxos/messages.js';
+import type { CommitViolation, LogEntry, ReplicaLogDump } from '../checkers/types.js';
 import { nsToMs, showValue } from './ops.js';
 import type { CommitView, EntryView, SideBySide, VerdictValue, ViolationView } from './types.js';
 
 /** Log indices shown on each side of the one a violation names. */
 const AROUND = 1;
 
-export function entryView(e: Entry | null | undefined, index: number): EntryView | null {
+export function entryView(e: LogEntry | null | undefined, index: number): EntryView | null {
   if (!e || typeof e !== 'object') return null;
   return { index, ts: e.ts, client: String(e.client), req: e.req, op: showValue(e.op) ?? '' };
 }

@@ -11,11 +11,11 @@ import {
   checkHistory,
   checkStats,
   combineVerdicts,
+  type LogEntry,
   type ReplicaLogDump,
 } from '../checkers/index.js';
 import type { Op } from '../core/history.js';
 import { FILES, type RunRecord, type RunResults } from '../core/store.js';
-import type { Entry } from '../jitpaxos/messages.js';
 
 export interface SynthOptions {
   ops: number;
@@ -105,7 +105,7 @@ export function synthRun(store: string, opts: SynthOptions): string {
   // Apply them at their linearization points, per key; info operations do not take effect.
   const state = new Map<string, string | null>();
   let logIndex = 0;
-  const entries: Entry[] = [];
+  const entries: LogEntry[] = [];
   for (const op of [...planned].sort((a, b) => a.pointNs - b.pointNs)) {
     const cur = state.get(op.key) ?? null;
     if (op.f === 'read') {
