@@ -236,6 +236,10 @@ export function checkCommitConsistency(input: CommitConsistencyInput): CommitCon
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${n} ${k}`);
     result.reason = `${kinds.join(', ')}; first: ${violations[0]!.message}`;
+  } else if (input.dumps.length === 0) {
+    // Agreement among commits was checked, but nothing says what the replicas hold.
+    result.valid = 'unknown';
+    result.reason = 'no replica log dumps to check';
   } else if (commits.length > 0 && members.length === 0) {
     result.valid = 'unknown';
     result.reason = `durability not checked: no final dump of a Normal member of view ${finalView}'s quorum`;
