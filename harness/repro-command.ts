@@ -15,7 +15,7 @@ import { loadRun } from './run-dir.js';
 
 export function reproConfig(dir: string): { cfg: TestConfig; original: RunResults['valid'] | 'unknown' } {
   const run = loadRun(dir);
-  const original = run.record.config as unknown as TestConfig;
+  const original = run.config;
   let valid: RunResults['valid'] | 'unknown' = 'unknown';
   try {
     valid = (JSON.parse(fs.readFileSync(path.join(dir, FILES.results), 'utf8')) as RunResults).valid;

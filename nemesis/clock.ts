@@ -18,6 +18,7 @@ const DELTAS_MS = [2, 20, 200, 1000, 5000, 20_000];
 
 export class ClockFault implements Fault {
   readonly name = 'clock';
+  readonly needs = ['env'] as const;
   private files = new Map<string, string>();
   private replicaOffsets = new Map<string, number>();
   private strobe: NodeJS.Timeout | null = null;

@@ -44,7 +44,7 @@ export async function resolveTarget(
     case 'all':
       return { nodes: [...order] };
     case 'primary': {
-      const p = await world.db.primary();
+      const p = (await world.db.primary?.()) ?? null;
       return p ? { nodes: [p], primary: p } : { nodes: order.slice(0, 1) };
     }
   }

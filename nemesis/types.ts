@@ -5,7 +5,7 @@
  */
 import type { Toxiproxy } from 'toxiproxy-node-client';
 import type { ClientClocks } from '../core/clocks.js';
-import type { Db } from '../core/db.js';
+import type { Capability, Db } from '../core/db.js';
 import type { Rng } from '../core/rng.js';
 import type { Topology } from '../core/topology.js';
 
@@ -32,6 +32,8 @@ export type FaultRecord = { fault: string } & Record<string, unknown>;
 
 export interface Fault {
   readonly name: string;
+  /** Node capabilities the fault cannot work without (checked against the system before a run). */
+  readonly needs?: readonly Capability[];
   /** Choose the parameters of a start, from the seed (resolved against the live system at start time). */
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown>;
   start(world: NemesisWorld, params: Record<string, unknown>): Promise<FaultRecord>;

@@ -15,6 +15,6 @@ export function kvWorkload(o: WorkloadOptions = {}): Workload {
       ),
     keys,
     model: 'jitter-kv',
-    checkers: ['linearizability', 'commit-consistency', 'stats', 'availability'],
+    checkers: ['linearizability', 'stats', 'availability'],
   };
 }

@@ -15,6 +15,6 @@ export function registerWorkload(o: WorkloadOptions = {}): Workload {
       ),
     keys: [key],
     model: 'jitter-kv',
-    checkers: ['linearizability', 'commit-consistency', 'stats', 'availability'],
+    checkers: ['linearizability', 'stats', 'availability'],
   };
 }
