@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { defaultModel, readHistoryFile } from '../checkers/index.js';
+import { intArg } from '../core/cli-util.js';
+import { FILES, type RunResults } from '../core/store.js';
 import { analyze, exitCodeFor } from './analyze.js';
-import { intArg } from './cli-util.js';
 import { isRunDir, loadRun } from './run-dir.js';
-import { FILES, type RunResults } from './store.js';
 import { paint } from './terminal.js';
 
 export interface AnalyzeHooks {

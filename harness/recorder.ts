@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import type { EDNVal } from 'edn-data';
 import { toEDNString, toKeyword } from 'edn-data';
-import type { ClientOp, ClientOutcome } from './db.js';
-import type { History, Op, ProcessId } from './history.js';
+import type { ClientOp, ClientOutcome } from '../core/db.js';
+import type { History, Op, ProcessId } from '../core/history.js';
 
 export class HistoryRecorder {
   readonly ops: History = [];

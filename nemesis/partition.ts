@@ -4,8 +4,8 @@
  * timeout 0), reset (the proxy disabled: connections refused and closed), one-way (silent, one direction).
  */
 
-import type { Rng } from '../harness/rng.js';
-import { linkProxyName } from '../harness/topology.js';
+import type { Rng } from '../core/rng.js';
+import { linkProxyName } from '../core/topology.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 export const TOPOLOGIES = [
@@ -127,7 +127,7 @@ export class PartitionFault implements Fault {
     const topology = params.topology as PartitionTopology;
     const mode = params.mode as PartitionMode;
     const order = params.order as string[];
-    const primary = topology === 'primary' ? await world.db.primary() : null;
+    const primary = topology === 'primary' ? ((await world.db.primary?.()) ?? null) : null;
     let { links, components } = partitionLinks(topology, order, primary);
     if (mode === 'one-way') {
       // Only what flows from the first component to the others.

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { intArg } from '../harness/cli-util.js';
-import { FILES } from '../harness/store.js';
+import { intArg } from '../core/cli-util.js';
+import { FILES } from '../core/store.js';
 import { writeReport } from './report.js';
 import { serveStore } from './serve.js';
 import { writeStoreIndex } from './store-index.js';

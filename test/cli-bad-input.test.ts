@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SCHEMA, ConfigError, readConfigText, resolveConfig } from '../harness/config.js';
+import { ConfigError, configSchema, readConfigText, resolveConfig } from '../harness/config.js';
 import { cliPath } from '../jitpaxos/cluster.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-bad-input-'));
@@ -103,7 +103,7 @@ function badValues(field: string, schema: Record<string, unknown>): unknown[] {
   return bad.filter((v) => field !== '$schema' || typeof v !== 'string');
 }
 
-const properties = CONFIG_SCHEMA.properties as Record<string, Record<string, unknown>>;
+const properties = configSchema().properties as Record<string, Record<string, unknown>>;
 const configCases: Array<{ field: string; value: unknown }> = Object.entries(properties).flatMap(
   ([field, schema]) => badValues(field, schema).map((value) => ({ field, value })),
 );

@@ -6,14 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { ClockTable, clientClockName } from '../harness/clocks.js';
-import type { DbClient } from '../harness/db.js';
-import { createTopology, type Topology } from '../harness/topology.js';
+import { ClockTable, clientClockName } from '../core/clocks.js';
+import type { DbClient } from '../core/db.js';
+import { createTopology, type Topology } from '../core/topology.js';
 import { startToxiproxy, type ToxiproxyHandle } from '../harness/toxiproxy-server.js';
 import { type LocalCluster, replicaIds } from '../jitpaxos/cluster.js';
-import { jitPaxos } from '../jitpaxos/jitter-db.js';
 import { ClientConnection } from '../jitpaxos/transport.js';
 import type { Fault, NemesisWorld } from '../nemesis/types.js';
+import { jitPaxos } from '../systems/jitpaxos/db.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,7 +68,7 @@ export async function bringUp(
     );
     for (const f of o.faults ?? []) f.prepare?.({ db, nodesDir: path.join(dir, 'nodes') });
     await db.setup(topology.peers);
-    await until(async () => (await db.primary()) !== null, 10_000, 'a primary');
+    await until(async () => (await db.primary!()) !== null, 10_000, 'a primary');
     const clocks = new ClockTable();
     const clients = Array.from({ length: o.clients ?? 3 }, (_, i) =>
       sut.client({

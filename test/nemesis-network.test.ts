@@ -74,12 +74,12 @@ describe('network faults on a real cluster', () => {
 
   it('one-way: only what the primary sends is cut; the others move on and the old primary hears them', async () => {
     await until(
-      async () => (await fx.world.db.primary()) !== null && (await fx.writes(3)) > 0,
+      async () => (await fx.world.db.primary!()) !== null && (await fx.writes(3)) > 0,
       20_000,
       'a primary',
     );
     const p = new PartitionFault();
-    const old = (await fx.world.db.primary())!;
+    const old = (await fx.world.db.primary!())!;
     const v0 = await view(fx, old);
     const order = [old, ...nodeIds().filter((n) => n !== old)];
     const rec = await p.start(fx.world, { topology: 'primary', mode: 'one-way', order });

@@ -42,7 +42,7 @@ describe('process faults on a real cluster', () => {
 
   it('pause stops the replica (state T) and its log until resume; the others move on', async () => {
     await until(async () => (await fx.writes(3)) > 0, 20_000, 'writes commit');
-    const target = (await fx.world.db.primary())!;
+    const target = (await fx.world.db.primary!())!;
     const logFile = path.join(fx.dir, 'replicas', `${target}.log`);
     const p = new PauseFault();
     const rec = await p.start(fx.world, { target: 'primary', order: ['r1', 'r2', 'r3'] });

@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Verdict } from '../checkers/types.js';
+import type { CheckResult, Verdict } from './verdict.js';
 
 export const FILES = {
   test: 'test.json',
@@ -59,8 +59,8 @@ export interface RunRecord {
 /** What results.json holds. */
 export interface RunResults {
   valid: Verdict;
-  /** Each checker's result (checkers/types.ts CheckResult and its extensions), by name. */
-  checkers: Record<string, { valid: Verdict; reason?: string; [k: string]: unknown }>;
+  /** Each checker's result (each checker extends CheckResult with its own detail), by name. */
+  checkers: Record<string, CheckResult>;
   ops: { total: number; ok: number; fail: number; info: number };
   /** Wall time spent checking. */
   checkMs: number;

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { startToxiproxy } from '../harness/toxiproxy-server.js';
+import { startToxiproxy } from '../toxiproxy-server.js';
 
 const PAYLOAD = 100;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

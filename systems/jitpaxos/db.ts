@@ -3,8 +3,8 @@
  * (JitClient), behind harness/db.ts's interfaces.
  */
 
-import type { ReplicaLogDump } from '../checkers/types.js';
-import { parseHostPort } from '../harness/cli-util.js';
+import type { ReplicaLogDump } from '../../checkers/types.js';
+import { parseHostPort } from '../../core/cli-util.js';
 import type {
   ClientOp,
   ClientOptions,
@@ -14,11 +14,11 @@ import type {
   HostPort,
   NodeState,
   SystemUnderTest,
-} from '../harness/db.js';
-import { JitClient } from './client.js';
-import { LocalCluster, type NodeSpec, planCluster } from './cluster.js';
-import type { Mode } from './config.js';
-import type { Entry, KvOp } from './messages.js';
+} from '../../core/db.js';
+import { JitClient } from '../../jitpaxos/client.js';
+import { LocalCluster, type NodeSpec, planCluster } from '../../jitpaxos/cluster.js';
+import type { Mode } from '../../jitpaxos/config.js';
+import type { Entry, KvOp } from '../../jitpaxos/messages.js';
 
 export interface JitPaxosOptions {
   replicas: number;
