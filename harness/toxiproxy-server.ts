@@ -27,6 +27,8 @@ export interface ToxiproxyHandle {
   command?: string;
   /** Seed passed to the server (the real server ignores it for reproducibility purposes). */
   seed?: number;
+  /** Process id when we started the server (for memory figures). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -161,6 +163,7 @@ async function startEmbedded(seed: number | undefined): Promise<ToxiproxyHandle>
     version: info.version,
     command: `node ${cli}`,
     seed: info.seed,
+    ...(child.pid === undefined ? {} : { pid: child.pid }),
     stop,
   };
 }
@@ -184,7 +187,15 @@ async function startBinary(bin: string, seed: number | undefined): Promise<Toxip
         () => Promise.reject(exited ?? new Error(`${bin} failed to start`)),
       ),
     ]);
-    return { url, kind: 'binary', version, command: bin, ...(seed === undefined ? {} : { seed }), stop };
+    return {
+      url,
+      kind: 'binary',
+      version,
+      command: bin,
+      ...(seed === undefined ? {} : { seed }),
+      ...(child.pid === undefined ? {} : { pid: child.pid }),
+      stop,
+    };
   } catch (e) {
     await stop();
     throw new Error(`could not start ${bin}: ${(e as Error).message}`);
