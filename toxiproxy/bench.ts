@@ -2,7 +2,7 @@
  * `npm run bench:proxy -- --server embedded --server bin:PATH [--server URL]` (or `--server a,b`): small framed
  * request/response messages over loopback, direct and through each Toxiproxy server (each its own process, as the
  * harness runs them), side by side in one run. Per server: p50/p99 round trip at 1 in flight, round trips per
- * second at 16 in flight, and the server's resident memory (now and peak) when we started it. A bare `pipe()` proxy
+ * second at 16 in flight, and the server's resident memory (all, private, peak) when we started it. A bare `pipe()` proxy
  * is measured too, as the floor any Node proxy hop costs here. Configurations are interleaved in short rounds so
  * that load from other processes hits them alike.
  *   BENCH_SECONDS (default 3) sets the measuring time per configuration and in-flight level.
@@ -107,14 +107,17 @@ async function run(port: number, inflight: number, seconds: number): Promise<Raw
   return { samples, elapsed };
 }
 
-/** Resident and peak resident memory of a process, in MB (Linux). */
-function memory(pid: number | undefined): { rss: number; peak: number } | undefined {
+/**
+ * Resident memory of a process in MB (Linux): all of it, its private part, and the peak. Most of a Node process's
+ * RSS is the node binary's file pages (shared with every other Node process); `private` is what it adds itself.
+ */
+function memory(pid: number | undefined): { rss: number; anon: number; peak: number } | undefined {
   if (pid === undefined) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) =>
       Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+    return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024, peak: kb('VmHWM') / 1024 };
   } catch {
     return undefined;
   }
@@ -167,13 +170,13 @@ async function main(): Promise<void> {
     const direct = results.get('direct')!;
     console.log(`# ${SECONDS}s per level, ${PAYLOAD}-byte frames, interleaved in ${ROUNDS} rounds`);
     console.log(
-      `${'config'.padEnd(28)} ${'p50_us'.padStart(7)} ${'p99_us'.padStart(7)} ${'rtt/s@16'.padStart(9)} ${'rss_mb'.padStart(7)} ${'peak_mb'.padStart(7)}`,
+      `${'config'.padEnd(28)} ${'p50_us'.padStart(7)} ${'p99_us'.padStart(7)} ${'rtt/s@16'.padStart(9)} ${'rss_mb'.padStart(7)} ${'priv_mb'.padStart(7)} ${'peak_mb'.padStart(7)}`,
     );
     for (const t of targets) {
       const r = results.get(t.label)!;
       const mem = memory(t.handle?.pid);
       console.log(
-        `${t.label.padEnd(28)} ${fmt(r[1]!.p50).padStart(7)} ${fmt(r[1]!.p99).padStart(7)} ${fmt(r[16]!.rps).padStart(9)} ${fmt(mem?.rss ?? Number.NaN, 1).padStart(7)} ${fmt(mem?.peak ?? Number.NaN, 1).padStart(7)}`,
+        `${t.label.padEnd(28)} ${fmt(r[1]!.p50).padStart(7)} ${fmt(r[1]!.p99).padStart(7)} ${fmt(r[16]!.rps).padStart(9)} ${fmt(mem?.rss ?? Number.NaN, 1).padStart(7)} ${fmt(mem?.anon ?? Number.NaN, 1).padStart(7)} ${fmt(mem?.peak ?? Number.NaN, 1).padStart(7)}`,
       );
     }
     // One key=value line per configuration, for scripts.
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
         `config=${t.label} p50_us=${fmt(r[1]!.p50)} p99_us=${fmt(r[1]!.p99)} rtt_per_s_16=${fmt(r[16]!.rps)}` +
           ` p50_ratio=${fmt(r[1]!.p50 / direct[1]!.p50, 2)} p99_ratio=${fmt(r[1]!.p99 / direct[1]!.p99, 2)}` +
           ` throughput_ratio=${fmt(r[16]!.rps / direct[16]!.rps, 2)} rss_mb=${fmt(mem?.rss ?? Number.NaN, 1)}` +
+          ` private_rss_mb=${fmt(mem?.anon ?? Number.NaN, 1)}` +
           ` peak_rss_mb=${fmt(mem?.peak ?? Number.NaN, 1)}`,
       );
     }
