@@ -18,9 +18,9 @@ import {
 } from './toxiproxy-helpers.js';
 
 /** Long enough that data seen within it was released, not delivered on schedule. */
-const HOLD_MS = 4000;
+const HOLD_MS = 6000;
 /** Lets bytes written on loopback reach the proxy before the toxics change (nothing to observe them by). */
-const SETTLE_MS = 150;
+const SETTLE_MS = 300;
 
 describe.each(SERVERS)('%s server', (kind) => {
   let t: UnderTest;
