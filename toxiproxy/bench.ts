@@ -137,6 +137,18 @@ interface Target {
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
+/** The aims: embedded p50 and p99 no worse than the other server's, RSS at most twice its. */
+function aims(embedded: Target, other: Target, results: Map<string, Record<number, Result>>): string {
+  const e = results.get(embedded.label)![1]!;
+  const o = results.get(other.label)![1]!;
+  const [em, om] = [memory(embedded.handle?.pid), memory(other.handle?.pid)];
+  const p50 = e.p50 <= o.p50;
+  const p99 = e.p99 <= o.p99;
+  const rss = em && om ? em.rss <= 2 * om.rss : undefined;
+  const priv = em && om ? em.anon <= 2 * om.anon : undefined;
+  return `aims against=${other.label} p50_no_worse=${p50} p99_no_worse=${p99} rss_within_2x=${rss ?? 'n/a'} private_rss_within_2x=${priv ?? 'n/a'}`;
+}
+
 async function main(): Promise<void> {
   const choices = serverChoices(process.argv.slice(2));
   const echo = await startEcho();
@@ -191,6 +203,9 @@ async function main(): Promise<void> {
           ` peak_rss_mb=${fmt(mem?.peak ?? Number.NaN, 1)}`,
       );
     }
+    const embedded = targets.find((t) => t.label === 'embedded');
+    const other = targets.find((t) => t.handle && t.label !== 'embedded');
+    if (embedded && other) console.log(aims(embedded, other, results));
   } finally {
     for (const t of targets) await t.handle?.stop();
     pipe.stop();
