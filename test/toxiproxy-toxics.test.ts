@@ -222,15 +222,15 @@ describe.each(SERVERS)('%s server', (kind) => {
     it('splits one write into many smaller pieces, bytes intact and in order', async () => {
       const payload = Buffer.from(Array.from({ length: 400 }, (_, i) => i % 251));
       const { proxy } = await proxyTo((s) => s.end(payload));
-      await toxic(proxy, 'slicer', { average_size: 20, size_variation: 10, delay: 5000 });
+      await toxic(proxy, 'slicer', { average_size: 20, size_variation: 10, delay: 20_000 });
       const p = await probe(proxy.listen);
       await p.until(() => p.endedAt !== undefined, 5000, 'end');
       expect(Buffer.concat(p.chunks.map((c) => c.data)).equals(payload)).toBe(true);
-      // 400 bytes at ~20 per piece, 5 ms apart: many small reads (a late timer on a busy machine may merge a few).
-      expect(p.chunks.length).toBeGreaterThanOrEqual(8);
+      // 400 bytes at ~20 per piece, 20 ms apart: many small reads (a stalled reader on a busy machine merges some).
+      expect(p.chunks.length).toBeGreaterThanOrEqual(5);
       const sizes = p.chunks.map((c) => c.data.length).sort((a, b) => a - b);
-      expect(sizes[Math.floor(sizes.length / 2)]).toBeLessThanOrEqual(40);
-      expect(p.endedAt! - p.chunks[0]!.at).toBeGreaterThanOrEqual(50);
+      expect(sizes[Math.floor(sizes.length / 2)]).toBeLessThanOrEqual(80);
+      expect(p.endedAt! - p.chunks[0]!.at).toBeGreaterThanOrEqual(200);
     });
   });
 
