@@ -1,7 +1,7 @@
 /**
  * Choosing and owning the Toxiproxy server for a run: `--toxiproxy auto|embedded|URL|bin:PATH`.
  *   auto      toxiproxy-server from PATH if present, else embedded
- *   embedded  jitter's own server, as a child process (`jitter toxiproxy --port 0`) that dies with us
+ *   embedded  jitter's own server, as a child process (toxiproxy/main.js, as `jitter toxiproxy`) that dies with us
  *   URL       an already running server, used as is and never stopped
  *   bin:PATH  that toxiproxy-server binary, started and stopped by us
  */
@@ -27,6 +27,8 @@ export interface ToxiproxyHandle {
   command?: string;
   /** Seed passed to the server (the real server ignores it for reproducibility purposes). */
   seed?: number;
+  /** Process id when we started the server (for memory figures). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -109,9 +111,14 @@ function stopper(child: ResultPromise): () => Promise<void> {
   };
 }
 
+/** dist/toxiproxy/main.js: the embedded server alone, without the rest of the CLI (a third of the memory). */
+export function embeddedServerPath(): string {
+  return path.resolve(path.dirname(embeddedCliPath()), '../toxiproxy/main.js');
+}
+
 async function startEmbedded(seed: number | undefined): Promise<ToxiproxyHandle> {
-  const cli = embeddedCliPath();
-  const args = [cli, 'toxiproxy', '--host', '127.0.0.1', '--port', '0', '--exit-with-parent'];
+  const cli = embeddedServerPath();
+  const args = [cli, '--host', '127.0.0.1', '--port', '0', '--exit-with-parent'];
   if (seed !== undefined) args.push('--seed', String(seed));
   // stdin stays a pipe we never close: when this process dies, the child sees EOF and exits.
   const child = execa(process.execPath, args, {
@@ -154,8 +161,9 @@ async function startEmbedded(seed: number | undefined): Promise<ToxiproxyHandle>
     url: info.url,
     kind: 'embedded',
     version: info.version,
-    command: `node ${cli} toxiproxy`,
+    command: `node ${cli}`,
     seed: info.seed,
+    ...(child.pid === undefined ? {} : { pid: child.pid }),
     stop,
   };
 }
@@ -179,7 +187,15 @@ async function startBinary(bin: string, seed: number | undefined): Promise<Toxip
         () => Promise.reject(exited ?? new Error(`${bin} failed to start`)),
       ),
     ]);
-    return { url, kind: 'binary', version, command: bin, ...(seed === undefined ? {} : { seed }), stop };
+    return {
+      url,
+      kind: 'binary',
+      version,
+      command: bin,
+      ...(seed === undefined ? {} : { seed }),
+      ...(child.pid === undefined ? {} : { pid: child.pid }),
+      stop,
+    };
   } catch (e) {
     await stop();
     throw new Error(`could not start ${bin}: ${(e as Error).message}`);

@@ -2,6 +2,8 @@
  * Network partitions through the link proxies. A partition is a set of cut directed links; `r1->r2` cut
  * means what r1 sends to r2 is lost. Modes: silent (data dropped, connections held: a `timeout` toxic with
  * timeout 0), reset (the proxy disabled: connections refused and closed), one-way (silent, one direction).
+ * Healing a silent cut removes the toxic, which closes the held connections on either Toxiproxy (the real
+ * server's semantics, matched by the embedded one); the replicas reconnect.
  */
 
 import type { Rng } from '../core/rng.js';

@@ -37,19 +37,35 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function until(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+export async function until(
+  cond: () => Promise<boolean> | boolean,
+  ms: number,
+  what: string,
+  /** What to add to the error, e.g. the state that was waited on. */
+  detail?: () => Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const more = detail ? `: ${await detail().catch((e) => String(e))}` : '';
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${more}`);
+    }
     await sleep(50);
   }
 }
 
 export async function bringUp(
-  o: { replicas?: number; clients?: number; faults?: Fault[]; timeoutMs?: number } = {},
+  o: {
+    replicas?: number;
+    clients?: number;
+    faults?: Fault[];
+    timeoutMs?: number;
+    /** `--toxiproxy` syntax; default the embedded server. */
+    toxiproxy?: string;
+  } = {},
 ): Promise<Fixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-nemesis-'));
-  let tp: ToxiproxyHandle | null = await startToxiproxy('embedded', { seed: 1 });
+  let tp: ToxiproxyHandle | null = await startToxiproxy(o.toxiproxy ?? 'embedded', { seed: 1 });
   const sut = jitPaxos({
     replicas: o.replicas ?? 3,
     mode: 'fixed',

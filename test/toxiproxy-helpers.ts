@@ -1,13 +1,19 @@
 /**
- * Helpers for the Toxiproxy conformance suite: the server under test (embedded, or a real one from TOXIPROXY_URL),
- * small TCP servers on loopback, and a client socket that records what it sees.
+ * Helpers for the Toxiproxy conformance suite: the servers under test, small TCP servers on loopback, and a client
+ * socket that records what it sees. The suite runs against the embedded server always, and also against a real
+ * `toxiproxy-server` when JITTER_REAL_TOXIPROXY names one (`.ci/run` builds and passes it). Only then: `npm test`
+ * stays the same on every machine, whatever happens to be in a cache.
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { type RunningServer, startServer } from '../toxiproxy/server.js';
+import { startToxiproxy } from '../harness/toxiproxy-server.js';
+import { startServer } from '../toxiproxy/server.js';
 
-export const REAL_URL = process.env.TOXIPROXY_URL;
+export type ServerKind = 'embedded' | 'real';
+export const REAL_BINARY = process.env.JITTER_REAL_TOXIPROXY || undefined;
+/** For describe.each: every server the suite runs against here. */
+export const SERVERS: ServerKind[] = REAL_BINARY ? ['embedded', 'real'] : ['embedded'];
 
 export interface UnderTest {
   url: string;
@@ -16,12 +22,13 @@ export interface UnderTest {
   close(): Promise<void>;
 }
 
-export async function serverUnderTest(seed = 42): Promise<UnderTest> {
-  if (REAL_URL) {
-    const url = REAL_URL.replace(/\/$/, '');
-    return { url, client: new Toxiproxy(url), embedded: false, close: async () => {} };
+export async function serverUnderTest(kind: ServerKind = 'embedded', seed = 42): Promise<UnderTest> {
+  if (kind === 'real') {
+    if (!REAL_BINARY) throw new Error('JITTER_REAL_TOXIPROXY is not set');
+    const h = await startToxiproxy(`bin:${REAL_BINARY}`);
+    return { url: h.url, client: new Toxiproxy(h.url), embedded: false, close: () => h.stop() };
   }
-  const s: RunningServer = await startServer({ port: 0, seed });
+  const s = await startServer({ port: 0, seed });
   return { url: s.url, client: new Toxiproxy(s.url), embedded: true, close: () => s.close() };
 }
 
@@ -38,10 +45,16 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** A TCP server on 127.0.0.1 with the given per-connection behaviour (default: echo). */
-export async function target(onConn: (s: net.Socket) => void = (s) => s.pipe(s)): Promise<Target> {
+/**
+ * A TCP server on 127.0.0.1 with the given per-connection behaviour (default: echo). `allowHalfOpen` keeps its
+ * side open after the client's FIN, to see what the proxy does with a half-close.
+ */
+export async function target(
+  onConn: (s: net.Socket) => void = (s) => s.pipe(s),
+  allowHalfOpen = false,
+): Promise<Target> {
   const sockets: net.Socket[] = [];
-  const server = net.createServer({ noDelay: true }, (s) => {
+  const server = net.createServer({ noDelay: true, allowHalfOpen }, (s) => {
     sockets.push(s);
     s.on('error', () => {});
     onConn(s);
@@ -160,14 +173,15 @@ export async function raw(
   method: string,
   path: string,
   body?: string,
-): Promise<{ status: number; json: unknown; text: string }> {
+): Promise<{ status: number; json: unknown; text: string; type: string | null }> {
   const res = await fetch(url + path, { method, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
+  const type = res.headers.get('content-type');
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
     json = undefined;
   }
-  return { status: res.status, json, text };
+  return { status: res.status, json, text, type };
 }

@@ -2,7 +2,6 @@
  * The HTTP API: routes, JSON bodies, status codes and error bodies of Toxiproxy 2.x.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseHostPort } from './address.js';
 import {
   ApiError,
   ErrBadRequestBody,
@@ -10,12 +9,15 @@ import {
   ErrProxyAlreadyExists,
   ErrProxyNotFound,
 } from './errors.js';
-import { type ProxyJson, ToxicProxy } from './proxy.js';
+import { normalListen, type ProxyJson, ToxicProxy } from './proxy.js';
 
 /** Reported by GET /version: the Toxiproxy API level we follow, tagged as jitter's. */
 export const EMBEDDED_VERSION = '2.12.0+jitter.0.1.0';
 
 const MAX_BODY = 1 << 20;
+/** Byte for byte what upstream sends. */
+const VERSION_BODY = `{"version": "${EMBEDDED_VERSION}"}\n`;
+const TEXT = 'text/plain; charset=utf-8';
 
 export class Registry {
   readonly proxies = new Map<string, ToxicProxy>();
@@ -45,6 +47,10 @@ type Json = unknown;
 interface Reply {
   status: number;
   body?: Json;
+}
+
+function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(e instanceof Error ? e.message : String(e), 500);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -82,6 +88,7 @@ interface ProxyInput {
   enabled: boolean;
 }
 
+/** Upstream checks only that name and upstream are present; a bad listen fails when it binds (500). */
 function parseProxyInput(body: unknown, where = ''): ProxyInput {
   if (!isObject(body)) throw ApiError.join(ErrBadRequestBody, `expected a JSON object${where}`);
   const name = stringField(body, 'name', '');
@@ -91,10 +98,6 @@ function parseProxyInput(body: unknown, where = ''): ProxyInput {
   const enabled = boolField(body, 'enabled', true);
   if (name === '') throw ApiError.join(ErrMissingField, `name${where}`);
   if (upstream === '') throw ApiError.join(ErrMissingField, `upstream${where}`);
-  if (enabled) {
-    parseHostPort(listen, 'listen');
-    parseHostPort(upstream, 'upstream');
-  }
   return { name, listen, upstream, enabled };
 }
 
@@ -107,39 +110,54 @@ async function createProxy(reg: Registry, body: unknown): Promise<Reply> {
   return { status: 201, body: proxy.toJSON() };
 }
 
-async function populate(reg: Registry, body: unknown): Promise<Reply> {
-  if (!Array.isArray(body)) throw ApiError.join(ErrBadRequestBody, 'expected a JSON array of proxies');
-  // Validate everything before changing anything.
-  const inputs = body.map((b, i) => parseProxyInput(b, ` at proxy ${i + 1}`));
-  const seen = new Set<string>();
-  for (const i of inputs) {
-    if (seen.has(i.name))
-      throw ApiError.join(ErrBadRequestBody, `duplicate proxy name ${JSON.stringify(i.name)}`);
-    seen.add(i.name);
+/**
+ * POST /populate, as upstream: every entry is checked for name and upstream first, then each is added in turn,
+ * replacing a proxy of the same name unless its addresses are the same (so a repeated name replaces the earlier
+ * entry). The reply lists what was added, as `null` when that is nothing, also beside an error.
+ */
+async function populate(reg: Registry, readBody: () => unknown): Promise<Reply> {
+  // Unlike other errors, these go out as application/json, with the list beside them.
+  const failed = (err: ApiError, added: ToxicProxy[]): Reply => ({
+    status: err.status,
+    body: { ...err.toJSON(), proxies: listOrNull(added) },
+  });
+  let inputs: ProxyInput[];
+  try {
+    const body = readBody();
+    if (body !== null && !Array.isArray(body)) {
+      throw ApiError.join(ErrBadRequestBody, 'expected a JSON array of proxies');
+    }
+    inputs = (body ?? []).map((b: unknown, i: number) => parseProxyInput(b, ` at proxy ${i + 1}`));
+  } catch (e) {
+    return failed(asApiError(e), []);
   }
-  const done: ProxyJson[] = [];
+  const added: ToxicProxy[] = [];
   for (const input of inputs) {
-    const existing = reg.proxies.get(input.name);
-    // Same addresses: keep the running proxy (and its toxics); otherwise replace it.
-    if (existing && existing.listen === input.listen && existing.upstream === input.upstream) {
-      done.push(existing.toJSON());
-      continue;
-    }
-    if (existing) {
-      await existing.stop();
-      reg.proxies.delete(input.name);
-    }
-    const proxy = new ToxicProxy(input.name, input.listen, input.upstream, reg.seed);
     try {
+      const existing = reg.proxies.get(input.name);
+      if (
+        existing &&
+        existing.listen === normalListen(input.listen) &&
+        existing.upstream === input.upstream
+      ) {
+        added.push(existing);
+        continue;
+      }
+      if (existing) await existing.stop();
+      const proxy = new ToxicProxy(input.name, input.listen, input.upstream, reg.seed);
       if (input.enabled) await proxy.start();
+      reg.proxies.set(proxy.name, proxy);
+      added.push(proxy);
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError(String(e), 500);
-      return { status: err.status, body: { ...err.toJSON(), proxies: done } };
+      return failed(asApiError(e), added);
     }
-    reg.proxies.set(proxy.name, proxy);
-    done.push(proxy.toJSON());
   }
-  return { status: 201, body: { proxies: done } };
+  return { status: 201, body: { proxies: listOrNull(added) } };
+}
+
+/** Serialised after all the adding, as upstream does: an entry replaced later in the same request shows disabled. */
+function listOrNull(proxies: ToxicProxy[]): ProxyJson[] | null {
+  return proxies.length > 0 ? proxies.map((p) => p.toJSON()) : null;
 }
 
 async function updateProxy(reg: Registry, name: string, body: unknown): Promise<Reply> {
@@ -165,11 +183,11 @@ type Handler = (reg: Registry, params: string[], body: () => unknown) => Promise
 
 /** Routes by path shape; each entry maps methods to handlers. */
 const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
-  { pattern: /^\/version$/, methods: { GET: () => ({ status: 200, body: { version: EMBEDDED_VERSION } }) } },
+  { pattern: /^\/version$/, methods: { GET: () => ({ status: 200, body: VERSION_BODY }) } },
   { pattern: /^\/reset$/, methods: { POST: (reg) => reg.exclusive(() => reset(reg)) } },
   {
     pattern: /^\/populate$/,
-    methods: { POST: (reg, _p, body) => reg.exclusive(() => populate(reg, body())) },
+    methods: { POST: (reg, _p, body) => reg.exclusive(() => populate(reg, body)) },
   },
   {
     pattern: /^\/proxies$/,
@@ -224,6 +242,7 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
   },
 ];
 
+/** Success bodies are compact JSON without a newline, as Go's json.Marshal writes them. */
 function send(
   res: ServerResponse,
   status: number,
@@ -234,8 +253,20 @@ function send(
     res.writeHead(status).end();
     return;
   }
-  const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
+
+/** Errors as upstream's http.Error sends them: the JSON body and a newline, labelled text/plain. */
+function sendError(res: ServerResponse, err: ApiError): void {
+  const text = `${JSON.stringify(err.toJSON())}\n`;
+  res
+    .writeHead(err.status, {
+      'Content-Type': TEXT,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Length': Buffer.byteLength(text),
+    })
+    .end(text);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -258,19 +289,23 @@ export async function handle(reg: Registry, req: IncomingMessage, res: ServerRes
   try {
     // Upstream refuses browsers, so a web page cannot drive the API (CSRF).
     if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
-      return send(res, 403, 'User agent not allowed\n', 'text/plain; charset=utf-8');
+      return send(res, 403, 'User agent not allowed\n', TEXT);
     }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const route = ROUTES.find((r) => r.pattern.test(path));
-    if (!route) return send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
+    if (!route) return send(res, 404, '404 page not found\n', TEXT);
     const handler = route.methods[req.method ?? ''];
     if (!handler) return send(res, 405, undefined);
     const params = (route.pattern.exec(path) ?? []).slice(1).map((s) => decodeURIComponent(s));
     const text = await readBody(req);
     const reply = await handler(reg, params, () => parseJson(text));
-    send(res, reply.status, reply.body);
+    send(
+      res,
+      reply.status,
+      reply.body,
+      reply.body === VERSION_BODY ? 'application/json;charset=utf-8' : undefined,
+    );
   } catch (e) {
-    const err = e instanceof ApiError ? e : new ApiError(e instanceof Error ? e.message : String(e), 500);
-    send(res, err.status, err.toJSON());
+    sendError(res, asApiError(e));
   }
 }

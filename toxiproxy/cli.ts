@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { exitWithParent, intArg } from '../core/cli-util.js';
-import { startServer } from './server.js';
+import { listeningLine, startServer } from './server.js';
 
 export function toxiproxyCommand(): Command {
   return new Command('toxiproxy')
@@ -39,9 +39,7 @@ export function toxiproxyCommand(): Command {
         process.once(sig, () => void stop().finally(() => process.exit(0)));
       }
       if (opts.exitWithParent) exitWithParent(stop);
-      process.stdout.write(
-        `toxiproxy listening url=${server.url} port=${server.port} seed=${server.seed} version=${server.version}\n`,
-      );
+      process.stdout.write(listeningLine(server));
     });
 }
 

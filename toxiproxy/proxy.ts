@@ -4,9 +4,10 @@
  */
 import net from 'node:net';
 import { formatHostPort, parseHostPort } from './address.js';
-import { ApiError, ErrToxicAlreadyExists, ErrToxicNotFound } from './errors.js';
-import { Connection } from './link.js';
+import { ApiError, ErrToxicNotFound } from './errors.js';
+import { Connection, type ToxicEntry } from './link.js';
 import { parseNewToxic, parseToxicUpdate, type ToxicJson } from './toxic-spec.js';
+import { toxicDefinition } from './toxics/index.js';
 
 export interface ProxyJson {
   name: string;
@@ -16,13 +17,25 @@ export interface ProxyJson {
   toxics: ToxicJson[];
 }
 
+/**
+ * A listen address as upstream compares it (resolved, so "localhost:80" equals "127.0.0.1:80"). A malformed one
+ * is a 500, as upstream's resolver error is.
+ */
+export function normalListen(listen: string): string {
+  try {
+    return formatHostPort(parseHostPort(listen || '127.0.0.1:0', 'listen'));
+  } catch (e) {
+    throw new ApiError(`address ${listen}: ${(e as Error).message.split(': ').pop()}`, 500);
+  }
+}
+
 export class ToxicProxy {
   enabled = false;
   private server: net.Server | undefined;
   private readonly conns = new Set<Connection>();
   private readonly pending = new Set<net.Socket>();
   /** Insertion order; the API lists upstream toxics first, as upstream's per-direction chains do. */
-  private toxics: ToxicJson[] = [];
+  private toxics: ToxicEntry[] = [];
   private accepted = 0;
 
   constructor(
@@ -34,7 +47,17 @@ export class ToxicProxy {
 
   async start(): Promise<void> {
     if (this.enabled) return;
-    const { host, port } = parseHostPort(this.listen, 'listen');
+    let where: { host: string; port: number };
+    try {
+      where = parseHostPort(this.listen, 'listen');
+    } catch (e) {
+      // Upstream's net.Listen error is not an API error, so it answers 500.
+      throw new ApiError(
+        `listen tcp: address ${this.listen}: ${(e as Error).message.split(': ').pop()}`,
+        500,
+      );
+    }
+    const { host, port } = where;
     // pauseOnConnect: client bytes wait in the kernel until the upstream connection exists.
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     server.on('connection', (client) => this.accept(client));
@@ -56,7 +79,7 @@ export class ToxicProxy {
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.pending) s.destroy();
-    for (const c of [...this.conns]) c.destroy();
+    for (const c of this.conns) c.destroy();
     await closed;
   }
 
@@ -99,9 +122,7 @@ export class ToxicProxy {
 
   /** Apply a PATCH/POST update: listen/upstream changes restart the proxy; `enabled` starts or stops it. */
   async update(input: { listen: string; upstream: string; enabled: boolean }): Promise<void> {
-    if (input.listen !== this.listen || input.upstream !== this.upstream) {
-      parseHostPort(input.listen, 'listen');
-      parseHostPort(input.upstream, 'upstream');
+    if (normalListen(input.listen) !== this.listen || input.upstream !== this.upstream) {
       await this.stop();
       this.listen = input.listen;
       this.upstream = input.upstream;
@@ -112,42 +133,62 @@ export class ToxicProxy {
 
   toxicArray(): ToxicJson[] {
     return [
-      ...this.toxics.filter((t) => t.stream === 'upstream'),
-      ...this.toxics.filter((t) => t.stream === 'downstream'),
-    ];
+      ...this.toxics.filter((t) => t.direction === 'upstream'),
+      ...this.toxics.filter((t) => t.direction === 'downstream'),
+    ].map((t) => t.json);
   }
 
-  getToxic(name: string): ToxicJson {
-    const t = this.toxics.find((x) => x.name === name);
+  private entry(name: string): ToxicEntry {
+    const t = this.toxics.find((x) => x.json.name === name);
     if (!t) throw ErrToxicNotFound;
     return t;
   }
 
+  getToxic(name: string): ToxicJson {
+    return this.entry(name).json;
+  }
+
+  /** The toxic just before `entry` in its direction's chain, which upstream restarts when the chain changes. */
+  private before(entry: ToxicEntry): ToxicEntry | undefined {
+    const chain = this.toxics.filter((t) => t.direction === entry.direction);
+    return chain[chain.indexOf(entry) - 1];
+  }
+
   addToxic(body: unknown): ToxicJson {
-    const toxic = parseNewToxic(body);
-    if (this.toxics.some((t) => t.name === toxic.name)) throw ErrToxicAlreadyExists;
-    this.setToxics([...this.toxics, toxic]);
-    return toxic;
+    const { direction, ...json } = parseNewToxic(body, (name) =>
+      this.toxics.some((t) => t.json.name === name),
+    );
+    const entry: ToxicEntry = { json, direction, def: toxicDefinition(json.type)!, gen: 0 };
+    this.toxics.push(entry);
+    const prev = this.before(entry);
+    if (prev) prev.gen++;
+    this.sync();
+    return json;
   }
 
   updateToxic(name: string, body: unknown): ToxicJson {
-    const updated = parseToxicUpdate(this.getToxic(name), body);
-    this.setToxics(this.toxics.map((t) => (t.name === name ? updated : t)));
-    return updated;
+    const entry = this.entry(name);
+    entry.json = parseToxicUpdate(entry.json, body);
+    entry.gen++;
+    this.sync();
+    return entry.json;
   }
 
   removeToxic(name: string): void {
-    this.getToxic(name);
-    this.setToxics(this.toxics.filter((t) => t.name !== name));
+    const entry = this.entry(name);
+    const prev = this.before(entry);
+    if (prev) prev.gen++;
+    this.toxics = this.toxics.filter((t) => t !== entry);
+    this.sync();
   }
 
   resetToxics(): void {
-    this.setToxics([]);
+    this.toxics = [];
+    this.sync();
   }
 
-  private setToxics(toxics: ToxicJson[]): void {
-    this.toxics = toxics;
-    for (const c of this.conns) c.sync(toxics);
+  private sync(): void {
+    for (const c of this.conns) c.sync(this.toxics);
   }
 
   toJSON(): ProxyJson {

@@ -61,3 +61,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     },
   };
 }
+
+/** The line printed once listening, by `jitter toxiproxy` and main.ts; parseListeningLine in cli.ts reads it. */
+export function listeningLine(s: { url: string; port: number; seed: number; version: string }): string {
+  return `toxiproxy listening url=${s.url} port=${s.port} seed=${s.seed} version=${s.version}\n`;
+}

@@ -1,36 +1,30 @@
 /**
- * The toxic types jitter supports, their attributes (names, units and defaults as in Toxiproxy 2.x) and the
- * parsing/validation of toxic JSON bodies.
+ * Parsing of toxic JSON bodies, as lenient as Toxiproxy 2.x: any registered type (noop included), any toxicity,
+ * any integer attribute (negative too). Only what Go's decoder would refuse is a 400.
  */
-import { ApiError, ErrBadRequestBody, ErrInvalidStream, ErrInvalidToxicType } from './errors.js';
+import {
+  ApiError,
+  ErrBadRequestBody,
+  ErrInvalidStream,
+  ErrInvalidToxicType,
+  ErrToxicAlreadyExists,
+} from './errors.js';
+import type { Attributes } from './toxic.js';
+import { toxicDefinition } from './toxics/index.js';
 
-export type Stream = 'upstream' | 'downstream';
-
-/** Attribute names per type, with defaults. All are non-negative integers. */
-export const TOXIC_ATTRIBUTES = {
-  latency: { latency: 0, jitter: 0 }, // milliseconds
-  bandwidth: { rate: 0 }, // KB/s (1 KB = 1000 bytes, as upstream computes it)
-  slow_close: { delay: 0 }, // milliseconds
-  timeout: { timeout: 0 }, // milliseconds; 0 = hold forever
-  reset_peer: { timeout: 0 }, // milliseconds after the first data
-  slicer: { average_size: 0, size_variation: 0, delay: 0 }, // bytes, bytes, microseconds
-  limit_data: { bytes: 0 },
-} as const;
-
-export type ToxicType = keyof typeof TOXIC_ATTRIBUTES;
-export type Attributes = Record<string, number>;
+export type Direction = 'upstream' | 'downstream';
 
 export interface ToxicJson {
   attributes: Attributes;
   name: string;
-  type: ToxicType;
-  stream: Stream;
+  type: string;
+  /** As the client spelled it (upstream keeps the case it was given). */
+  stream: string;
   toxicity: number;
 }
 
-function isToxicType(t: unknown): t is ToxicType {
-  return typeof t === 'string' && Object.hasOwn(TOXIC_ATTRIBUTES, t);
-}
+/** Go's int64 range: larger attribute values are a decode error upstream. */
+const INT64_LIMIT = 2 ** 63;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -40,50 +34,71 @@ function bad(detail: string): ApiError {
   return ApiError.join(ErrBadRequestBody, detail);
 }
 
-/** Merge `input` attributes over `base`, ignoring unknown keys (as Go's decoder does) and rejecting bad values. */
-export function mergeAttributes(type: ToxicType, base: Attributes, input: unknown): Attributes {
+/** Upstream matches the stream case-insensitively. */
+export function parseDirection(stream: string): Direction | undefined {
+  const s = stream.toLowerCase();
+  return s === 'upstream' || s === 'downstream' ? s : undefined;
+}
+
+/** Merge `input` attributes over `base`, ignoring unknown keys and nulls (as Go's decoder does). */
+function mergeAttributes(type: string, base: Attributes, input: unknown): Attributes {
   if (input === undefined || input === null) return { ...base };
-  if (!isObject(input)) throw bad('attributes must be an object');
+  if (!isObject(input)) throw bad(`attributes of ${type} must be an object`);
   const out: Attributes = { ...base };
-  for (const key of Object.keys(TOXIC_ATTRIBUTES[type])) {
+  for (const key of Object.keys(base)) {
     const v = input[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-      throw bad(`attribute ${key} of ${type} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) >= INT64_LIMIT) {
+      throw bad(`attribute ${key} of ${type} must be an integer, got ${JSON.stringify(v)}`);
     }
     out[key] = v;
   }
-  validate(type, out);
   return out;
 }
 
-function validate(type: ToxicType, a: Attributes): void {
-  // Upstream recurses forever (or panics) on these; refuse them instead.
-  if (type === 'slicer' && (a.average_size ?? 0) < 1) throw bad('slicer average_size must be at least 1');
+function parseToxicity(v: unknown, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number') throw bad(`toxicity must be a number, got ${JSON.stringify(v)}`);
+  return float32(v);
 }
 
-function parseToxicity(v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw bad(`toxicity must be a number between 0 and 1, got ${JSON.stringify(v)}`);
+/** Upstream stores toxicity as a float32 and prints its shortest form: 0.1 stays 0.1, 0.123456789 reads 0.12345679. */
+function float32(v: number): number {
+  const f = Math.fround(v);
+  for (let digits = 1; digits <= 9; digits++) {
+    const shortest = Number(f.toPrecision(digits));
+    if (Math.fround(shortest) === f) return shortest;
   }
+  return f;
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw bad(`${key} must be a string`);
   return v;
 }
 
 /** Parse a POST /proxies/{p}/toxics body. Defaults: stream downstream, toxicity 1, name "<type>_<stream>". */
-export function parseNewToxic(body: unknown): ToxicJson {
+export function parseNewToxic(
+  body: unknown,
+  exists: (name: string) => boolean,
+): ToxicJson & { direction: Direction } {
   if (!isObject(body)) throw bad('expected a JSON object');
-  const streamRaw = body.stream ?? 'downstream';
-  if (typeof streamRaw !== 'string') throw bad('stream must be a string');
-  const stream = streamRaw.toLowerCase();
-  if (stream !== 'upstream' && stream !== 'downstream') throw ErrInvalidStream;
-  if (body.name !== undefined && typeof body.name !== 'string') throw bad('name must be a string');
-  if (!isToxicType(body.type)) throw ErrInvalidToxicType;
-  const type = body.type;
-  const name = body.name || `${type}_${stream}`;
+  const stream = optionalString(body, 'stream') || 'downstream';
+  const type = optionalString(body, 'type') ?? '';
+  const name = optionalString(body, 'name') || `${type}_${stream}`;
   const toxicity = parseToxicity(body.toxicity, 1);
-  const attributes = mergeAttributes(type, { ...TOXIC_ATTRIBUTES[type] }, body.attributes);
-  return { attributes, name, type, stream, toxicity };
+  if (body.attributes !== undefined && body.attributes !== null && !isObject(body.attributes)) {
+    throw bad('attributes must be an object');
+  }
+  const direction = parseDirection(stream);
+  if (!direction) throw ErrInvalidStream;
+  const def = toxicDefinition(type);
+  if (!def) throw ErrInvalidToxicType;
+  if (exists(name)) throw ErrToxicAlreadyExists;
+  const attributes = mergeAttributes(type, { ...def.attributes }, body.attributes);
+  return { attributes, name, type, stream, toxicity, direction };
 }
 
 /** Parse a POST/PATCH /proxies/{p}/toxics/{t} body: only attributes and toxicity change. */

@@ -1,66 +1,59 @@
 /**
- * `npm run bench:proxy`: small framed request/response messages over loopback, direct vs through the embedded
- * proxy (run as its own process, as the harness runs it), with 1 and 16 in flight. One key=value line per
- * configuration; proxied figures also as ratios to the direct baseline measured in the same run. A minimal
- * `pipe()` proxy (also its own process) is measured too, as the floor any Node proxy hop costs on this machine.
- * Configurations are interleaved in short rounds so that load from other processes hits them alike.
- *   BENCH_SECONDS (default 3) sets the measuring time per configuration.
+ * `npm run bench:proxy -- --server embedded --server bin:PATH [--server URL]` (or `--server a,b`): small framed
+ * request/response messages over loopback, direct and through each Toxiproxy server (each its own process, as the
+ * harness runs them), side by side in one run. Per server: p50/p99 round trip at 1 in flight, round trips per
+ * second at 16 in flight, and the server's resident memory (all, private, peak) when we started it. A bare `pipe()` proxy
+ * is measured too, as the floor any Node proxy hop costs here. Configurations are interleaved in short rounds so
+ * that load from other processes hits them alike.
+ *   BENCH_SECONDS (default 3) sets the measuring time per configuration and in-flight level.
  */
 
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { startToxiproxy } from '../toxiproxy-server.js';
+import { startToxiproxy, type ToxiproxyHandle } from '../toxiproxy-server.js';
 
 const PAYLOAD = 100;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WARMUP_MS = 200;
 const ROUNDS = 3;
 
+/** A Node one-liner server in its own process; prints its port. */
+async function nodeServer(script: string): Promise<{ port: number; stop: () => void }> {
+  const child = execa(process.execPath, ['-e', script], { stdin: 'pipe', buffer: false, reject: false });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d)))),
+  );
+  return { port, stop: () => child.kill() };
+}
+
+const LISTEN = `s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+  process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
+
+/** Echo server: frames come back as they went, like a replica answering. */
+const startEcho = () =>
+  nodeServer(`const net = require('node:net');
+  const s = net.createServer({ noDelay: true }, (c) => { c.on('error', () => {}); c.pipe(c); }); ${LISTEN}`);
+
 /** The floor: a bare pipe() proxy with setNoDelay, no API, no toxics. */
-async function startPipeProxy(upstream: number): Promise<{ port: number; stop: () => void }> {
-  const script = `
-    const net = require('node:net');
-    const s = net.createServer({ noDelay: true }, (c) => {
-      const u = net.connect({ host: '127.0.0.1', port: ${upstream}, noDelay: true });
-      c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
-      c.pipe(u); u.pipe(c);
-    });
-    s.listen(0, '127.0.0.1', () => console.log(s.address().port));
-    process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
-  `;
-  const child = execa(process.execPath, ['-e', script], { stdin: 'pipe', buffer: false, reject: false });
-  const port = await new Promise<number>((resolve) =>
-    child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d)))),
-  );
-  return { port, stop: () => child.kill() };
-}
-
-/** Echo server in its own process: frames come back as they went, like a replica answering. */
-async function startEcho(): Promise<{ port: number; stop: () => void }> {
-  const script = `
-    const net = require('node:net');
-    const s = net.createServer({ noDelay: true }, (c) => { c.on('error', () => {}); c.pipe(c); });
-    s.listen(0, '127.0.0.1', () => console.log(s.address().port));
-    process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
-  `;
-  const child = execa(process.execPath, ['-e', script], { stdin: 'pipe', buffer: false, reject: false });
-  const port = await new Promise<number>((resolve) =>
-    child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d)))),
-  );
-  return { port, stop: () => child.kill() };
-}
-
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-}
+const startPipeProxy = (upstream: number) =>
+  nodeServer(`const net = require('node:net');
+  const s = net.createServer({ noDelay: true }, (c) => {
+    const u = net.connect({ host: '127.0.0.1', port: ${upstream}, noDelay: true });
+    c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); c.pipe(u); u.pipe(c);
+  }); ${LISTEN}`);
 
 interface Raw {
   samples: number[];
   elapsed: number;
+}
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
 }
 
 function summarise(runs: Raw[]): Result {
@@ -114,45 +107,107 @@ async function run(port: number, inflight: number, seconds: number): Promise<Raw
   return { samples, elapsed };
 }
 
-const fmt = (n: number, digits = 0) => n.toFixed(digits);
+/**
+ * Resident memory of a process in MB (Linux): all of it, its private part, and the peak. Most of a Node process's
+ * RSS is the node binary's file pages (shared with every other Node process); `private` is what it adds itself.
+ */
+function memory(pid: number | undefined): { rss: number; anon: number; peak: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+function serverChoices(argv: string[]): string[] {
+  const { values } = parseArgs({ args: argv, options: { server: { type: 'string', multiple: true } } });
+  const list = (values.server ?? ['embedded']).flatMap((s) => s.split(',')).filter(Boolean);
+  return [...new Set(list)];
+}
+
+interface Target {
+  label: string;
+  port: number;
+  handle?: ToxiproxyHandle;
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** The aims: embedded p50 and p99 no worse than the other server's, RSS at most twice its. */
+function aims(embedded: Target, other: Target, results: Map<string, Record<number, Result>>): string {
+  const e = results.get(embedded.label)![1]!;
+  const o = results.get(other.label)![1]!;
+  const [em, om] = [memory(embedded.handle?.pid), memory(other.handle?.pid)];
+  const p50 = e.p50 <= o.p50;
+  const p99 = e.p99 <= o.p99;
+  const rss = em && om ? em.rss <= 2 * om.rss : undefined;
+  const priv = em && om ? em.anon <= 2 * om.anon : undefined;
+  return `aims against=${other.label} p50_no_worse=${p50} p99_no_worse=${p99} rss_within_2x=${rss ?? 'n/a'} private_rss_within_2x=${priv ?? 'n/a'}`;
+}
 
 async function main(): Promise<void> {
+  const choices = serverChoices(process.argv.slice(2));
   const echo = await startEcho();
   const pipe = await startPipeProxy(echo.port);
-  const tp = await startToxiproxy('embedded', { seed: 1 });
+  const targets: Target[] = [
+    { label: 'direct', port: echo.port },
+    { label: 'pipe_floor', port: pipe.port },
+  ];
   try {
-    const proxy = await new Toxiproxy(tp.url).createProxy({
-      name: 'bench',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${echo.port}`,
-    });
-    const proxyPort = Number(proxy.listen.split(':').pop());
-    let aims = true;
-    const line = (config: string, inflight: number, r: Result, base?: Result) =>
-      console.log(
-        `config=${config} inflight=${inflight} payload_bytes=${PAYLOAD} rtt_per_s=${fmt(r.rps)} p50_us=${fmt(r.p50)} p99_us=${fmt(r.p99)}` +
-          (base
-            ? ` p50_ratio=${fmt(r.p50 / base.p50, 2)} p99_ratio=${fmt(r.p99 / base.p99, 2)} throughput_ratio=${fmt(r.rps / base.rps, 2)}`
-            : ''),
-      );
-    for (const inflight of [1, 16]) {
-      const raw: Record<'direct' | 'pipe' | 'proxy', Raw[]> = { direct: [], pipe: [], proxy: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        raw.direct.push(await run(echo.port, inflight, SECONDS / ROUNDS));
-        raw.pipe.push(await run(pipe.port, inflight, SECONDS / ROUNDS));
-        raw.proxy.push(await run(proxyPort, inflight, SECONDS / ROUNDS));
-      }
-      const direct = summarise(raw.direct);
-      const proxied = summarise(raw.proxy);
-      line('direct', inflight, direct);
-      line('pipe_floor', inflight, summarise(raw.pipe), direct);
-      line('embedded_proxy', inflight, proxied, direct);
-      if (inflight === 1 && proxied.p50 / direct.p50 > 2) aims = false;
-      if (inflight === 16 && proxied.rps / direct.rps < 0.5) aims = false;
+    for (const choice of choices) {
+      const handle = await startToxiproxy(choice, { seed: 1 });
+      const label = handle.kind === 'embedded' ? 'embedded' : `${handle.kind}:${handle.version}`;
+      const name = `bench_${targets.length}`;
+      const proxy = await new Toxiproxy(handle.url).createProxy({
+        name,
+        listen: '127.0.0.1:0',
+        upstream: `127.0.0.1:${echo.port}`,
+      });
+      targets.push({ label, port: Number(proxy.listen.split(':').pop()), handle });
     }
-    console.log(`summary server=${tp.kind} version=${tp.version} seconds=${SECONDS} aims_met=${aims}`);
+    const results = new Map<string, Record<number, Result>>();
+    for (const inflight of [1, 16]) {
+      const raw = new Map<string, Raw[]>(targets.map((t) => [t.label, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const t of targets) raw.get(t.label)!.push(await run(t.port, inflight, SECONDS / ROUNDS));
+      }
+      for (const t of targets) {
+        results.set(t.label, { ...results.get(t.label), [inflight]: summarise(raw.get(t.label)!) });
+      }
+    }
+    const direct = results.get('direct')!;
+    console.log(`# ${SECONDS}s per level, ${PAYLOAD}-byte frames, interleaved in ${ROUNDS} rounds`);
+    console.log(
+      `${'config'.padEnd(28)} ${'p50_us'.padStart(7)} ${'p99_us'.padStart(7)} ${'rtt/s@16'.padStart(9)} ${'rss_mb'.padStart(7)} ${'priv_mb'.padStart(7)} ${'peak_mb'.padStart(7)}`,
+    );
+    for (const t of targets) {
+      const r = results.get(t.label)!;
+      const mem = memory(t.handle?.pid);
+      console.log(
+        `${t.label.padEnd(28)} ${fmt(r[1]!.p50).padStart(7)} ${fmt(r[1]!.p99).padStart(7)} ${fmt(r[16]!.rps).padStart(9)} ${fmt(mem?.rss ?? Number.NaN, 1).padStart(7)} ${fmt(mem?.anon ?? Number.NaN, 1).padStart(7)} ${fmt(mem?.peak ?? Number.NaN, 1).padStart(7)}`,
+      );
+    }
+    // One key=value line per configuration, for scripts.
+    for (const t of targets) {
+      const r = results.get(t.label)!;
+      const mem = memory(t.handle?.pid);
+      console.log(
+        `config=${t.label} p50_us=${fmt(r[1]!.p50)} p99_us=${fmt(r[1]!.p99)} rtt_per_s_16=${fmt(r[16]!.rps)}` +
+          ` p50_ratio=${fmt(r[1]!.p50 / direct[1]!.p50, 2)} p99_ratio=${fmt(r[1]!.p99 / direct[1]!.p99, 2)}` +
+          ` throughput_ratio=${fmt(r[16]!.rps / direct[16]!.rps, 2)} rss_mb=${fmt(mem?.rss ?? Number.NaN, 1)}` +
+          ` private_rss_mb=${fmt(mem?.anon ?? Number.NaN, 1)}` +
+          ` peak_rss_mb=${fmt(mem?.peak ?? Number.NaN, 1)}`,
+      );
+    }
+    const embedded = targets.find((t) => t.label === 'embedded');
+    const other = targets.find((t) => t.handle && t.label !== 'embedded');
+    if (embedded && other) console.log(aims(embedded, other, results));
   } finally {
-    await tp.stop();
+    for (const t of targets) await t.handle?.stop();
     pipe.stop();
     echo.stop();
   }
