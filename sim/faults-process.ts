@@ -1,0 +1,131 @@
+/** Process faults of the simulated world: kill -9 and restart, power loss, pause (SIGSTOP / SIGCONT). */
+import type { Rng } from '../harness/rng.js';
+import { KillFault } from '../nemesis/kill.js';
+import { PauseFault } from '../nemesis/pause.js';
+import { planTarget } from '../nemesis/targets.js';
+import type { FaultRecord } from '../nemesis/types.js';
+import { type FaultWorld, resolveTarget, type SimFault, type Target } from './fault-types.js';
+
+/** Restart each of `nodes` that is down. */
+function restart(w: FaultWorld, nodes: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const n of nodes) {
+    const r = w.replicas.get(n)!;
+    if (r.up) continue;
+    r.start();
+    out.push(n);
+  }
+  return out;
+}
+
+export class SimKill implements SimFault {
+  readonly name = 'kill';
+  readonly real = true;
+  private killed: string[] = [];
+  private readonly planner = new KillFault();
+
+  plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
+    return this.planner.plan(rng, nodes);
+  }
+
+  start(w: FaultWorld, params: Record<string, unknown>): FaultRecord {
+    if (this.killed.length > 0) this.stop(w);
+    const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
+    const targets = nodes.filter((n) => w.replicas.get(n)!.up);
+    for (const n of targets) w.replicas.get(n)!.crash();
+    this.killed = targets;
+    return {
+      fault: this.name,
+      signal: 'SIGKILL',
+      target: params.target,
+      targets,
+      ...(primary ? { primary } : {}),
+    };
+  }
+
+  stop(w: FaultWorld): FaultRecord {
+    const nodes = this.killed;
+    this.killed = [];
+    return { fault: this.name, restarted: restart(w, nodes) };
+  }
+}
+
+/**
+ * The machine loses power: what was written but not synced is lost, except (torn) a prefix that reached
+ * the disk; rarely (scramble) the disk kept a later write but not an earlier one, so the WAL cannot be
+ * trusted and the replica must recover from its peers. `kill -9` cannot show any of this. Simulation only.
+ */
+export class SimPowerLoss implements SimFault {
+  readonly name = 'power';
+  readonly real = false;
+  private down: string[] = [];
+
+  plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
+    return {
+      ...planTarget(rng, nodes, { one: 3, minority: 1, majority: 2, primary: 3, all: 1 }),
+      torn: rng.next() < 0.5,
+      scramble: rng.next() < 0.1,
+    };
+  }
+
+  start(w: FaultWorld, params: Record<string, unknown>): FaultRecord {
+    if (this.down.length > 0) this.stop(w);
+    const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
+    const lost: Record<string, number> = {};
+    for (const n of nodes) {
+      const r = w.replicas.get(n)!;
+      if (!r.up) continue;
+      lost[n] = r.powerLoss(Boolean(params.torn));
+      if (params.scramble) r.disk.corrupt = true;
+      this.down.push(n);
+    }
+    return {
+      fault: this.name,
+      target: params.target,
+      targets: Object.keys(lost),
+      unsyncedLost: lost,
+      torn: Boolean(params.torn),
+      scramble: Boolean(params.scramble),
+      ...(primary ? { primary } : {}),
+    };
+  }
+
+  stop(w: FaultWorld): FaultRecord {
+    const nodes = this.down;
+    this.down = [];
+    return { fault: this.name, restarted: restart(w, nodes) };
+  }
+}
+
+export class SimPause implements SimFault {
+  readonly name = 'pause';
+  readonly real = true;
+  private paused: string[] = [];
+  private readonly planner = new PauseFault();
+
+  plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
+    return this.planner.plan(rng, nodes);
+  }
+
+  start(w: FaultWorld, params: Record<string, unknown>): FaultRecord {
+    if (this.paused.length > 0) this.stop(w);
+    const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
+    const targets = nodes.filter((n) => w.replicas.get(n)!.up);
+    for (const n of targets) w.replicas.get(n)!.pause();
+    this.paused = targets;
+    return {
+      fault: this.name,
+      signal: 'SIGSTOP',
+      target: params.target,
+      targets,
+      ...(primary ? { primary } : {}),
+    };
+  }
+
+  stop(w: FaultWorld): FaultRecord {
+    const nodes = this.paused;
+    this.paused = [];
+    for (const n of nodes) w.replicas.get(n)!.resume();
+    return { fault: this.name, signal: 'SIGCONT', resumed: nodes };
+  }
+}
