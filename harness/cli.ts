@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { checkCommand } from '../checkers/cli.js';
 import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
 import { reportCommand, serveCommand } from '../reports/cli.js';
+import { simCommand } from '../sim/command.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
 import { analyzeCommand } from './analyze-command.js';
 import { nightlyCommand } from './nightly.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(reportCommand());
   program.addCommand(serveCommand());
+  program.addCommand(simCommand());
   return program;
 }
 
