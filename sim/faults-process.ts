@@ -72,11 +72,19 @@ export class SimPowerLoss implements SimFault {
     if (this.down.length > 0) this.stop(w);
     const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
     const lost: Record<string, number> = {};
+    // A scrambled disk loses that replica's state: the protocol tolerates that on one replica at a time
+    // (losing a majority's disks is beyond any fault model), so only the first target, and only when no
+    // other replica is still without trustworthy state.
+    const scrambled =
+      params.scramble &&
+      ![...w.replicas.values()].some((r) => r.disk.corrupt || r.state?.status === 'Recovering')
+        ? nodes[0]
+        : undefined;
     for (const n of nodes) {
       const r = w.replicas.get(n)!;
       if (!r.up) continue;
       lost[n] = r.powerLoss(Boolean(params.torn));
-      if (params.scramble) r.disk.corrupt = true;
+      if (n === scrambled) r.disk.corrupt = true;
       this.down.push(n);
     }
     return {
@@ -85,7 +93,7 @@ export class SimPowerLoss implements SimFault {
       targets: Object.keys(lost),
       unsyncedLost: lost,
       torn: Boolean(params.torn),
-      scramble: Boolean(params.scramble),
+      ...(scrambled ? { scrambled } : {}),
       ...(primary ? { primary } : {}),
     };
   }
