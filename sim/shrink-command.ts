@@ -14,7 +14,23 @@ import { shrink } from './shrink.js';
 import { realSchedule, stepList } from './steps.js';
 import { readSimOptions, writeSimRun } from './store.js';
 
-export const SHRINK_FILES = { steps: 'steps.txt', schedule: 'schedule.json', shrink: 'shrink.json' } as const;
+export const SHRINK_FILES = {
+  steps: 'steps.txt',
+  schedule: 'schedule.json',
+  shrink: 'shrink.json',
+  regression: 'regression.json',
+} as const;
+
+/** A kept failure, as test/sim-regressions/*.json holds them (copy regression.json there). */
+export interface SimRegression {
+  /** What the failure is, for people. */
+  description: string;
+  options: import('./options.js').SimOptions;
+  /** These checkers must say invalid when the options are replayed. */
+  checkers: string[];
+  /** Set for a failure of plain fixed mode (a protocol bug not fixed yet): the test expects it to fail. */
+  knownBug?: string;
+}
 
 export function shrinkCommand(): Command {
   const cmd = new Command('shrink')
@@ -61,6 +77,13 @@ export function shrinkCommand(): Command {
         path.join(dir, SHRINK_FILES.shrink),
         `${JSON.stringify({ original: path.resolve(runDir), checkers: r.checkers, runs: r.runs, log: r.log, options: r.options }, null, 2)}\n`,
       );
+      const still = r.checkers.filter((c) => r.run.results.checkers[c]?.valid === false);
+      const regression: SimRegression = {
+        description: `${r.options.mode}${r.options.flaws.length ? ` +${r.options.flaws.join('+')}` : ''} seed ${r.options.seed}: ${still.join(', ')} (shrunk from ${path.basename(path.dirname(runDir))}/${path.basename(runDir)})`,
+        options: r.options,
+        checkers: still,
+      };
+      fs.writeFileSync(path.join(dir, SHRINK_FILES.regression), `${JSON.stringify(regression, null, 2)}\n`);
       process.stderr.write(`minimal run (${r.runs} runs): ${dir}\n  ${path.join(dir, SHRINK_FILES.steps)}\n`);
     });
   return usageExit(cmd);
