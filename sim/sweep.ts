@@ -4,6 +4,7 @@
  * deterministic) to be stored.
  */
 import { Worker } from 'node:worker_threads';
+import { firstAnomaly } from '../harness/anomaly.js';
 import type { SimOptions } from './options.js';
 import { runSim, type SimRun } from './run.js';
 
@@ -15,11 +16,12 @@ export interface SeedVerdict {
   simulatedUs: number;
   wallMs: number;
   ops: number;
-  /** Simulated ns of the first operation a failing checker names, when it names one. */
-  firstAnomalyNs?: number;
+  /** Simulated seconds from the first operation to the first anomaly a failing checker names (anomaly.ts). */
+  firstAnomalyS?: number;
 }
 
 export function verdictOf(run: SimRun): SeedVerdict {
+  const a = run.results.valid === true ? null : firstAnomaly(run.results, run.history, { liveness: true });
   const failed = Object.entries(run.results.checkers)
     .filter(([, r]) => r.valid !== true)
     .map(([name]) => name);
@@ -30,6 +32,7 @@ export function verdictOf(run: SimRun): SeedVerdict {
     simulatedUs: run.simulatedUs,
     wallMs: run.wall.simMs + run.wall.checkMs,
     ops: run.results.ops.total,
+    ...(a?.firstS != null ? { firstAnomalyS: a.firstS } : {}),
   };
 }
 
