@@ -7,6 +7,7 @@ import {
   checkStats,
   combineVerdicts,
 } from '../checkers/index.js';
+import { checkReplicaState, type ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { CheckResult, ReplicaLogDump } from '../checkers/types.js';
 import type { History } from './history.js';
 import type { RunResults } from './store.js';
@@ -19,6 +20,8 @@ export interface AnalyzeInput {
   checkers: readonly string[];
   /** Budget for the linearizability search. */
   timeoutMs?: number;
+  /** The replicas' own logs (replica-state checker): a run that has them is always judged by it. */
+  replicaEvents?: ReplicaStateEvent[];
 }
 
 export function analyze(input: AnalyzeInput): RunResults {
@@ -48,6 +51,13 @@ export function analyze(input: AnalyzeInput): RunResults {
       default:
         results[name] = { checker: name, valid: 'unknown', reason: `no checker named ${name}` };
     }
+  }
+  if (input.replicaEvents) {
+    results['replica-state'] = checkReplicaState({
+      events: input.replicaEvents,
+      dumps: input.dumps,
+      history: input.history,
+    });
   }
   const client = input.history.filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
   return {

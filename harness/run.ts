@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { jitPaxos } from '../jitpaxos/jitter-db.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
@@ -241,6 +242,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       replicas: [...db.nodes],
       model: workload.model,
       checkers: workload.checkers,
+      replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
     });
     run.writeJson('results', results);
   }

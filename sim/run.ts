@@ -4,6 +4,7 @@
  * Math.random: the seed and the options decide the run.
  */
 
+import type { ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { analyze } from '../harness/analyze.js';
 import { concat, limit, timeLimit, untilOk } from '../harness/generator.js';
@@ -140,6 +141,7 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
     model: workload.model,
     checkers: workload.checkers,
     timeoutMs: check.timeoutMs ?? 60_000,
+    replicaEvents: replicaEventsOf(world.replicaLogs),
   });
   // Wall time is not part of a simulated run's result (it would break byte-for-byte replay).
   const timeless = withoutWallTime(analyzed) as RunResults;
@@ -166,5 +168,17 @@ function withoutWallTime(x: unknown): unknown {
   if (x === null || typeof x !== 'object') return x;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(x)) out[k] = k === 'ms' || k === 'checkMs' ? 0 : withoutWallTime(v);
+  return out;
+}
+
+/** The replica-state checker's view of the replicas' logs (the lines replicas/<id>.log will hold). */
+function replicaEventsOf(logs: Map<string, string[]>): ReplicaStateEvent[] {
+  const out: ReplicaStateEvent[] = [];
+  for (const lines of logs.values()) {
+    for (const l of lines) {
+      const v = JSON.parse(l) as ReplicaStateEvent;
+      if (v.event === 'start' || v.event === 'view' || v.event === 'status') out.push(v);
+    }
+  }
   return out;
 }
