@@ -1,5 +1,6 @@
 /** Process faults of the simulated world: kill -9 and restart, power loss, pause (SIGSTOP / SIGCONT). */
 import type { Rng } from '../harness/rng.js';
+import { primary as primaryOf } from '../jitpaxos/quorum.js';
 import { KillFault } from '../nemesis/kill.js';
 import { PauseFault } from '../nemesis/pause.js';
 import { planTarget } from '../nemesis/targets.js';
@@ -135,5 +136,51 @@ export class SimPause implements SimFault {
     this.paused = [];
     for (const n of nodes) w.replicas.get(n)!.resume();
     return { fault: this.name, signal: 'SIGCONT', resumed: nodes };
+  }
+}
+
+/**
+ * Kills aimed at view changes: while active, whenever a replica is in ViewChange and the primary of that
+ * view is up, that primary is killed (as it installs its view) and restarted at once, after 0-300 ms.
+ * Real runs cannot time a kill this finely. Simulation only.
+ */
+export class SimViewChangeKill implements SimFault {
+  readonly name = 'vc-kill';
+  readonly real = false;
+  private poll: { cancelled: boolean } | null = null;
+  private kills = 0;
+
+  plan(rng: Rng): Record<string, unknown> {
+    return { maxKills: 1 + rng.int(3), pollMs: rng.pick([1, 5]) };
+  }
+
+  start(w: FaultWorld, params: Record<string, unknown>): FaultRecord {
+    this.stop(w);
+    const maxKills = Number(params.maxKills ?? 1);
+    const pollUs = Number(params.pollMs ?? 1) * 1000;
+    const tick = () => {
+      if (this.kills >= maxKills) return;
+      for (const r of w.replicas.values()) {
+        const s = r.state;
+        if (!s || s.status !== 'ViewChange') continue;
+        const target = w.replicas.get(primaryOf(s.view, w.nodes))!;
+        if (!target.up || target.paused) continue;
+        target.crash();
+        this.kills++;
+        w.queue.after(w.rng.int(300_000), () => target.start());
+        break;
+      }
+      this.poll = w.queue.after(pollUs, tick);
+    };
+    this.poll = w.queue.after(pollUs, tick);
+    return { fault: this.name, maxKills };
+  }
+
+  stop(_w: FaultWorld): FaultRecord {
+    if (this.poll) this.poll.cancelled = true;
+    this.poll = null;
+    const kills = this.kills;
+    this.kills = 0;
+    return { fault: this.name, kills };
   }
 }

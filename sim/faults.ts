@@ -2,7 +2,7 @@
 import type { SimFault } from './fault-types.js';
 import { SimClockJump, SimDrift } from './faults-clock.js';
 import { SimChaos, SimClientPartition, SimLatency, SimPartition } from './faults-network.js';
-import { SimKill, SimPause, SimPowerLoss } from './faults-process.js';
+import { SimKill, SimPause, SimPowerLoss, SimViewChangeKill } from './faults-process.js';
 
 export const SIM_FAULTS: Record<string, () => SimFault> = {
   partition: () => new SimPartition(),
@@ -12,6 +12,7 @@ export const SIM_FAULTS: Record<string, () => SimFault> = {
   kill: () => new SimKill(),
   power: () => new SimPowerLoss(),
   pause: () => new SimPause(),
+  'vc-kill': () => new SimViewChangeKill(),
   clock: () => new SimClockJump(),
   drift: () => new SimDrift(),
 };

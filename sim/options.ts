@@ -54,6 +54,7 @@ export const ALL_SIM_FAULTS = [
   'kill',
   'power',
   'pause',
+  'vc-kill',
   'clock',
   'drift',
 ];
