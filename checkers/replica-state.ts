@@ -4,7 +4,7 @@
  * order, per replica):
  *   - its view never goes backwards, not even across a restart (a restart as Recovering, whose state
  *     was untrusted and is rebuilt from its peers, starts over);
- *   - its logViewID never goes backwards (same exception);
+ *   - its logViewID never goes backwards (same exception, seen in a dump as Recovering or logViewID 0);
  *   - its status moves only along the protocol's transitions;
  *   - a prefix it held as committed (entries acknowledged to clients at those indices) never shrinks or
  *     changes in a later dump where it is a Normal member of its view's quorum.
@@ -139,10 +139,12 @@ function checkDumps(
     /** The longest committed prefix seen in a dump so far, and when. */
     let prefix: { entries: Array<{ client: string; req: number }>; at: number } | null = null;
     for (const d of list) {
-      if (d.status === 'Recovering') {
+      // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
+      // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
+      if (d.status === 'Recovering' || d.logViewID === 0) {
         view = null;
         logView = null;
-        continue;
+        if (d.status === 'Recovering') continue;
       }
       if (view !== null && d.view < view)
         add({
