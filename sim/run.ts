@@ -140,7 +140,8 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
     replicas: world.nodes,
     model: workload.model,
     checkers: workload.checkers,
-    timeoutMs: check.timeoutMs ?? 60_000,
+    // A generous wall budget: a verdict that depends on the machine's load would break replay.
+    timeoutMs: check.timeoutMs ?? 300_000,
     replicaEvents: replicaEventsOf(world.replicaLogs),
   });
   // Wall time is not part of a simulated run's result (it would break byte-for-byte replay).
