@@ -162,7 +162,7 @@ export class SimViewChangeKill implements SimFault {
       if (this.kills >= maxKills) return;
       for (const r of w.replicas.values()) {
         const s = r.state;
-        if (!s || s.status !== 'ViewChange') continue;
+        if (s?.status !== 'ViewChange') continue;
         const target = w.replicas.get(primaryOf(s.view, w.nodes))!;
         if (!target.up || target.paused) continue;
         target.crash();
