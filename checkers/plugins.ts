@@ -5,6 +5,7 @@ import { type AvailabilityResult, checkAvailability } from './availability.js';
 import { type CommitConsistencyResult, checkCommitConsistency } from './commit-consistency.js';
 import { checkHistory } from './linearizability.js';
 import { registerChecker } from './registry.js';
+import { checkReplicaState, type ReplicaStateResult } from './replica-state.js';
 import { checkStats, type StatsResult } from './stats.js';
 import type { LinearizabilityResult } from './types.js';
 
@@ -67,4 +68,14 @@ export const availabilityChecker = registerChecker<AvailabilityResult>({
   kind: 'liveness',
   check: (input) => checkAvailability(input.history),
   implicated: (r) => [...r.late.map((l) => l.invokedAt), ...r.stalls.map((st) => st.start)],
+});
+
+export const replicaStateChecker = registerChecker<ReplicaStateResult>({
+  name: 'replica-state',
+  description:
+    "a replica's view and logViewID never go back, its status moves only along the protocol's transitions",
+  needs: ['replica-events'],
+  kind: 'safety',
+  check: (input) =>
+    checkReplicaState({ events: input.replicaEvents ?? [], dumps: input.dumps, history: input.history }),
 });

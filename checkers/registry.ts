@@ -5,6 +5,7 @@
  */
 import type { History } from '../core/history.js';
 import type { CheckResult } from '../core/verdict.js';
+import type { ReplicaStateEvent } from './replica-state.js';
 import type { ReplicaLogDump } from './types.js';
 
 /** Everything any checker may look at; each declares in `needs` which parts it cannot do without. */
@@ -18,10 +19,12 @@ export interface CheckInput {
   model: string;
   /** Budget for searches, in ms. */
   timeoutMs?: number;
+  /** What the replicas' own logs say of their view, logViewID and status over time. */
+  replicaEvents?: readonly ReplicaStateEvent[];
 }
 
 /** Parts of a CheckInput without which a checker has nothing to check. */
-export type CheckNeed = 'client-ops' | 'dumps';
+export type CheckNeed = 'client-ops' | 'dumps' | 'replica-events';
 
 export interface Checker<R extends CheckResult = CheckResult> {
   readonly name: string;
@@ -63,10 +66,12 @@ export function resultOf<R extends CheckResult>(
 const MISSING: Record<CheckNeed, string> = {
   'client-ops': 'no client operations to check',
   dumps: 'no replica log dumps to check',
+  'replica-events': 'no replica state events to check',
 };
 
 function lacking(need: CheckNeed, input: CheckInput): boolean {
   if (need === 'dumps') return input.dumps.length === 0;
+  if (need === 'replica-events') return !input.replicaEvents?.length;
   return !input.history.some((op) => op.process !== 'nemesis');
 }
 

@@ -1,6 +1,7 @@
 /** Checks a run's history (and replica dumps) with the checkers its workload names: results.json's content. */
 import fs from 'node:fs';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
+import type { ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import type { History } from '../core/history.js';
 import type { RunResults } from '../core/store.js';
@@ -13,6 +14,8 @@ export interface AnalyzeInput {
   checkers: readonly string[];
   /** Budget for the linearizability search. */
   timeoutMs?: number;
+  /** The replicas' own logs, for the replica-state checker. */
+  replicaEvents?: ReplicaStateEvent[];
 }
 
 export function analyze(input: AnalyzeInput): RunResults {
@@ -23,6 +26,7 @@ export function analyze(input: AnalyzeInput): RunResults {
     replicas: input.replicas,
     model: input.model,
     timeoutMs: input.timeoutMs ?? 120_000,
+    ...(input.replicaEvents ? { replicaEvents: input.replicaEvents } : {}),
   });
   const client = input.history.filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
   return {

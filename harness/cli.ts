@@ -9,6 +9,8 @@ import { checkCommand } from '../checkers/cli.js';
 import { runCli } from '../core/cli-util.js';
 import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
 import { reportCommand, serveCommand } from '../reports/cli.js';
+import { simCommand } from '../sim/command.js';
+import { shrinkCommand } from '../sim/shrink-command.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
 import { analyzeCommand } from './analyze-command.js';
 import { nightlyCommand } from './nightly.js';
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(reportCommand());
   program.addCommand(serveCommand());
+  program.addCommand(simCommand());
+  program.addCommand(shrinkCommand());
   return program;
 }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { ClockTable, clientClockName } from '../core/clocks.js';
 import type { SystemUnderTest } from '../core/db.js';
@@ -246,6 +247,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       replicas: [...db.nodes],
       model: workload.model,
       checkers: [...workload.checkers, ...systemOf(cfg).checkers],
+      replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
     });
     run.writeJson('results', results);
   }

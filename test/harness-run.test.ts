@@ -87,6 +87,7 @@ describe('jitter test', () => {
       'availability',
       'commit-consistency',
       'linearizability',
+      'replica-state',
       'stats',
     ]);
     // The nemesis really partitioned, and said exactly what it cut.

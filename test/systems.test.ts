@@ -19,7 +19,7 @@ describe('systems registry', () => {
     const cfg = resolveConfig(1, { mode: 'seed' }, {});
     expect(cfg.system).toBe('jitpaxos');
     expect(cfg.name).toBe('jitpaxos-seed-register');
-    expect(getSystem('jitpaxos')!.checkers).toEqual(['commit-consistency']);
+    expect(getSystem('jitpaxos')!.checkers).toEqual(['commit-consistency', 'replica-state']);
     expect(refused({ mode: 'seed', flaws: ['no-retry'] })).toBe(
       'config: flaws are for fixed mode; seed mode has them all',
     );

@@ -156,7 +156,7 @@ class JitPaxosDb implements Db {
 }
 
 /** jitter's workload operations on JIT Paxos's key-value operations. */
-function toKvOp(op: ClientOp): KvOp {
+export function toKvOp(op: ClientOp): KvOp {
   const key = op.key ?? 'r';
   switch (op.f) {
     case 'read':

@@ -17,8 +17,9 @@ export const jitPaxosSystem = registerSystem({
   },
   defaults: { mode: 'fixed', flaws: [], fsync: true },
   capabilities: ['pause', 'primary', 'logDump', 'env'],
-  // Its replicas dump their logs, which commit consistency checks the clients' commits against.
-  checkers: ['commit-consistency'],
+  // Its replicas dump their logs, which commit consistency checks the clients' commits against; their own
+  // logs say how view, logViewID and status moved, which replica-state checks.
+  checkers: ['commit-consistency', 'replica-state'],
   validate: (c) =>
     c.mode === 'seed' && Array.isArray(c.flaws) && c.flaws.length > 0
       ? 'flaws are for fixed mode; seed mode has them all'
