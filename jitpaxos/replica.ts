@@ -269,8 +269,9 @@ export class ReplicaProcess {
     if (old) clearTimeout(old);
     this.timers.delete(name);
     if (ms === null || this.stopping) return;
-    // Election-type timers get jitter so that replicas do not all time out in the same instant.
-    const delay = name === 'heartbeat' ? ms : ms * (1 + Math.random() * 0.5);
+    // Election-type timers get jitter so that replicas do not all time out in the same instant (the fixed
+    // core randomizes its own, from a seeded source, so that a simulator can replay it).
+    const delay = name === 'heartbeat' || this.cfg.mode === 'fixed' ? ms : ms * (1 + Math.random() * 0.5);
     this.timers.set(
       name,
       setTimeout(() => {
