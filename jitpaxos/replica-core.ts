@@ -68,13 +68,19 @@ export interface ReplicaState {
   preVote: { view: number; grants: Set<ReplicaId> } | null;
   /** Fixed mode: the new primary waiting for the entries of the chosen log that it lacks. */
   vcFetch: { view: number; src: ReplicaId; from: number; length: number; checksum: string } | null;
+  /** Fixed mode: client requests stamped ahead of this replica's clock, in entry order, until it passes them. */
+  held: ClientRequest[];
 }
 
+/**
+ * `now` is the replica's clock (microseconds, the clients' timestamp scale) when the runtime or simulator
+ * supplies it: fixed mode then holds requests stamped ahead of it (just in time). Without it, no hold.
+ */
 export type ReplicaEvent =
   | { kind: 'start'; nonce: number }
   | { kind: 'peer'; msg: PeerMessage }
-  | { kind: 'client'; msg: ClientMessage }
-  | { kind: 'timer'; name: ReplicaTimer };
+  | { kind: 'client'; msg: ClientMessage; now?: number }
+  | { kind: 'timer'; name: ReplicaTimer; now?: number };
 
 export interface StepResult {
   state: ReplicaState;
@@ -122,6 +128,7 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     failedViewChanges: 0,
     preVote: null,
     vcFetch: null,
+    held: [],
   };
 }
 
@@ -154,6 +161,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     recovery: s.recovery ? { ...s.recovery, replies: new Map(s.recovery.replies) } : null,
     preVote: s.preVote ? { view: s.preVote.view, grants: new Set(s.preVote.grants) } : null,
     vcFetch: s.vcFetch ? { ...s.vcFetch } : null,
+    held: s.held.slice(),
   };
 }
 
@@ -217,6 +225,9 @@ class Step {
   }
   reply(msg: ClientReply): void {
     this.effects.push({ kind: 'reply', client: msg.client, msg });
+  }
+  timerMs(name: ReplicaTimer, ms: number | null): void {
+    this.effects.push({ kind: 'timer', name, ms });
   }
   timer(name: ReplicaTimer, on: boolean): void {
     const t = this.cfg.timing;
@@ -336,11 +347,16 @@ export function step(cfg: ProtocolConfig, state: ReplicaState, event: ReplicaEve
       onStart(x, event.nonce);
       break;
     case 'timer':
+      if (event.now !== undefined) releaseHeld(x, event.now);
+      // Fired without a clock reading: the earliest held request is due, by the timer's definition.
+      else if (event.name === 'hold' && state.held[0]) releaseHeld(x, state.held[0].ts);
       onTimer(x, event.name);
       break;
     case 'client':
-      if (event.msg.type === 'ClientRequest') handleClientRequest(x, event.msg);
-      else handleReconcileRequest(x, event.msg);
+      if (event.now !== undefined) releaseHeld(x, event.now);
+      if (event.msg.type === 'ClientRequest') {
+        if (event.now === undefined || !hold(x, event.msg, event.now)) handleClientRequest(x, event.msg);
+      } else handleReconcileRequest(x, event.msg);
       break;
     case 'peer':
       handlePeer(x, event.msg);
@@ -463,6 +479,8 @@ function onTimer(x: Step, name: ReplicaTimer): void {
         x.timer('stuck', true);
       }
       return;
+    case 'hold':
+      return; // releaseHeld ran before
     case 'recovery':
       if (s.status === 'Recovering' && s.recovery) {
         // Until a majority answered, ask again; after, prompt a view past everything seen so far.
@@ -472,6 +490,41 @@ function onTimer(x: Step, name: ReplicaTimer): void {
       }
       return;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Just in time (fixed mode): a request stamped ahead of this replica's clock waits until the clock
+// passes its timestamp, so that requests that crossed on the way are appended in timestamp order.
+
+/** Keep `m` for later if it is due within the bound; false: handle it now. */
+function hold(x: Step, m: ClientRequest, now: number): boolean {
+  const s = x.s;
+  if (!x.calm || x.flaw('clock-skew') || s.status !== 'Normal' || m.viewID !== s.view) return false;
+  const ahead = m.ts - now;
+  // Bounded: a far-ahead clock (or the hybrid clock's catch-up) is handled at once, as without the hold.
+  if (ahead <= 0 || ahead > x.cfg.timing.maxHoldMs * 1000 || s.held.length >= 10_000) return false;
+  let i = s.held.length;
+  while (i > 0 && compareEntryKeys(keyOf(s.held[i - 1]!), keyOf(m)) > 0) i--;
+  s.held.splice(i, 0, m);
+  if (i === 0) x.timerMs('hold', Math.max(1, Math.ceil(ahead / 1000)));
+  return true;
+}
+
+function keyOf(m: ClientRequest): EntryKey {
+  return { ts: m.ts, client: m.client, req: m.reqID };
+}
+
+/** Handle, in timestamp order, every held request whose time has come; re-arm for the next one. */
+function releaseHeld(x: Step, now: number): void {
+  const s = x.s;
+  if (s.held.length === 0) return;
+  let n = 0;
+  while (n < s.held.length && s.held[n]!.ts <= now) n++;
+  if (n === 0) return;
+  const due = s.held.splice(0, n);
+  for (const m of due) handleClientRequest(x, m);
+  const next = s.held[0];
+  x.timerMs('hold', next ? Math.max(1, Math.ceil((next.ts - now) / 1000)) : null);
 }
 
 // ---------------------------------------------------------------------------------------------
