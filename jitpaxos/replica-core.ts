@@ -464,12 +464,13 @@ function onTimer(x: Step, name: ReplicaTimer): void {
         else if (s.status === 'Repair') {
           // The repair reply may have been lost: ask again; if the primary is gone, the others move on.
           const p = s.pendingReconciles[0];
-          if (p) sendRepairRequest(x, p);
-          else {
+          if (!p) {
             x.setStatus('Normal');
             armTimers(x);
             return;
           }
+          sendRepairRequest(x, p);
+          startPreVote(x);
         } else {
           s.failedViewChanges++;
           // A lost reply is the cheapest thing to retry; the next view needs a majority's consent.
@@ -1045,8 +1046,10 @@ function handlePreVote(x: Step, m: PreVote): void {
   const s = x.s;
   if (s.status === 'Recovering') return; // never votes
   const hears = s.status === 'Normal' && (s.primaryHeard || x.isPrimary());
-  // An asker already in a newer view than ours is ahead, not stale: let it bring us along.
-  const granted = m.viewID > s.view && (!hears || m.view > s.view);
+  // An asker already in a newer view than ours is ahead, not stale: let it bring us along. A member of our
+  // view's quorum that cannot hear the primary breaks every commit of the view, so it too may move it on.
+  const brokenQuorum = m.view === s.view && inQuorum(s.view, x.cfg.replicas, m.src);
+  const granted = m.viewID > s.view && (!hears || m.view > s.view || brokenQuorum);
   x.send(m.src, {
     type: 'PreVoteReply',
     src: s.id,

@@ -73,17 +73,28 @@ describe('calm elections (fixed)', () => {
     const s = fixed();
     heartbeat(s, 'r1');
     s.drop(to('r1'));
-    // r2 times out first; r3 still heard r1 recently and refuses.
-    s.fire('r2', 'election');
+    // r3 (outside Quorum(1) = {r1, r2}) times out first; r2 still heard r1 recently and refuses.
+    s.fire('r3', 'election');
     s.deliverAll((m) => m.to !== 'r1' && (m.msg.type === 'PreVote' || m.msg.type === 'PreVoteReply'));
     expect(s.pending(ofType('ViewChange'))).toEqual([]);
-    // Then r3 times out too: r2 grants, and the view change goes ahead without r1.
-    s.fire('r3', 'election');
+    // Then r2 times out too: r3 grants, and the view change goes ahead without r1.
+    s.fire('r2', 'election');
     s.drop(to('r1'));
     s.deliverAll((m) => m.to !== 'r1');
     expect(s.replica('r2').view).toBe(2);
     expect(s.replica('r2').status).toBe('Normal');
     expect(s.replica('r3').status).toBe('Normal');
+  });
+
+  it('a quorum member cut off from the primary moves the view on, though the other backup hears it', () => {
+    const s = fixed();
+    heartbeat(s, 'r1', 'r2'); // Quorum(1) = {r1, r2}: r2 is cut off from r1, r3 still hears it
+    s.fire('r2', 'election');
+    s.drop((m) => m.to === 'r1' || m.from === 'r1');
+    s.deliverAll((m) => m.to !== 'r1' && m.from !== 'r1');
+    expect(s.replica('r2').view).toBe(2);
+    expect(s.replica('r2').status).toBe('Normal');
+    expect(s.replica('r3').view).toBe(2);
   });
 
   it('election timeouts are randomized from a seeded source, and the stuck timer backs off', () => {

@@ -157,6 +157,20 @@ async function soak(n: number, f: Flags): Promise<void> {
     }
   }
   console.log(formatRows(windows(ops, views, samples, f.window, f.total)));
+  // Which faults started in each window, so that a stall can be told apart from one a fault explains.
+  const schedule = (JSON.parse(fs.readFileSync(path.join(dir, 'test.json'), 'utf8')).schedule ?? []) as {
+    atMs: number;
+    fault: string;
+    action: string;
+  }[];
+  for (let from = 0; from < f.total; from += f.window) {
+    const started = schedule
+      .filter((a) => a.action === 'start' && a.atMs >= from * 1000 && a.atMs < (from + f.window) * 1000)
+      .map((a) => a.fault);
+    console.log(
+      `faults started in ${from}-${Math.min(f.total, from + f.window)}s: ${started.join(' ') || 'none'}`,
+    );
+  }
   console.log(`verdict: ${JSON.stringify(verdict.valid)} (${JSON.stringify(verdict)})`);
 }
 
