@@ -45,6 +45,9 @@ export interface ClientState {
   pending: Map<number, Pending>;
   /** Fixed mode: per replica, a smoothed one-way delay and its mean deviation (microseconds), from replies. */
   oneWay: Map<ReplicaId, { mean: number; dev: number }>;
+  /** Fixed mode: in [0, 1], how much of the delay estimate to stamp ahead; rises with out-of-order
+   * rejections and decays with commits, so a network that does not reorder pays no hold. */
+  jitGain: number;
 }
 
 export interface CommitInfo {
@@ -77,7 +80,7 @@ const PROMPT_VIEW_CHANGE_AFTER = 3;
 
 /** The spec's InitClientVars: view 1, unless the client already knows a newer view. */
 export function initialClient(id: ClientId, view = 1): ClientState {
-  return { id, view, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map(), oneWay: new Map() };
+  return { id, view, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map(), oneWay: new Map(), jitGain: 0 };
 }
 
 function has(cfg: ProtocolConfig, f: Flaw): boolean {
@@ -106,12 +109,13 @@ function leadUs(cfg: ProtocolConfig, s: ClientState): number {
     const d = s.oneWay.get(r);
     if (d) lead = Math.max(lead, d.mean + 2 * d.dev);
   }
-  return Math.min(lead, cfg.timing.maxLeadMs * 1000);
+  return s.jitGain * Math.min(lead, cfg.timing.maxLeadMs * 1000);
 }
 
 /** Half the round trip of a reply to the current attempt, smoothed as TCP smooths round trips. */
-function sampleDelay(s: ClientState, p: Pending, src: ReplicaId, now: number): void {
-  const sample = (now - p.sentAt) / 2;
+function sampleDelay(s: ClientState, p: Pending, m: ClientReply, now: number): void {
+  const src = m.src;
+  const sample = (now - p.sentAt - (m.heldUs ?? 0)) / 2;
   if (!(sample >= 0)) return;
   const d = s.oneWay.get(src);
   if (!d) {
@@ -231,7 +235,9 @@ export function handleClientReply(
   }
   if (m.viewID !== s.view || m.reqViewID !== p.view) return out;
   p.heard.add(m.src);
-  if (m.type === 'ClientReply') sampleDelay(s, p, m.src, now);
+  if (m.type === 'ClientReply') sampleDelay(s, p, m, now);
+  // A rejection in the request's own view is a timestamp that arrived out of order.
+  if (m.type === 'ClientReply' && !m.succeeded) s.jitGain = Math.min(1, s.jitGain + 0.2);
 
   const prim = primary(s.view, cfg.replicas);
   if (m.localRead) {
@@ -300,6 +306,7 @@ export function handleClientReply(
 
 function resolve(s: ClientState, p: Pending, rep: ClientReply, result: OpResult, out: ClientEffect[]): void {
   s.pending.delete(p.reqID);
+  s.jitGain *= 0.95;
   out.push({ kind: 'timer', reqID: p.reqID, ms: null });
   const commit: CommitInfo = {
     view: rep.viewID,

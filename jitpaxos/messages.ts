@@ -60,6 +60,9 @@ export interface ClientReply {
   lastTs?: number;
   /** A read answered from the primary's local state without a commit (the `local-reads` flaw). */
   localRead?: boolean;
+  /** Fixed mode: how long the replica held the request before handling it (microseconds), so that the
+   * client's delay estimate measures the network, not the hold. */
+  heldUs?: number;
 }
 
 export interface ReconcileRequest {

@@ -69,7 +69,7 @@ export interface ReplicaState {
   /** Fixed mode: the new primary waiting for the entries of the chosen log that it lacks. */
   vcFetch: { view: number; src: ReplicaId; from: number; length: number; checksum: string } | null;
   /** Fixed mode: client requests stamped ahead of this replica's clock, in entry order, until it passes them. */
-  held: ClientRequest[];
+  held: { m: ClientRequest; at: number }[];
 }
 
 /**
@@ -185,6 +185,8 @@ function sameEntry(a: Entry, b: Entry): boolean {
 /** One step's working context: the state, what it emits, and whether durable metadata changed. */
 class Step {
   readonly effects: ReplicaEffect[] = [];
+  /** While releasing a held request: how long it was held (microseconds), reported in its reply. */
+  heldUs = 0;
   private metaDirty = false;
   constructor(
     readonly cfg: ProtocolConfig,
@@ -349,7 +351,7 @@ export function step(cfg: ProtocolConfig, state: ReplicaState, event: ReplicaEve
     case 'timer':
       if (event.now !== undefined) releaseHeld(x, event.now);
       // Fired without a clock reading: the earliest held request is due, by the timer's definition.
-      else if (event.name === 'hold' && state.held[0]) releaseHeld(x, state.held[0].ts);
+      else if (event.name === 'hold' && state.held[0]) releaseHeld(x, state.held[0].m.ts);
       onTimer(x, event.name);
       break;
     case 'client':
@@ -505,8 +507,8 @@ function hold(x: Step, m: ClientRequest, now: number): boolean {
   // Bounded: a far-ahead clock (or the hybrid clock's catch-up) is handled at once, as without the hold.
   if (ahead <= 0 || ahead > x.cfg.timing.maxHoldMs * 1000 || s.held.length >= 10_000) return false;
   let i = s.held.length;
-  while (i > 0 && compareEntryKeys(keyOf(s.held[i - 1]!), keyOf(m)) > 0) i--;
-  s.held.splice(i, 0, m);
+  while (i > 0 && compareEntryKeys(keyOf(s.held[i - 1]!.m), keyOf(m)) > 0) i--;
+  s.held.splice(i, 0, { m, at: now });
   if (i === 0) x.timerMs('hold', Math.max(1, Math.ceil(ahead / 1000)));
   return true;
 }
@@ -520,12 +522,16 @@ function releaseHeld(x: Step, now: number): void {
   const s = x.s;
   if (s.held.length === 0) return;
   let n = 0;
-  while (n < s.held.length && s.held[n]!.ts <= now) n++;
+  while (n < s.held.length && s.held[n]!.m.ts <= now) n++;
   if (n === 0) return;
   const due = s.held.splice(0, n);
-  for (const m of due) handleClientRequest(x, m);
+  for (const h of due) {
+    x.heldUs = Math.max(0, Math.round(now - h.at));
+    handleClientRequest(x, h.m);
+  }
+  x.heldUs = 0;
   const next = s.held[0];
-  x.timerMs('hold', next ? Math.max(1, Math.ceil((next.ts - now) / 1000)) : null);
+  x.timerMs('hold', next ? Math.max(1, Math.ceil((next.m.ts - now) / 1000)) : null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -558,6 +564,7 @@ function reply(
     msg.entryClient = entry.client;
     msg.entryReq = entry.req;
   }
+  if (x.heldUs > 0 && type === 'ClientReply') msg.heldUs = x.heldUs;
   // Results are computed at the primary from the log prefix and returned with the commit.
   if (succeeded && entry && x.isPrimary()) {
     const r = x.resultAt(index);

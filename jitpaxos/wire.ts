@@ -83,6 +83,7 @@ const clientReply = msg(
     },
     lastTs: int,
     localRead: { type: 'boolean' },
+    heldUs: int,
   },
 );
 

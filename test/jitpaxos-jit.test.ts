@@ -34,6 +34,9 @@ describe('just-in-time ordering (fixed)', () => {
     expect(out.effects).toContainEqual({ kind: 'timer', name: 'hold', ms: 1 });
     out = step(cfg, r, { kind: 'timer', name: 'hold', now: 2100 });
     expect(replies(out.effects)).toEqual(['c1:true']);
+    // The reply says how long it was held, so that the client measures the network, not the hold.
+    const held = out.effects.find((e) => e.kind === 'reply');
+    expect(held?.kind === 'reply' && held.msg.heldUs).toBe(900);
     out = step(cfg, r, { kind: 'timer', name: 'hold', now: 3000 });
     expect(replies(out.effects)).toEqual(['c2:true']);
     expect(order(out.state)).toEqual(['c1-1', 'c2-1']);
@@ -75,10 +78,12 @@ describe('just-in-time ordering (fixed)', () => {
       ts: 0,
     });
     handleClientReply(cfg, c, reply('r1'), 1_002_000);
-    handleClientReply(cfg, c, reply('r2'), 1_040_000);
+    // r2 held the request 30 ms of its 70: the network took 40.
+    handleClientReply(cfg, c, { ...reply('r2'), heldUs: 30_000 }, 1_070_000);
     const next = clientRequest(cfg, c, { f: 'read', key: 'k' }, 2_000_000);
     const ts = (next.effects.find((e) => e.kind === 'send') as { msg: ClientRequest }).msg.ts;
-    expect(ts).toBeGreaterThanOrEqual(2_000_000 + 20_000);
+    // Both replies were rejections (out of order), so the client now stamps ahead.
+    expect(ts).toBeGreaterThanOrEqual(2_000_000 + 10_000);
     expect(ts).toBeLessThanOrEqual(2_000_000 + cfg.timing.maxLeadMs * 1000);
   });
 });
