@@ -2,8 +2,10 @@
  * Checker-side domain types. The history itself (Op, History) lives in harness/history.ts;
  * the JIT Paxos log entry comes from jitpaxos/messages.ts.
  */
+
 import type { CommitMeta, Op, ProcessId } from '../harness/history.js';
 import type { Entry, ReplicaId, ReplicaStatus } from '../jitpaxos/messages.js';
+import type { DumpRecord } from './dump-stream.js';
 
 /** false beats "unknown" beats true when results are composed. */
 export type Verdict = true | false | 'unknown';
@@ -171,8 +173,9 @@ export interface ReplicaLogDump {
 }
 
 export interface CommitConsistencyInput {
-  history: Op[];
-  dumps: ReplicaLogDump[];
+  history: Iterable<Op>;
+  /** Whole dumps, or the records of dumps.jsonl (deltas among them): see dump-stream.ts. */
+  dumps: Iterable<DumpRecord>;
   /** All replica ids of the cluster (to report replicas that never dumped). */
   replicas?: ReplicaId[];
 }

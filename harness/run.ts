@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { DumpEncoder } from '../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { jitPaxos } from '../jitpaxos/jitter-db.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
 import { makeWorkload } from '../workloads/index.js';
-import { analyze, exitCodeFor } from './analyze.js';
+import { analyze, exitCodeFor, readDumps } from './analyze.js';
 import { ClockTable, clientClockName } from './clocks.js';
 import type { TestConfig } from './config.js';
 import type { SystemUnderTest } from './db.js';
@@ -111,7 +112,9 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
 
   const recorder = new HistoryRecorder(run.file('history'));
   const clocks = new ClockTable();
-  const dumps: ReplicaLogDump[] = [];
+  // Periodic dumps are written as deltas (checkers/dump-stream.ts): whole logs every few seconds grew the
+  // store with the square of the run's length.
+  const dumpEncoder = new DumpEncoder();
   const dumpsFd = fs.openSync(run.file('dumps'), 'a');
   let toxiproxy: ToxiproxyHandle | null = null;
   let workers: Workers | null = null;
@@ -122,13 +125,23 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   let interrupted: string | undefined;
   const runClock = () => recorder.now() / 1e6;
 
+  let dumping = false;
   const takeDumps = async (final: boolean) => {
+    // A periodic dump that outlasts the interval is not started twice over.
+    if (!final && dumping) return;
+    if (!final) dumping = true;
+    try {
+      await dumpAll(final);
+    } finally {
+      if (!final) dumping = false;
+    }
+  };
+  const dumpAll = async (final: boolean) => {
     for (const node of db.nodes) {
       const d = (await db.logDump(node)) as ReplicaLogDump | null;
       if (!d) continue;
       if (final) d.final = true;
-      dumps.push(d);
-      fs.writeSync(dumpsFd, `${JSON.stringify(d)}\n`);
+      fs.writeSync(dumpsFd, `${JSON.stringify(dumpEncoder.encode(d))}\n`);
     }
   };
 
@@ -237,7 +250,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     o.progress(`checking ${recorder.ops.length} events...`);
     results = analyze({
       history: recorder.ops,
-      dumps,
+      dumps: readDumps(run.file('dumps')),
       replicas: [...db.nodes],
       model: workload.model,
       checkers: workload.checkers,

@@ -1,7 +1,8 @@
 /** Reads a run folder (harness/store.ts layout) into the data the report page renders. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommitViolation, LinearizabilityResult, ReplicaLogDump } from '../checkers/types.js';
+import { DumpDecoder, type DumpRecord } from '../checkers/dump-stream.js';
+import type { CommitViolation, LinearizabilityResult } from '../checkers/types.js';
 import type { Op } from '../harness/history.js';
 import { FILES, type RunRecord, type RunResults } from '../harness/store.js';
 import { commitView, DumpCollector } from './commit.js';
@@ -121,7 +122,11 @@ export async function buildReportData(dir: string): Promise<ReportData> {
   const dumpsFile = path.join(dir, FILES.dumps);
   // Dumps can be the largest file of a run; only a run with violations needs them read.
   if (cc && cc.valid !== true && fs.existsSync(dumpsFile)) {
-    await forEachJsonLine(dumpsFile, (d) => dumps.add(d as ReplicaLogDump));
+    const decoder = new DumpDecoder();
+    await forEachJsonLine(dumpsFile, (r) => {
+      const d = decoder.push(r as DumpRecord);
+      if (d) dumps.add(d.dump);
+    });
   }
 
   const replicaEvents = await readReplicaEvents(path.join(dir, FILES.replicasDir), record?.startMs ?? 0);
