@@ -5,6 +5,7 @@ import { DumpDecoder, type DumpRecord } from '../checkers/dump-stream.js';
 import type { CommitViolation, LinearizabilityResult } from '../checkers/types.js';
 import type { Op } from '../harness/history.js';
 import { FILES, type RunRecord, type RunResults } from '../harness/store.js';
+import { checkerViews } from './checker-view.js';
 import { commitView, DumpCollector } from './commit.js';
 import { counterexampleView } from './counterexample.js';
 import { FaultCollector } from './faults.js';
@@ -12,7 +13,7 @@ import { forEachJsonLine, readJsonFile } from './jsonl.js';
 import { quantiles, throughput } from './latency.js';
 import { nsToMs, OpCollector, showValue } from './ops.js';
 import { readReplicaEvents } from './replica-events.js';
-import type { CheckerView, ReportData, VerdictValue } from './types.js';
+import type { ReportData, VerdictValue } from './types.js';
 
 const EXPECTED = [FILES.test, FILES.history, FILES.results, FILES.dumps, FILES.replicasDir] as const;
 
@@ -68,18 +69,10 @@ function configRows(record: RunRecord | null): Array<[string, string]> {
   return rows;
 }
 
-function checkerViews(results: RunResults | null): CheckerView[] {
-  if (!results?.checkers) return [];
-  return Object.entries(results.checkers).map(([name, r]) => {
-    const facts: Array<[string, string]> = [];
-    for (const [k, v] of Object.entries(r)) {
-      if (k === 'valid' || k === 'reason' || k === 'checker') continue;
-      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
-        facts.push([k, String(v)]);
-      else if (k === 'counts' || k === 'byF' || k === 'ops') facts.push([k, show(v)]);
-    }
-    return { name, valid: r.valid as VerdictValue, reason: r.reason ?? null, facts };
-  });
+/** The run's worker slots, from its config (older records: clients, as synthetic runs name it). */
+function concurrencyOf(record: RunRecord | null): number | null {
+  const c = record?.config?.concurrency ?? record?.config?.clients;
+  return typeof c === 'number' && Number.isInteger(c) && c > 0 ? c : null;
 }
 
 export async function buildReportData(dir: string): Promise<ReportData> {
@@ -152,6 +145,7 @@ export async function buildReportData(dir: string): Promise<ReportData> {
     history: { events, malformed, ops: ops.count, nemesis: faults.actions },
     endMs,
     processes: ops.processes.list,
+    concurrency: concurrencyOf(record),
     fs: ops.fs.list,
     keys: ops.keys.list,
     values: ops.values.list,

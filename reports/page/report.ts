@@ -38,6 +38,26 @@ function header(d: ReportData): HTMLElement {
   );
 }
 
+/** Facts on one line, count tables side by side, and the first finding in words. */
+function checkerDetails(c: ReportData['checkers'][number]): HTMLElement {
+  return el(
+    'div',
+    { class: 'checker-details' },
+    c.facts.length > 0 ? el('div', null, c.facts.map(([k, v]) => `${k}: ${v}`).join(' · ')) : null,
+    ...(c.tables ?? []).map((t) =>
+      el(
+        'table',
+        { class: 'counts' },
+        // Rows straight in the table (no tbody): the checkers table's own rows stay the only body rows.
+        el('caption', null, t.caption),
+        el('tr', null, ...t.head.map((h) => el('th', null, h))),
+        ...t.rows.map((r) => el('tr', null, ...r.map((x) => el('td', null, x)))),
+      ),
+    ),
+    c.first ? el('p', { class: 'first-finding' }, el('strong', null, 'First: '), c.first) : null,
+  );
+}
+
 function checkersSection(d: ReportData): HTMLElement {
   if (d.checkers.length === 0) {
     return section(
@@ -55,7 +75,7 @@ function checkersSection(d: ReportData): HTMLElement {
         c.name,
         el('span', { class: `badge ${verdictClass(c.valid)}` }, verdictText(c.valid)),
         c.reason ?? '',
-        c.facts.map(([k, v]) => `${k}: ${v}`).join(' · '),
+        checkerDetails(c),
       ]),
       'checkers',
     ),
