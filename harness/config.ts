@@ -41,6 +41,10 @@ export interface TestConfig {
   clockGranularityUs: number;
   /** Explicit fault schedule (replaces the seeded one), as recorded in test.json. */
   schedule?: unknown[];
+  /** Seconds between incremental checks during the run; 0 checks only at the end. */
+  checkEvery?: number;
+  /** End the main phase at the first anomaly an incremental check finds (heal, final reads, store). */
+  stopOnAnomaly?: boolean;
 }
 
 export const CONFIG_SCHEMA = {
@@ -57,6 +61,8 @@ export const CONFIG_SCHEMA = {
     concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
     rate: { type: 'number', minimum: 0 },
     timeLimit: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
+    checkEvery: { type: 'number', minimum: 0, maximum: 86400 },
+    stopOnAnomaly: { type: 'boolean' },
     nemesis: { type: 'array', items: { enum: FAULT_NAMES }, uniqueItems: true },
     nemesisInterval: { type: 'number', exclusiveMinimum: 0 },
     seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },

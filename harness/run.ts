@@ -17,7 +17,11 @@ import { ClockTable, clientClockName } from './clocks.js';
 import type { TestConfig } from './config.js';
 import type { SystemUnderTest } from './db.js';
 import { concat, timeLimit, untilOk } from './generator.js';
-import { HistoryRecorder, historyToEdn } from './recorder.js';
+import type { Op } from './history.js';
+import { jsonLines } from './jsonl-stream.js';
+import { LiveCheck } from './live-check.js';
+import { progressLine } from './progress.js';
+import { HistoryRecorder, writeEdnFile } from './recorder.js';
 import { Rng } from './rng.js';
 import { RunDir, type RunRecord, type RunResults } from './store.js';
 import { createTopology } from './topology.js';
@@ -111,6 +115,13 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   run.writeJson('test', record);
 
   const recorder = new HistoryRecorder(run.file('history'));
+  const live = cfg.checkEvery
+    ? new LiveCheck({ checkers: workload.checkers, model: workload.model, replicas: [...db.nodes] })
+    : null;
+  if (live) recorder.listen((op) => live.op(op));
+  // The main phase ends at its time limit, or earlier at an anomaly with --stop-on-anomaly.
+  const stopMain = new AbortController();
+  const mainSignal = AbortSignal.any([o.signal, stopMain.signal]);
   const clocks = new ClockTable();
   // Periodic dumps are written as deltas (checkers/dump-stream.ts): whole logs every few seconds grew the
   // store with the square of the run's length.
@@ -121,6 +132,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   let nemesis: NemesisRunner | null = null;
   let dumpTimer: NodeJS.Timeout | null = null;
   let progressTimer: NodeJS.Timeout | null = null;
+  let checkTimer: NodeJS.Timeout | null = null;
   let phase = 'setup';
   let interrupted: string | undefined;
   const runClock = () => recorder.now() / 1e6;
@@ -141,7 +153,9 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       const d = (await db.logDump(node)) as ReplicaLogDump | null;
       if (!d) continue;
       if (final) d.final = true;
-      fs.writeSync(dumpsFd, `${JSON.stringify(dumpEncoder.encode(d))}\n`);
+      const rec = dumpEncoder.encode(d);
+      fs.writeSync(dumpsFd, `${JSON.stringify(rec)}\n`);
+      live?.dump(rec);
     }
   };
 
@@ -193,17 +207,32 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     dumpTimer = setInterval(() => void takeDumps(false).catch(() => {}), cfg.dumpInterval * 1000);
     const started = Date.now();
     progressTimer = setInterval(() => {
-      const c = w.counts;
-      const faultsNow = n.current();
       o.progress(
-        `[${((Date.now() - started) / 1000).toFixed(0)}s ${phase}] ok ${c.ok} fail ${c.fail} info ${c.info}` +
-          ` | faults: ${faultsNow.length > 0 ? faultsNow.join(', ') : 'none'}`,
+        progressLine({
+          elapsedMs: Date.now() - started,
+          limitMs: cfg.timeLimit * 1000,
+          phase,
+          counts: w.counts,
+          faults: n.current(),
+          runDir: run.dir,
+        }),
       );
     }, 1000);
+    if (live) {
+      checkTimer = setInterval(() => {
+        if (record.anomaly || phase !== 'main') return;
+        const anomaly = live.check();
+        if (!anomaly) return;
+        const stopped = Boolean(cfg.stopOnAnomaly);
+        record.anomaly = { atMs: Date.now() - started, reason: anomaly, stopped };
+        o.progress(`anomaly: ${anomaly}${stopped ? ' (stopping: --stop-on-anomaly)' : ''}`);
+        if (stopped) stopMain.abort('anomaly');
+      }, cfg.checkEvery! * 1000);
+    }
 
     phase = 'main';
     nemesis.run(schedule);
-    await workers.run(timeLimit(cfg.timeLimit * 1000, workload.generator()), o.signal);
+    await workers.run(timeLimit(cfg.timeLimit * 1000, workload.generator()), mainSignal);
     phase = 'heal';
     await nemesis.heal();
     phase = 'quiet';
@@ -223,6 +252,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   } finally {
     if (dumpTimer) clearInterval(dumpTimer);
     if (progressTimer) clearInterval(progressTimer);
+    if (checkTimer) clearInterval(checkTimer);
     if (o.signal.aborted) interrupted ??= String(o.signal.reason ?? 'aborted');
     phase = 'teardown';
     workers?.close();
@@ -242,14 +272,14 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   record.durationMs = end.getTime() - start.getTime();
   if (interrupted) record.interrupted = interrupted;
   run.writeJson('test', record);
-  fs.writeFileSync(run.file('historyEdn'), historyToEdn(recorder.ops));
+  writeEdnFile(run.file('history'), run.file('historyEdn'));
 
   let results: RunResults | null = null;
   // An aborted run is kept as it is (readable and checkable with `jitter analyze`), not checked now.
   if (!o.signal.aborted) {
-    o.progress(`checking ${recorder.ops.length} events...`);
+    o.progress(`checking ${recorder.count} events...`);
     results = analyze({
-      history: recorder.ops,
+      history: Array.from(jsonLines<Op>(run.file('history'))),
       dumps: readDumps(run.file('dumps')),
       replicas: [...db.nodes],
       model: workload.model,

@@ -55,6 +55,8 @@ export interface RunRecord {
   durationMs?: number;
   /** Why the run ended early, if it did (signal, error). */
   interrupted?: string;
+  /** The first anomaly an incremental check (--check-every) found, and whether it ended the main phase. */
+  anomaly?: { atMs: number; reason: string; stopped: boolean };
 }
 
 /** What results.json holds. */

@@ -55,6 +55,15 @@ export function testCommand(): Command {
     )
     .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
     .option('--leave-running', 'leave the cluster and Toxiproxy running after a successful run')
+    .option(
+      '--check-every <seconds>',
+      'run the checkers incrementally during the run, this often (default: only at the end)',
+      positive('--check-every'),
+    )
+    .option(
+      '--stop-on-anomaly',
+      'end the run (heal, final reads, teardown, store) at the first anomaly an incremental check finds',
+    )
     .option('--json', 'print one JSON object with the verdict instead of progress and a summary')
     .action(async (o, cmd: Command) => {
       const flags: Partial<TestConfig> = {};
@@ -74,6 +83,10 @@ export function testCommand(): Command {
       if (o.fsync === false) flags.fsync = false;
       if (o.clockGranularity !== undefined) flags.clockGranularityUs = o.clockGranularity;
       if (o.leaveRunning) flags.leaveRunning = true;
+      if (o.checkEvery !== undefined) flags.checkEvery = o.checkEvery;
+      if (o.stopOnAnomaly) flags.stopOnAnomaly = true;
+      if (flags.stopOnAnomaly && !flags.checkEvery)
+        cmd.error('error: --stop-on-anomaly needs --check-every SECONDS', { exitCode: 2 });
       let cfg: TestConfig;
       try {
         if (o.schedule !== undefined) flags.schedule = readScheduleFile(o.schedule);

@@ -176,7 +176,8 @@ export function synthRun(store: string, opts: SynthOptions): string {
     }
     evs.push({ time: o.doneNs, order: 1, op: done });
   }
-  const endNs = Math.max(...planned.map((o) => o.doneNs));
+  // A loop, not Math.max(...): a million arguments overflow the stack.
+  const endNs = planned.reduce((m, o) => Math.max(m, o.doneNs), 0);
   if (opts.faults !== false) {
     const nem = (time: number, f: 'start' | 'stop', value: Record<string, unknown>) =>
       evs.push({ time, order: 0, op: { time, type: 'info', process: 'nemesis', f, value } });

@@ -1,0 +1,64 @@
+/** `jitter store`: looking after a store that lives for months (prune). */
+import fs from 'node:fs';
+import { Command, type CommanderError } from 'commander';
+import { writeStoreIndex } from '../reports/index.js';
+import { intArg } from './cli-util.js';
+import { formatBytes } from './progress.js';
+import { applyPrune, planPrune } from './prune.js';
+
+/** Bad flags: one line on stderr and exit 2, as every jitter command (help and version exit 0). */
+function oneLineErrors(cmd: Command): Command {
+  return cmd
+    .configureOutput({ outputError: (s, write) => write(`${s.trim().split('\n')[0]}\n`) })
+    .exitOverride((err: CommanderError) => {
+      process.exit(err.exitCode === 0 || err.code === 'commander.helpDisplayed' ? 0 : 2);
+    });
+}
+
+export function pruneCommand(): Command {
+  return oneLineErrors(
+    new Command('prune')
+      .description(
+        'remove old runs: keep the newest N per test or those younger than D days (either keeps a run); ' +
+          'invalid runs and each test’s newest always stay; a dry run unless --yes',
+      )
+      .option('--store <dir>', 'the store (default ./store)', 'store')
+      .option('--keep <n>', 'keep the newest N runs of each test', intArg('--keep', 1, 1_000_000))
+      .option('--days <d>', 'keep runs younger than D days', intArg('--days', 0, 100_000))
+      .option('--prune-invalid', 'remove invalid runs too (kept by default: they are worth reproducing)')
+      .option('--yes', 'remove for real (default: only say what would go)')
+      .option('--json', 'print one JSON object')
+      .action(async (o, cmd: Command) => {
+        if (o.keep === undefined && o.days === undefined)
+          cmd.error('error: say what to keep: --keep N or --days D', { exitCode: 2 });
+        if (!fs.existsSync(o.store)) cmd.error(`error: ${o.store}: no such store`, { exitCode: 2 });
+        const plan = planPrune(o.store, {
+          ...(o.keep !== undefined ? { keep: o.keep } : {}),
+          ...(o.days !== undefined ? { days: o.days } : {}),
+          pruneInvalid: Boolean(o.pruneInvalid),
+        });
+        const bytes = plan.remove.reduce((a, c) => a + c.bytes, 0);
+        if (o.yes) {
+          applyPrune(plan);
+          await writeStoreIndex(o.store);
+        }
+        if (o.json) {
+          process.stdout.write(
+            `${JSON.stringify({ removed: Boolean(o.yes), remove: plan.remove.map((c) => c.dir), kept: plan.keep.length, bytes })}\n`,
+          );
+          return;
+        }
+        const verb = o.yes ? 'removed' : 'would remove';
+        for (const c of plan.remove) process.stdout.write(`${verb} ${c.dir} (${formatBytes(c.bytes)})\n`);
+        process.stdout.write(
+          `${verb} ${plan.remove.length} runs (${formatBytes(bytes)}), keeping ${plan.keep.length}` +
+            `${plan.keep.some((k) => k.why === 'invalid') ? ` (${plan.keep.filter((k) => k.why === 'invalid').length} invalid)` : ''}` +
+            `${o.yes ? '' : '; run again with --yes to remove them'}\n`,
+        );
+      }),
+  );
+}
+
+export function storeCommand(): Command {
+  return new Command('store').description('look after the store of runs').addCommand(pruneCommand());
+}
