@@ -1,10 +1,11 @@
-/** `jitter store`: looking after a store that lives for months (prune). */
+/** `jitter store`: looking after a store that lives for months (prune) and joining machines' stores (merge). */
 import fs from 'node:fs';
 import { Command, type CommanderError } from 'commander';
 import { writeStoreIndex } from '../reports/index.js';
 import { intArg } from './cli-util.js';
 import { formatBytes } from './progress.js';
 import { applyPrune, planPrune } from './prune.js';
+import { mergeStores } from './store-merge.js';
 
 /** Bad flags: one line on stderr and exit 2, as every jitter command (help and version exit 0). */
 function oneLineErrors(cmd: Command): Command {
@@ -59,6 +60,30 @@ export function pruneCommand(): Command {
   );
 }
 
+export function mergeCommand(): Command {
+  return oneLineErrors(
+    new Command('merge')
+      .description(
+        "combine stores (a sharded nightly's machines): runs, each night's summary.json and junit.xml, the trend page",
+      )
+      .argument('<dir...>', 'stores to merge')
+      .option('--into <dir>', 'the merged store (default ./store)', 'store')
+      .action(async (dirs: string[], o, cmd: Command) => {
+        const missing = dirs.filter((d) => !fs.existsSync(d));
+        if (missing.length > 0) cmd.error(`error: ${missing.join(', ')}: no such store`, { exitCode: 2 });
+        const r = await mergeStores(o.into, dirs);
+        process.stdout.write(
+          `merged ${dirs.length} stores into ${o.into}: ${r.runs} runs copied` +
+            `${r.skippedRuns > 0 ? ` (${r.skippedRuns} already there)` : ''}` +
+            `${r.nights.length > 0 ? `, nights joined: ${r.nights.join(', ')}` : ''}\n`,
+        );
+      }),
+  );
+}
+
 export function storeCommand(): Command {
-  return new Command('store').description('look after the store of runs').addCommand(pruneCommand());
+  return new Command('store')
+    .description('look after the store of runs')
+    .addCommand(pruneCommand())
+    .addCommand(mergeCommand());
 }

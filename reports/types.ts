@@ -204,6 +204,8 @@ export interface ReportData {
   keys: string[];
   values: string[];
   ops: OpColumns;
+  /** Long runs: `ops` gzipped, base64, history indices as differences (reports/pack.ts); `ops` is then empty. */
+  opsPacked?: string;
   faults: FaultInterval[];
   faultKinds: string[];
   clock: ClockSeries | null;
