@@ -14,6 +14,7 @@ import { analyzeCommand } from './analyze-command.js';
 import { nightlyCommand } from './nightly.js';
 import { writeRunReport } from './reporting.js';
 import { reproCommand } from './repro-command.js';
+import { storeCommand } from './store-command.js';
 import { testCommand } from './test-command.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(reportCommand());
   program.addCommand(serveCommand());
+  program.addCommand(storeCommand());
   return program;
 }
 
