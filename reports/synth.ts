@@ -94,7 +94,8 @@ export function synthRun(store: string, opts: SynthOptions): string {
         pointNs: t + Math.floor(rand() * lat),
         req: i + 1,
       });
-      t += lat + Math.floor(rand() * 0.5 * MS);
+      // At least 1 ns after the completion: at equal times invocations sort first, and would overlap it.
+      t += lat + 1 + Math.floor(rand() * 0.5 * MS);
       if (outcome === 'info') proc += P;
     }
   }
