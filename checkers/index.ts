@@ -1,5 +1,6 @@
 /** The checkers' public API, for the harness and for scripts. */
 export { type AvailabilityOptions, type AvailabilityResult, checkAvailability } from './availability.js';
+export { CommitChecker } from './commit-checker.js';
 export {
   type CommitConsistencyResult,
   checkCommitConsistency,
@@ -7,6 +8,14 @@ export {
   finalDumps,
 } from './commit-consistency.js';
 export { type ComposedResult, combineVerdicts, composeResults } from './compose.js';
+export {
+  type DecodedDump,
+  DumpDecoder,
+  DumpEncoder,
+  type DumpRecord,
+  decodeDumps,
+  isDelta,
+} from './dump-stream.js';
 export { HistoryError } from './errors.js';
 export { checkHistory } from './linearizability.js';
 export { casRegister, etcdRegister, getModel, jitterKv, kvModel, MODEL_NAMES } from './models/index.js';
@@ -25,6 +34,8 @@ export {
   type CheckNeed,
   checkerNames,
   getChecker,
+  type LiveChecker,
+  type LiveCheckOptions,
   registerChecker,
   resultOf,
   runChecker,

@@ -1,7 +1,8 @@
 /** The checkers jitter ships, registered by name (importing this module registers them). */
 
-import type { History } from '../core/history.js';
+import type { History, Op } from '../core/history.js';
 import { type AvailabilityResult, checkAvailability } from './availability.js';
+import { CommitChecker } from './commit-checker.js';
 import { type CommitConsistencyResult, checkCommitConsistency } from './commit-consistency.js';
 import { checkHistory } from './linearizability.js';
 import { registerChecker } from './registry.js';
@@ -24,6 +25,22 @@ export const linearizabilityChecker = registerChecker<LinearizabilityResult>({
   kind: 'safety',
   check: (input) =>
     checkHistory(input.history, { model: input.model, timeoutMs: input.timeoutMs ?? 120_000 }),
+  live: (o) => {
+    // Its search needs the whole history so far; operations still open count as indeterminate, so a
+    // prefix of a valid history always passes.
+    const history: Op[] = [];
+    let checked = 0;
+    return {
+      op: (op) => void history.push(op),
+      dump: () => {},
+      anomaly: () => {
+        if (history.length === checked) return null;
+        checked = history.length;
+        const r = checkHistory(history, { model: o.model, timeoutMs: o.timeoutMs ?? 10_000 });
+        return r.valid === false ? (r.reason ?? 'not linearizable') : null;
+      },
+    };
+  },
   implicated: (r, history) => {
     const cx = r.counterexample;
     return timesAt(
@@ -43,9 +60,21 @@ export const commitConsistencyChecker = registerChecker<CommitConsistencyResult>
   check: (input) =>
     checkCommitConsistency({
       history: input.history,
-      dumps: [...input.dumps],
+      dumps: input.dumps,
       replicas: [...input.replicas],
     }),
+  live: (o) => {
+    const checker = new CommitChecker(o.replicas);
+    return {
+      op: (op) => checker.op(op),
+      dump: (r) => checker.record(r),
+      // Durability waits for the end: mid-run, a commit newer than a replica's last dump is not missing.
+      anomaly: () => {
+        const v = checker.result().violations.find((x) => x.kind !== 'durability');
+        return v ? `${v.kind}: ${v.message}` : null;
+      },
+    };
+  },
   implicated: (r, history) =>
     timesAt(
       history,

@@ -3,16 +3,19 @@
  * `runCheckers` is the one place they are composed. A checker that throws, is missing, or gets nothing to
  * check says `unknown` instead of failing the run or claiming a clean bill.
  */
-import type { History } from '../core/history.js';
+import type { History, Op } from '../core/history.js';
 import type { CheckResult } from '../core/verdict.js';
+import type { DumpRecord } from './dump-stream.js';
 import type { ReplicaStateEvent } from './replica-state.js';
-import type { ReplicaLogDump } from './types.js';
 
 /** Everything any checker may look at; each declares in `needs` which parts it cannot do without. */
 export interface CheckInput {
   history: History;
-  /** Replica log dumps, when the system under test can take them. */
-  dumps: readonly ReplicaLogDump[];
+  /**
+   * Replica log dumps, when the system under test can take them: whole dumps, or dumps.jsonl's records
+   * (deltas among them, see dump-stream.ts). May be read more than once (a file reader reads it again).
+   */
+  dumps: Iterable<DumpRecord>;
   /** All replica ids (to report replicas that never dumped). */
   replicas: readonly string[];
   /** The linearizability model (checkers/models) the workload names. */
@@ -36,6 +39,26 @@ export interface Checker<R extends CheckResult = CheckResult> {
   check(input: CheckInput): R;
   /** History times (ns) of the events a false verdict implicates: the earliest dates the anomaly. */
   implicated?(result: R, history: History): number[];
+  /** A checker that can also judge a run as it goes (`jitter test --check-every`). */
+  live?(options: LiveCheckOptions): LiveChecker;
+}
+
+export interface LiveCheckOptions {
+  model: string;
+  replicas: readonly string[];
+  /** Budget of one check, in ms; past it a check says nothing (unknown is not an anomaly). */
+  timeoutMs?: number;
+}
+
+/**
+ * A checker fed during the run, event by event and dump record by dump record. It reports only what cannot
+ * change as the run goes on (mid-run, a commit newer than a replica's last dump is not missing).
+ */
+export interface LiveChecker {
+  op(op: Op): void;
+  dump(record: DumpRecord): void;
+  /** The first anomaly found so far, in one line, or null. */
+  anomaly(): string | null;
 }
 
 const registry = new Map<string, Checker>();
@@ -70,9 +93,14 @@ const MISSING: Record<CheckNeed, string> = {
 };
 
 function lacking(need: CheckNeed, input: CheckInput): boolean {
-  if (need === 'dumps') return input.dumps.length === 0;
+  if (need === 'dumps') return isEmpty(input.dumps);
   if (need === 'replica-events') return !input.replicaEvents?.length;
   return !input.history.some((op) => op.process !== 'nemesis');
+}
+
+function isEmpty(items: Iterable<unknown>): boolean {
+  for (const _ of items) return false;
+  return true;
 }
 
 /** Runs one checker; whatever goes wrong becomes an `unknown` result that says why. */

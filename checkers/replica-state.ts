@@ -13,7 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../core/history.js';
-import type { CheckResult, ReplicaLogDump } from './types.js';
+import { type DumpRecord, decodeDumps } from './dump-stream.js';
+import type { CheckResult } from './types.js';
 
 /** One line of a replica's log that matters here. */
 export interface ReplicaStateEvent {
@@ -49,7 +50,7 @@ const MAX_REPORTED = 50;
 
 export function checkReplicaState(input: {
   events: readonly ReplicaStateEvent[];
-  dumps: readonly ReplicaLogDump[];
+  dumps: Iterable<DumpRecord>;
   history: readonly Op[];
 }): ReplicaStateResult {
   const violations: ReplicaStateViolation[] = [];
@@ -57,14 +58,14 @@ export function checkReplicaState(input: {
     if (violations.length < MAX_REPORTED) violations.push(v);
   };
   checkEvents(input.events, add);
-  checkDumps(input.dumps, input.history, add);
+  const dumps = checkDumps(input.dumps, input.history, add);
   const byKind = new Map<string, number>();
   for (const v of violations) byKind.set(v.kind, (byKind.get(v.kind) ?? 0) + 1);
   return {
     checker: 'replica-state',
     valid: violations.length === 0,
     events: input.events.length,
-    dumps: input.dumps.length,
+    dumps,
     violations,
     ...(violations.length > 0
       ? {
@@ -116,10 +117,11 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
 }
 
 function checkDumps(
-  dumps: readonly ReplicaLogDump[],
+  dumps: Iterable<DumpRecord>,
   history: readonly Op[],
   add: (v: ReplicaStateViolation) => void,
-): void {
+): number {
+  let count = 0;
   // Acknowledged commits by index: the request that the client was told committed there, and when.
   const commits = history
     .filter((op) => op.type === 'ok' && op.process !== 'nemesis' && op.commit?.client !== undefined)
@@ -130,66 +132,77 @@ function checkDumps(
       req: op.commit!.req,
     }))
     .sort((a, b) => a.time - b.time);
-  const byReplica = new Map<string, ReplicaLogDump[]>();
-  for (const d of dumps) byReplica.set(d.replica, [...(byReplica.get(d.replica) ?? []), d]);
-  for (const [replica, list] of byReplica) {
-    list.sort((a, b) => a.takenAt - b.takenAt);
-    let view: number | null = null;
-    let logView: number | null = null;
-    /** The longest committed prefix seen in a dump so far, and when. */
-    let prefix: { entries: Array<{ client: string; req: number }>; at: number } | null = null;
-    for (const d of list) {
-      // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
-      // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
-      if (d.status === 'Recovering' || d.logViewID === 0) {
-        view = null;
-        logView = null;
-        if (d.status === 'Recovering') continue;
-      }
-      if (view !== null && d.view < view)
-        add({
-          kind: 'view-backwards',
-          replica,
-          message: `${replica} dumped view ${d.view} after view ${view}`,
-        });
-      if (logView !== null && d.logViewID < logView)
-        add({
-          kind: 'log-view-backwards',
-          replica,
-          message: `${replica} dumped logViewID ${d.logViewID} after logViewID ${logView}`,
-        });
-      view = Math.max(view ?? 0, d.view);
-      logView = Math.max(logView ?? 0, d.logViewID);
-      if (d.status !== 'Normal' || !d.inQuorum) continue;
-      if (prefix) {
-        const n = Math.min(prefix.entries.length, d.log.length + 1);
-        for (let i = 0; i < prefix.entries.length; i++) {
-          const e = d.log[i];
-          const p = prefix.entries[i]!;
-          if (!e || e.client !== p.client || e.req !== p.req) {
-            add({
-              kind: 'committed-prefix',
-              replica,
-              message:
-                `${replica}'s committed prefix of ${prefix.entries.length} entries (dump at ${(prefix.at / 1e9).toFixed(3)} s) ` +
-                `${e ? `holds ${e.client}#${e.req} instead of ${p.client}#${p.req}` : `ends at ${d.log.length}`} at index ${i + 1} ` +
-                `in the dump at ${(d.takenAt / 1e9).toFixed(3)} s (of ${n} compared)`,
-            });
-            break;
-          }
+  // Dump records come in the order they were taken, so each replica's state is carried along the stream and
+  // no log is held past its own dump (the decoder changes them in place).
+  const seen = new Map<
+    string,
+    {
+      view: number | null;
+      logView: number | null;
+      /** The longest committed prefix seen in a dump so far, and when. */
+      prefix: { entries: Array<{ client: string; req: number }>; at: number } | null;
+    }
+  >();
+  for (const { dump: d } of decodeDumps(dumps)) {
+    count++;
+    const replica = d.replica;
+    const st = seen.get(replica) ?? { view: null, logView: null, prefix: null };
+    seen.set(replica, st);
+    // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
+    // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
+    if (d.status === 'Recovering' || d.logViewID === 0) {
+      st.view = null;
+      st.logView = null;
+      if (d.status === 'Recovering') continue;
+    }
+    if (st.view !== null && d.view < st.view)
+      add({
+        kind: 'view-backwards',
+        replica,
+        message: `${replica} dumped view ${d.view} after view ${st.view}`,
+      });
+    if (st.logView !== null && d.logViewID < st.logView)
+      add({
+        kind: 'log-view-backwards',
+        replica,
+        message: `${replica} dumped logViewID ${d.logViewID} after logViewID ${st.logView}`,
+      });
+    st.view = Math.max(st.view ?? 0, d.view);
+    st.logView = Math.max(st.logView ?? 0, d.logViewID);
+    if (d.status !== 'Normal' || !d.inQuorum) continue;
+    const prefix = st.prefix;
+    if (prefix) {
+      const n = Math.min(prefix.entries.length, d.log.length + 1);
+      for (let i = 0; i < prefix.entries.length; i++) {
+        const e = d.log[i];
+        const p = prefix.entries[i]!;
+        if (!e || e.client !== p.client || e.req !== p.req) {
+          add({
+            kind: 'committed-prefix',
+            replica,
+            message:
+              `${replica}'s committed prefix of ${prefix.entries.length} entries (dump at ${(prefix.at / 1e9).toFixed(3)} s) ` +
+              `${e ? `holds ${e.client}#${e.req} instead of ${p.client}#${p.req}` : `ends at ${d.log.length}`} at index ${i + 1} ` +
+              `in the dump at ${(d.takenAt / 1e9).toFixed(3)} s (of ${n} compared)`,
+          });
+          break;
         }
       }
-      // This dump's committed prefix: up to the highest acknowledged commit (before it) it holds as told.
-      let k = 0;
-      for (const c of commits) {
-        if (c.time > d.takenAt) break;
-        const e = d.log[c.index - 1];
-        if (c.index > k && e && e.client === c.client && e.req === c.req) k = c.index;
-      }
-      if (!prefix || k > prefix.entries.length)
-        prefix = { entries: d.log.slice(0, k).map((e) => ({ client: e.client, req: e.req })), at: d.takenAt };
     }
+    // This dump's committed prefix: up to the highest acknowledged commit (before it) it holds as told.
+    let k = 0;
+    for (const c of commits) {
+      if (c.time > d.takenAt) break;
+      const e = d.log[c.index - 1];
+      if (c.index > k && e && e.client === c.client && e.req === c.req) k = c.index;
+    }
+    if (!prefix || k > prefix.entries.length)
+      st.prefix = {
+        entries: d.log.slice(0, k).map((e) => ({ client: e.client, req: e.req })),
+        at: d.takenAt,
+      };
   }
+  return count;
 }
 
 /** Replica log lines of a run folder (replicas/<id>.log), in file order; unreadable lines are skipped. */

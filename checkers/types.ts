@@ -4,6 +4,7 @@
  */
 import type { CommitMeta, Op, ProcessId } from '../core/history.js';
 import type { CheckResult, Verdict } from '../core/verdict.js';
+import type { DumpRecord } from './dump-stream.js';
 
 export type { CheckResult, Verdict } from '../core/verdict.js';
 
@@ -178,8 +179,9 @@ export interface ReplicaLogDump {
 }
 
 export interface CommitConsistencyInput {
-  history: Op[];
-  dumps: ReplicaLogDump[];
+  history: Iterable<Op>;
+  /** Whole dumps, or the records of dumps.jsonl (deltas among them): see dump-stream.ts. */
+  dumps: Iterable<DumpRecord>;
   /** All replica ids of the cluster (to report replicas that never dumped). */
   replicas?: ReplicaId[];
 }

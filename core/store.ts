@@ -11,7 +11,8 @@
  *         history.jsonl               one Op (core/history.ts) per line, written as it happens
  *         history.edn                 the same history in Jepsen's EDN
  *         replicas/<id>.log           each replica's stdout/stderr (JSON lines, see jitpaxos/PROTOCOL.md)
- *         dumps.jsonl                 replica log dumps (checkers' ReplicaLogDump), during the run and final
+ *         dumps.jsonl                 replica log dumps: deltas during the run, whole when rewritten and at the end
+ *                                     (checkers/dump-stream.ts)
  *         results.json                RunResults: the composed verdict and every checker's result
  *         report.html                 the report (reports/)
  */
@@ -54,6 +55,8 @@ export interface RunRecord {
   durationMs?: number;
   /** Why the run ended early, if it did (signal, error). */
   interrupted?: string;
+  /** The first anomaly an incremental check (--check-every) found, and whether it ended the main phase. */
+  anomaly?: { atMs: number; reason: string; stopped: boolean };
 }
 
 /** What results.json holds. */

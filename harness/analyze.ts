@@ -1,14 +1,15 @@
 /** Checks a run's history (and replica dumps) with the checkers its workload names: results.json's content. */
-import fs from 'node:fs';
+import type { DumpRecord } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
 import type { ReplicaStateEvent } from '../checkers/replica-state.js';
-import type { ReplicaLogDump } from '../checkers/types.js';
 import type { History } from '../core/history.js';
 import type { RunResults } from '../core/store.js';
+import { jsonLinesOf } from './jsonl-stream.js';
 
 export interface AnalyzeInput {
   history: History;
-  dumps: ReplicaLogDump[];
+  /** Whole dumps or dumps.jsonl's records, read once. */
+  dumps: Iterable<DumpRecord>;
   replicas: string[];
   model: string;
   checkers: readonly string[];
@@ -42,19 +43,9 @@ export function analyze(input: AnalyzeInput): RunResults {
   };
 }
 
-/** Dumps from dumps.jsonl; a torn last line (a crash mid-write) is skipped. */
-export function readDumps(file: string): ReplicaLogDump[] {
-  if (!fs.existsSync(file)) return [];
-  const out: ReplicaLogDump[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as ReplicaLogDump);
-    } catch {
-      // Only the last line can be torn; anything else is still worth checking.
-    }
-  }
-  return out;
+/** dumps.jsonl's records (whole dumps and deltas), read lazily each time they are iterated. */
+export function readDumps(file: string): Iterable<DumpRecord> {
+  return jsonLinesOf<DumpRecord>(file);
 }
 
 /** 0 valid, 1 invalid, 2 unknown, as Jepsen. */

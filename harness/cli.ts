@@ -16,6 +16,7 @@ import { analyzeCommand } from './analyze-command.js';
 import { nightlyCommand } from './nightly.js';
 import { writeRunReport } from './reporting.js';
 import { reproCommand } from './repro-command.js';
+import { storeCommand } from './store-command.js';
 import { testCommand } from './test-command.js';
 
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(simCommand());
   program.addCommand(shrinkCommand());
+  program.addCommand(storeCommand());
   return program;
 }
 

@@ -46,6 +46,10 @@ export interface TestConfig {
   clockGranularityUs: number;
   /** Explicit fault schedule (replaces the seeded one), as recorded in test.json. */
   schedule?: unknown[];
+  /** Seconds between incremental checks during the run; 0 checks only at the end. */
+  checkEvery?: number;
+  /** End the main phase at the first anomaly an incremental check finds (heal, final reads, store). */
+  stopOnAnomaly?: boolean;
 }
 
 /** The test config's schema, with the fields of every system registered so far. */
@@ -64,6 +68,8 @@ export function configSchema() {
       concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
       rate: { type: 'number', minimum: 0, maximum: 1e9 },
       timeLimit: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
+      checkEvery: { type: 'number', minimum: 0, maximum: 86400 },
+      stopOnAnomaly: { type: 'boolean' },
       nemesis: { type: 'array', items: { enum: FAULT_NAMES }, uniqueItems: true },
       nemesisInterval: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
       seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
@@ -206,6 +212,10 @@ export function resolveConfig(
   const c = merge(merge(defaults(seed), file), flags);
   checkConfig(stripDerived(c), 'config');
   if (c.concurrency === 0) c.concurrency = 2 * c.replicas;
+  if (c.stopOnAnomaly && !c.checkEvery)
+    throw new ConfigError(
+      'config: stopOnAnomaly (--stop-on-anomaly) needs checkEvery (--check-every SECONDS)',
+    );
   const system = getSystem(c.system)!; // the schema allows registered names only
   const problem = system.validate?.(c);
   if (problem) throw new ConfigError(`config: ${problem}`);

@@ -11,6 +11,7 @@ import { runStamp } from '../core/store.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { type JUnitCase, junitXml } from './junit.js';
 import { expandMatrix, type Matrix, type PlannedTest, PRESETS, readMatrix } from './matrix.js';
+import { writeTrendPage } from './nightly-trend.js';
 import { writeRunReport } from './reporting.js';
 import { interruptedBy, runWithConsole, verdictText } from './run-console.js';
 
@@ -27,6 +28,10 @@ export interface NightlyTestResult {
 export interface NightlySummary {
   preset?: string;
   matrix?: string;
+  /** Which night this is (shards of one night share it; `jitter store merge` joins them by it). */
+  night?: string;
+  /** This machine's share of the matrix (--shard I/N). */
+  shard?: { index: number; count: number };
   started: string;
   seconds: number;
   budgetSeconds: number;
@@ -48,7 +53,7 @@ export async function runNightly(
     budgetSeconds: number;
     json: boolean;
     out: string;
-    label: Pick<NightlySummary, 'preset' | 'matrix'>;
+    label: Pick<NightlySummary, 'preset' | 'matrix' | 'night' | 'shard'>;
   },
 ): Promise<NightlySummary> {
   const started = Date.now();
@@ -126,7 +131,7 @@ export async function runNightly(
   return summary;
 }
 
-function toCase(r: NightlyTestResult): JUnitCase {
+export function toCase(r: NightlyTestResult): JUnitCase {
   const c: JUnitCase = {
     name: r.name,
     classname: `jitter.${r.expect === 'invalid' ? 'flaws' : 'chaos'}`,
@@ -154,9 +159,20 @@ export function nightlyCommand(): Command {
     )
     .option('--store <dir>', 'where runs are kept', 'store')
     .option('--out <dir>', 'where summary.json and junit.xml go (default: <store>/nightly/<start>)')
+    .option(
+      '--shard <i/n>',
+      "run only this machine's share of the matrix: entry names hashed into N shards, this is shard I (1-based)",
+    )
+    .option('--night <id>', 'which night this is, shared by its shards (default: the UTC date, YYYYMMDD)')
     .option('--json', 'print the summary as JSON')
     .action(async (o, cmd: Command) => {
       if (!o.matrix && !o.preset) cmd.error('error: give --matrix FILE or --preset NAME', { exitCode: 2 });
+      const shard = o.shard === undefined ? null : parseShard(o.shard);
+      if (o.shard !== undefined && !shard)
+        cmd.error(`error: --shard must be I/N with 1 <= I <= N (got "${o.shard}")`, { exitCode: 2 });
+      const night: string = o.night ?? runStamp(new Date()).slice(0, 8);
+      if (!/^[A-Za-z0-9_.-]+$/.test(night))
+        cmd.error('error: --night must be letters, digits, _ . -', { exitCode: 2 });
       let matrix: Matrix;
       try {
         matrix = o.matrix ? readMatrix(o.matrix) : PRESETS[o.preset]!();
@@ -164,15 +180,26 @@ export function nightlyCommand(): Command {
         if (err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
         throw err;
       }
-      const tests = expandMatrix(matrix!);
-      const out = o.out ?? path.join(o.store, 'nightly', runStamp(new Date()));
+      const tests = expandMatrix(matrix!).filter((t) => !shard || inShard(t.name, shard));
+      const out =
+        o.out ??
+        path.join(
+          o.store,
+          'nightly',
+          shard ? `${night}-shard-${shard.index}-of-${shard.count}` : runStamp(new Date()),
+        );
       const summary = await runNightly(tests, {
         store: o.store,
         budgetSeconds: o.budget,
         json: Boolean(o.json),
         out,
-        label: o.matrix ? { matrix: o.matrix } : { preset: o.preset },
+        label: {
+          ...(o.matrix ? { matrix: o.matrix } : { preset: o.preset }),
+          night,
+          ...(shard ? { shard } : {}),
+        },
       });
+      writeTrendPage(path.join(o.store, 'nightly'));
       if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else {
         for (const t of summary.tests) {
@@ -187,4 +214,22 @@ export function nightlyCommand(): Command {
       }
       process.exitCode = interruptedBy ? 130 : summary.failed > 0 ? 1 : 0;
     });
+}
+
+export function parseShard(s: string): { index: number; count: number } | null {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m) return null;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return index >= 1 && index <= count && count <= 10_000 ? { index, count } : null;
+}
+
+/**
+ * Whether an entry is in shard I of N: by a hash of its name, so an entry stays on its shard when others are
+ * added to or removed from the matrix, and every machine agrees without talking to the others.
+ */
+export function inShard(name: string, shard: { index: number; count: number }): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shard.count === shard.index - 1;
 }

@@ -6,16 +6,19 @@ import fs from 'node:fs';
 import type { EDNVal } from 'edn-data';
 import { toEDNString, toKeyword } from 'edn-data';
 import type { ClientOp, ClientOutcome } from '../core/db.js';
-import type { History, Op, ProcessId } from '../core/history.js';
+import type { Op, ProcessId } from '../core/history.js';
+import { jsonLines } from './jsonl-stream.js';
 
 export class HistoryRecorder {
-  readonly ops: History = [];
+  /** Events recorded so far. The events themselves live in the file only: an hour's history is large. */
+  count = 0;
+  private readonly listeners: Array<(op: Op) => void> = [];
   private readonly fd: number | null;
   private readonly t0 = process.hrtime.bigint();
   private closed = false;
 
   /**
-   * `file` null keeps the history in memory only; `clock` (ns since the run started) replaces the real
+   * `file` null writes nothing (a listener keeps what it needs, as the simulator does); `clock` (ns since the run started) replaces the real
    * clock, so that a simulation records simulated time.
    */
   constructor(
@@ -31,10 +34,15 @@ export class HistoryRecorder {
   }
 
   private append(op: Omit<Op, 'index' | 'time'>): Op {
-    const full = { index: this.ops.length, time: this.now(), ...op } as Op;
-    this.ops.push(full);
+    const full = { index: this.count++, time: this.now(), ...op } as Op;
     if (!this.closed && this.fd !== null) fs.writeSync(this.fd, `${JSON.stringify(full)}\n`);
+    for (const l of this.listeners) l(full);
     return full;
+  }
+
+  /** Calls `l` with every event recorded from now on (the incremental checkers). */
+  listen(l: (op: Op) => void): void {
+    this.listeners.push(l);
   }
 
   invoke(process: number, op: ClientOp): Op {
@@ -86,7 +94,31 @@ export class HistoryRecorder {
 }
 
 /** Jepsen's EDN: one map per line, keywords for type, f and nemesis process. */
-export function historyToEdn(history: History): string {
+export function historyToEdn(history: Iterable<Op>): string {
+  let out = '';
+  for (const op of history) out += `${opToEdn(op)}\n`;
+  return out;
+}
+
+/** history.jsonl to history.edn, a line at a time. */
+export function writeEdnFile(jsonl: string, edn: string): void {
+  const fd = fs.openSync(edn, 'w');
+  try {
+    let buf = '';
+    for (const op of jsonLines<Op>(jsonl)) {
+      buf += `${opToEdn(op)}\n`;
+      if (buf.length > 1 << 16) {
+        fs.writeSync(fd, buf);
+        buf = '';
+      }
+    }
+    if (buf) fs.writeSync(fd, buf);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function opToEdn(op: Op): string {
   const kw = (s: string) => toKeyword(s);
   const proc = (p: ProcessId): EDNVal => (p === 'nemesis' ? kw('nemesis') : p);
   const val = (v: unknown): EDNVal => {
@@ -95,20 +127,15 @@ export function historyToEdn(history: History): string {
     if (typeof v === 'object') return { map: Object.entries(v as object).map(([k, x]) => [kw(k), val(x)]) };
     return v as EDNVal;
   };
-  return history
-    .map((op) => {
-      const pairs: Array<[EDNVal, EDNVal]> = [
-        [kw('index'), op.index],
-        [kw('time'), op.time],
-        [kw('type'), kw(op.type)],
-        [kw('process'), proc(op.process)],
-        [kw('f'), kw(op.f)],
-      ];
-      if (op.key !== undefined) pairs.push([kw('key'), op.key]);
-      pairs.push([kw('value'), val(op.value)]);
-      if (op.error !== undefined) pairs.push([kw('error'), op.error]);
-      return toEDNString({ map: pairs });
-    })
-    .join('\n')
-    .concat(history.length > 0 ? '\n' : '');
+  const pairs: Array<[EDNVal, EDNVal]> = [
+    [kw('index'), op.index],
+    [kw('time'), op.time],
+    [kw('type'), kw(op.type)],
+    [kw('process'), proc(op.process)],
+    [kw('f'), kw(op.f)],
+  ];
+  if (op.key !== undefined) pairs.push([kw('key'), op.key]);
+  pairs.push([kw('value'), val(op.value)]);
+  if (op.error !== undefined) pairs.push([kw('error'), op.error]);
+  return toEDNString({ map: pairs });
 }

@@ -1,8 +1,8 @@
 /** Reading a stored run back: its record, history and dumps, as `analyze` and `repro` need them. */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DumpRecord } from '../checkers/dump-stream.js';
 import { readHistoryFile } from '../checkers/index.js';
-import type { ReplicaLogDump } from '../checkers/types.js';
 import type { History } from '../core/history.js';
 import { FILES, type RunRecord } from '../core/store.js';
 import { getSystem } from '../systems/index.js';
@@ -15,7 +15,8 @@ export interface StoredRun {
   record: RunRecord;
   config: TestConfig;
   history: History;
-  dumps: ReplicaLogDump[];
+  /** Read from the file each time it is iterated. */
+  dumps: Iterable<DumpRecord>;
   model: string;
   checkers: readonly string[];
 }

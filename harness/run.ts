@@ -7,20 +7,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { DumpEncoder } from '../checkers/dump-stream.js';
 import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { ClockTable, clientClockName } from '../core/clocks.js';
 import type { SystemUnderTest } from '../core/db.js';
 import { concat, timeLimit, untilOk } from '../core/generator.js';
+import type { Op } from '../core/history.js';
 import { Rng } from '../core/rng.js';
 import { RunDir, type RunRecord, type RunResults } from '../core/store.js';
 import { createTopology } from '../core/topology.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
 import { getSystem, type SystemPlugin, systemNames } from '../systems/index.js';
 import { makeWorkload } from '../workloads/index.js';
-import { analyze, exitCodeFor } from './analyze.js';
+import { analyze, exitCodeFor, readDumps } from './analyze.js';
 import type { TestConfig } from './config.js';
-import { HistoryRecorder, historyToEdn } from './recorder.js';
+import { jsonLines } from './jsonl-stream.js';
+import { LiveCheck } from './live-check.js';
+import { progressLine } from './progress.js';
+import { HistoryRecorder, writeEdnFile } from './recorder.js';
 import { startToxiproxy, type ToxiproxyHandle } from './toxiproxy-server.js';
 import { Workers } from './workers.js';
 
@@ -115,26 +120,50 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   };
   run.writeJson('test', record);
 
+  // The workload names the checkers of client operations; the system those that need its internals.
+  const checkers = [...workload.checkers, ...systemOf(cfg).checkers];
   const recorder = new HistoryRecorder(run.file('history'));
+  const live = cfg.checkEvery
+    ? new LiveCheck({ checkers, model: workload.model, replicas: [...db.nodes] })
+    : null;
+  if (live) recorder.listen((op) => live.op(op));
+  // The main phase ends at its time limit, or earlier at an anomaly with --stop-on-anomaly.
+  const stopMain = new AbortController();
+  const mainSignal = AbortSignal.any([o.signal, stopMain.signal]);
   const clocks = new ClockTable();
-  const dumps: ReplicaLogDump[] = [];
+  // Periodic dumps are written as deltas (checkers/dump-stream.ts): whole logs every few seconds grew the
+  // store with the square of the run's length.
+  const dumpEncoder = new DumpEncoder();
   const dumpsFd = fs.openSync(run.file('dumps'), 'a');
   let toxiproxy: ToxiproxyHandle | null = null;
   let workers: Workers | null = null;
   let nemesis: NemesisRunner | null = null;
   let dumpTimer: NodeJS.Timeout | null = null;
   let progressTimer: NodeJS.Timeout | null = null;
+  let checkTimer: NodeJS.Timeout | null = null;
   let phase = 'setup';
   let interrupted: string | undefined;
   const runClock = () => recorder.now() / 1e6;
 
+  let dumping = false;
   const takeDumps = async (final: boolean) => {
+    // A periodic dump that outlasts the interval is not started twice over.
+    if (!final && dumping) return;
+    if (!final) dumping = true;
+    try {
+      await dumpAll(final);
+    } finally {
+      if (!final) dumping = false;
+    }
+  };
+  const dumpAll = async (final: boolean) => {
     for (const node of db.nodes) {
       const d = ((await db.logDump?.(node)) ?? null) as ReplicaLogDump | null;
       if (!d) continue;
       if (final) d.final = true;
-      dumps.push(d);
-      fs.writeSync(dumpsFd, `${JSON.stringify(d)}\n`);
+      const rec = dumpEncoder.encode(d);
+      fs.writeSync(dumpsFd, `${JSON.stringify(rec)}\n`);
+      live?.dump(rec);
     }
   };
 
@@ -186,17 +215,32 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     dumpTimer = setInterval(() => void takeDumps(false).catch(() => {}), cfg.dumpInterval * 1000);
     const started = Date.now();
     progressTimer = setInterval(() => {
-      const c = w.counts;
-      const faultsNow = n.current();
       o.progress(
-        `[${((Date.now() - started) / 1000).toFixed(0)}s ${phase}] ok ${c.ok} fail ${c.fail} info ${c.info}` +
-          ` | faults: ${faultsNow.length > 0 ? faultsNow.join(', ') : 'none'}`,
+        progressLine({
+          elapsedMs: Date.now() - started,
+          limitMs: cfg.timeLimit * 1000,
+          phase,
+          counts: w.counts,
+          faults: n.current(),
+          runDir: run.dir,
+        }),
       );
     }, 1000);
+    if (live) {
+      checkTimer = setInterval(() => {
+        if (record.anomaly || phase !== 'main') return;
+        const anomaly = live.check();
+        if (!anomaly) return;
+        const stopped = Boolean(cfg.stopOnAnomaly);
+        record.anomaly = { atMs: Date.now() - started, reason: anomaly, stopped };
+        o.progress(`anomaly: ${anomaly}${stopped ? ' (stopping: --stop-on-anomaly)' : ''}`);
+        if (stopped) stopMain.abort('anomaly');
+      }, cfg.checkEvery! * 1000);
+    }
 
     phase = 'main';
     nemesis.run(schedule);
-    await workers.run(timeLimit(cfg.timeLimit * 1000, workload.generator()), o.signal);
+    await workers.run(timeLimit(cfg.timeLimit * 1000, workload.generator()), mainSignal);
     phase = 'heal';
     await nemesis.heal();
     phase = 'quiet';
@@ -216,6 +260,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   } finally {
     if (dumpTimer) clearInterval(dumpTimer);
     if (progressTimer) clearInterval(progressTimer);
+    if (checkTimer) clearInterval(checkTimer);
     if (o.signal.aborted) interrupted ??= String(o.signal.reason ?? 'aborted');
     phase = 'teardown';
     workers?.close();
@@ -235,18 +280,18 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   record.durationMs = end.getTime() - start.getTime();
   if (interrupted) record.interrupted = interrupted;
   run.writeJson('test', record);
-  fs.writeFileSync(run.file('historyEdn'), historyToEdn(recorder.ops));
+  writeEdnFile(run.file('history'), run.file('historyEdn'));
 
   let results: RunResults | null = null;
   // An aborted run is kept as it is (readable and checkable with `jitter analyze`), not checked now.
   if (!o.signal.aborted) {
-    o.progress(`checking ${recorder.ops.length} events...`);
+    o.progress(`checking ${recorder.count} events...`);
     results = analyze({
-      history: recorder.ops,
-      dumps,
+      history: Array.from(jsonLines<Op>(run.file('history'))),
+      dumps: readDumps(run.file('dumps')),
       replicas: [...db.nodes],
       model: workload.model,
-      checkers: [...workload.checkers, ...systemOf(cfg).checkers],
+      checkers,
       replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
     });
     run.writeJson('results', results);

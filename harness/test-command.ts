@@ -55,6 +55,15 @@ export function testCommand(): Command {
     )
     .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
     .option('--leave-running', 'leave the cluster and Toxiproxy running after a successful run')
+    .option(
+      '--check-every <seconds>',
+      'run the checkers incrementally during the run, this often (default: only at the end)',
+      positiveArg('--check-every', 86_400),
+    )
+    .option(
+      '--stop-on-anomaly',
+      'end the run (heal, final reads, teardown, store) at the first anomaly an incremental check finds',
+    )
     .option('--json', 'print one JSON object with the verdict instead of progress and a summary');
   // Each system's own flags, which set fields of its options block.
   const systemFlags = allSystems().flatMap((p) =>
@@ -84,6 +93,8 @@ export function testCommand(): Command {
     if (o.fsync === false) flags.fsync = false;
     if (o.clockGranularity !== undefined) flags.clockGranularityUs = o.clockGranularity;
     if (o.leaveRunning) flags.leaveRunning = true;
+    if (o.checkEvery !== undefined) flags.checkEvery = o.checkEvery;
+    if (o.stopOnAnomaly) flags.stopOnAnomaly = true;
     let cfg: TestConfig;
     try {
       if (o.schedule !== undefined) flags.schedule = readScheduleFile(o.schedule);

@@ -68,7 +68,14 @@ try {
       const t = performance.now();
       await page.goto(pathToFileURL(file).href);
       // Browser-side code as strings: this module is compiled without the DOM's types.
-      await page.waitForFunction("document.body.dataset.ready === '1'", null, { timeout: 120_000 });
+      // A function, not a string: polling a string predicate is an eval, which the page's CSP refuses.
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body
+            .dataset.ready === '1',
+        null,
+        { timeout: 120_000 },
+      );
       interactive.push(performance.now() - t);
       scriptMs.push(Number(await page.evaluate('document.body.dataset.renderMs')));
       // A timeline redraw of the whole run, the most it ever draws.

@@ -41,7 +41,8 @@ export class DumpCollector {
     if (!seen || d.takenAt >= seen.takenAt) this.latest.set(d.replica, d);
     if (d.final) this.flagged.set(d.replica, d);
     const key = `${d.replica}@${d.takenAt}`;
-    if (this.wanted.has(key)) this.cited.set(key, d);
+    // A decoded dump's log changes with the replica's next dump: a cited one is kept as it was.
+    if (this.wanted.has(key)) this.cited.set(key, { ...d, log: d.log.slice() });
   }
 
   /** Same rule as the checker's finalDumps: the flagged final ones, else each replica's latest. */
@@ -61,7 +62,8 @@ function sideBySide(v: CommitViolation, dumps: DumpCollector): SideBySide | null
   const labels = cols.map((d) => (d.final ? 'final' : `last dump @ ${nsToMs(d.takenAt)} ms`));
   if (v.replica !== undefined && v.takenAt !== undefined) {
     const cited = dumps.cite(v.replica, v.takenAt);
-    if (cited && !cols.includes(cited)) {
+    // Cited dumps are copies (see add): the final one is recognised by replica and time.
+    if (cited && !cols.some((d) => d.replica === cited.replica && d.takenAt === cited.takenAt)) {
       cols.unshift(cited);
       labels.unshift(`dump @ ${nsToMs(cited.takenAt)} ms`);
     }

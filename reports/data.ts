@@ -1,10 +1,11 @@
 /** Reads a run folder (core/store.ts layout) into the data the report page renders. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DumpDecoder, type DumpRecord } from '../checkers/dump-stream.js';
 import { commitConsistencyChecker, linearizabilityChecker, resultOf } from '../checkers/index.js';
-import type { ReplicaLogDump } from '../checkers/types.js';
 import type { Op } from '../core/history.js';
 import { FILES, type RunRecord, type RunResults } from '../core/store.js';
+import { checkerViews } from './checker-view.js';
 import { commitView, DumpCollector } from './commit.js';
 import { counterexampleView } from './counterexample.js';
 import { FaultCollector } from './faults.js';
@@ -12,7 +13,7 @@ import { forEachJsonLine, readJsonFile } from './jsonl.js';
 import { quantiles, throughput } from './latency.js';
 import { nsToMs, OpCollector, showValue } from './ops.js';
 import { readReplicaEvents } from './replica-events.js';
-import type { CheckerView, ReportData } from './types.js';
+import type { ReportData } from './types.js';
 
 const EXPECTED = [FILES.test, FILES.history, FILES.results, FILES.dumps, FILES.replicasDir] as const;
 
@@ -68,18 +69,10 @@ function configRows(record: RunRecord | null): Array<[string, string]> {
   return rows;
 }
 
-function checkerViews(results: RunResults | null): CheckerView[] {
-  if (!results?.checkers) return [];
-  return Object.entries(results.checkers).map(([name, r]) => {
-    const facts: Array<[string, string]> = [];
-    for (const [k, v] of Object.entries(r)) {
-      if (k === 'valid' || k === 'reason' || k === 'checker') continue;
-      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
-        facts.push([k, String(v)]);
-      else if (k === 'counts' || k === 'byF' || k === 'ops') facts.push([k, show(v)]);
-    }
-    return { name, valid: r.valid, reason: r.reason ?? null, facts };
-  });
+/** The run's worker slots, from its config (older records: clients, as synthetic runs name it). */
+function concurrencyOf(record: RunRecord | null): number | null {
+  const c = record?.config?.concurrency ?? record?.config?.clients;
+  return typeof c === 'number' && Number.isInteger(c) && c > 0 ? c : null;
 }
 
 export async function buildReportData(dir: string): Promise<ReportData> {
@@ -120,7 +113,11 @@ export async function buildReportData(dir: string): Promise<ReportData> {
   const dumpsFile = path.join(dir, FILES.dumps);
   // Dumps can be the largest file of a run; only a run with violations needs them read.
   if (cc && cc.valid !== true && fs.existsSync(dumpsFile)) {
-    await forEachJsonLine(dumpsFile, (d) => dumps.add(d as ReplicaLogDump));
+    const decoder = new DumpDecoder();
+    await forEachJsonLine(dumpsFile, (r) => {
+      const d = decoder.push(r as DumpRecord);
+      if (d) dumps.add(d.dump);
+    });
   }
 
   const replicaEvents = await readReplicaEvents(path.join(dir, FILES.replicasDir), record?.startMs ?? 0);
@@ -146,6 +143,7 @@ export async function buildReportData(dir: string): Promise<ReportData> {
     history: { events, malformed, ops: ops.count, nemesis: faults.actions },
     endMs,
     processes: ops.processes.list,
+    concurrency: concurrencyOf(record),
     fs: ops.fs.list,
     keys: ops.keys.list,
     values: ops.values.list,

@@ -4,6 +4,7 @@ import { FILES } from '../core/store.js';
 import { pageAssets } from './bundle.js';
 import { buildReportData } from './data.js';
 import { renderPage } from './html.js';
+import { packOps } from './pack.js';
 import type { ReportData } from './types.js';
 import { writeAtomic } from './write.js';
 
@@ -17,7 +18,7 @@ export async function renderReport(data: ReportData): Promise<string> {
   return renderPage({
     title: `${verdict} · ${data.title} · jitter`,
     dataId: 'report-data',
-    data,
+    data: packOps(data),
     assets: await pageAssets('report'),
   });
 }

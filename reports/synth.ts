@@ -22,6 +22,11 @@ export interface SynthOptions {
   evilValue?: string;
   /** Nemesis faults (partition, kill, clock skew, latency) through the run. */
   faults?: boolean;
+  /**
+   * Share of writes and cas operations that end indeterminate (default 0.02). Each one retires its process,
+   * as in a real run: the worker slot goes on as process + concurrency.
+   */
+  infoRate?: number;
   /** Run the checkers and write results.json (default true). */
   check?: boolean;
   name?: string;
@@ -68,16 +73,18 @@ export function synthRun(store: string, opts: SynthOptions): string {
   // Plan the operations: each process issues one at a time.
   const perProcess = Math.ceil(opts.ops / P);
   const planned: Planned[] = [];
+  const infoRate = opts.infoRate ?? 0.02;
   for (let p = 0; p < P; p++) {
     let t = Math.floor(rand() * 2 * MS);
+    let proc = p;
     for (let i = 0; i < perProcess && planned.length < opts.ops; i++) {
       const r = rand();
       const f = r < 0.5 ? 'read' : r < 0.85 ? 'write' : 'cas';
       const lat = Math.floor((0.2 + -Math.log(1 - rand()) * 1.5) * MS * (rand() < 0.01 ? 20 : 1));
       const o = rand();
-      const outcome = f === 'read' ? (o < 0.03 ? 'fail' : 'ok') : o < 0.02 ? 'info' : 'ok';
+      const outcome = f === 'read' ? (o < 0.03 ? 'fail' : 'ok') : o < infoRate ? 'info' : 'ok';
       planned.push({
-        process: p,
+        process: proc,
         f,
         key: `k${Math.floor(rand() * K)}`,
         arg: f === 'write' ? String(Math.floor(rand() * 100)) : null,
@@ -87,7 +94,9 @@ export function synthRun(store: string, opts: SynthOptions): string {
         pointNs: t + Math.floor(rand() * lat),
         req: i + 1,
       });
-      t += lat + Math.floor(rand() * 0.5 * MS);
+      // At least 1 ns after the completion: at equal times invocations sort first, and would overlap it.
+      t += lat + 1 + Math.floor(rand() * 0.5 * MS);
+      if (outcome === 'info') proc += P;
     }
   }
   if (opts.evilValue !== undefined) {
@@ -160,7 +169,8 @@ export function synthRun(store: string, opts: SynthOptions): string {
     }
     evs.push({ time: o.doneNs, order: 1, op: done });
   }
-  const endNs = Math.max(...planned.map((o) => o.doneNs));
+  // A loop, not Math.max(...): a million arguments overflow the stack.
+  const endNs = planned.reduce((m, o) => Math.max(m, o.doneNs), 0);
   if (opts.faults !== false) {
     const nem = (time: number, f: 'start' | 'stop', value: Record<string, unknown>) =>
       evs.push({ time, order: 0, op: { time, type: 'info', process: 'nemesis', f, value } });
@@ -240,6 +250,7 @@ export function synthRun(store: string, opts: SynthOptions): string {
       nemesis: opts.faults === false ? 'none' : 'partition,kill,clock,latency,pause',
       seed: opts.seed ?? 1,
       clients: P,
+      concurrency: P,
       timeLimit: durationMs / 1000,
     },
     seed: opts.seed ?? 1,

@@ -168,8 +168,18 @@ export interface CheckerView {
   name: string;
   valid: VerdictValue;
   reason: string | null;
-  /** Small scalar fields of the result (counts, model, ...), for a one-line summary. */
+  /** Small scalar fields of the result (counts, model, ...), for a one-line summary; times in seconds. */
   facts: Array<[string, string]>;
+  /** Count records (violations per kind, outcomes per function) as small tables. */
+  tables: CheckerTable[];
+  /** The first violation or finding, explained; null when valid. */
+  first: string | null;
+}
+
+export interface CheckerTable {
+  caption: string;
+  head: string[];
+  rows: string[][];
 }
 
 export interface ReportData {
@@ -189,10 +199,14 @@ export interface ReportData {
   /** The run's extent: from 0 to the last event (or the recorded duration, whichever is later). */
   endMs: number;
   processes: string[];
+  /** Worker slots (Jepsen's threads): process p runs in slot p mod concurrency. Null when unknown. */
+  concurrency: number | null;
   fs: string[];
   keys: string[];
   values: string[];
   ops: OpColumns;
+  /** Long runs: `ops` gzipped, base64, history indices as differences (reports/pack.ts); `ops` is then empty. */
+  opsPacked?: string;
   faults: FaultInterval[];
   faultKinds: string[];
   clock: ClockSeries | null;

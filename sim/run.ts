@@ -133,7 +133,7 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
   const interrupted = finished
     ? undefined
     : `stalled: the run did not finish within ${budget / 1e6} simulated s`;
-  const history = world.recorder.ops;
+  const history = world.history;
   const wall1 = performance.now();
   const analyzed = analyze({
     history,

@@ -5,6 +5,7 @@
  */
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { clientClockName } from '../core/clocks.js';
+import type { Op } from '../core/history.js';
 import type { Rng } from '../core/rng.js';
 import { clientProxyName, linkProxyName } from '../core/topology.js';
 import { HistoryRecorder } from '../harness/recorder.js';
@@ -30,6 +31,8 @@ export class World implements FaultWorld {
   readonly clientClocks = new Map<string, SimClock>();
   readonly net: Network;
   readonly recorder: HistoryRecorder;
+  /** The history, in memory: a simulated run is short and checked at once. */
+  readonly history: Op[] = [];
   readonly dumps: ReplicaLogDump[] = [];
   readonly replicaLogs = new Map<string, string[]>();
   readonly rng: Rng;
@@ -45,6 +48,7 @@ export class World implements FaultWorld {
     this.net = new Network(root.fork('network'));
     this.rng = root.fork('faults');
     this.recorder = new HistoryRecorder(null, () => this.queue.now * 1000);
+    this.recorder.listen((op) => this.history.push(op));
     const fsyncRng = root.fork('fsync');
     // fdatasync on a fast SSD: ~100 µs, with a long tail.
     const fsyncUs = () => Math.round(80 + exp(fsyncRng, 150));

@@ -72,7 +72,13 @@ function chart(d: ReportData, spec: ChartSpec, width: number, charts: uPlot[]): 
   return host;
 }
 
+/** Above this many operations the latency scatter is downsampled (a long run's points would stall the page). */
+const MAX_SCATTER = 20_000;
+/** Time slices of a downsampled scatter: about one per pixel column of a wide chart. */
+const SLICES = 1200;
+
 function latencySpec(d: ReportData, ops: Ops): ChartSpec {
+  if (ops.n > MAX_SCATTER) return latencySlicesSpec(d, ops);
   // uPlot's x must ascend; invocation order normally does, but sort if the history disagrees.
   let order: Uint32Array | null = null;
   for (let i = 1; i < ops.n; i++) {
@@ -99,7 +105,55 @@ function latencySpec(d: ReportData, ops: Ops): ChartSpec {
     g.ys[k] = Math.max(0.001, ops.end[i]! - ops.start[i]!);
   }
   const list = [...groups.values()].sort((a, b) => a.f - b.f || a.type - b.type);
-  const series: uPlot.Series[] = list.map((g) => {
+  return {
+    id: 'chart-latency',
+    title: 'Latency by invocation time (each point an operation)',
+    yLabel: 'latency (ms, log)',
+    series: latencySeries(d, list),
+    data: [Array.from(x), ...list.map((g) => g.ys)] as uPlot.AlignedData,
+    logY: true,
+  };
+}
+
+/**
+ * A long run's latency: per time slice and kind of operation, its fastest and slowest operation, so the
+ * outliers that matter stay visible while the page draws a few thousand points instead of millions.
+ */
+function latencySlicesSpec(d: ReportData, ops: Ops): ChartSpec {
+  const endS = Math.max(d.endMs, 1) / 1000;
+  const width = endS / SLICES;
+  // Two x positions per slice: its slowest operation is drawn at the slice's middle, its fastest at the start.
+  const x = Array.from({ length: 2 * SLICES }, (_, k) => (Math.floor(k / 2) + (k % 2) * 0.5) * width);
+  const groups = new Map<string, { f: number; type: number; ys: Array<number | null> }>();
+  for (let i = 0; i < ops.n; i++) {
+    const type = ops.type[i]!;
+    if (type === 3) continue;
+    const key = `${ops.f[i]}:${type}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { f: ops.f[i]!, type, ys: new Array(2 * SLICES).fill(null) };
+      groups.set(key, g);
+    }
+    const slice = Math.min(SLICES - 1, Math.max(0, Math.floor(ops.start[i]! / 1000 / width)));
+    const lat = Math.max(0.001, ops.end[i]! - ops.start[i]!);
+    const lo = g.ys[2 * slice];
+    const hi = g.ys[2 * slice + 1];
+    if (lo === null || lo === undefined || lat < lo) g.ys[2 * slice] = lat;
+    if (hi === null || hi === undefined || lat > hi) g.ys[2 * slice + 1] = lat;
+  }
+  const list = [...groups.values()].sort((a, b) => a.f - b.f || a.type - b.type);
+  return {
+    id: 'chart-latency',
+    title: `Latency by invocation time (${ops.n.toLocaleString('en-US')} operations: fastest and slowest of each kind per ${fmtMs(width * 1000)})`,
+    yLabel: 'latency (ms, log)',
+    series: latencySeries(d, list),
+    data: [x, ...list.map((g) => g.ys)] as uPlot.AlignedData,
+    logY: true,
+  };
+}
+
+function latencySeries(d: ReportData, list: Array<{ f: number; type: number }>): uPlot.Series[] {
+  return list.map((g) => {
     const f = d.fs[g.f]!;
     const h = fHue(f, g.f);
     // Hue by kind for successes; failures in reds and timeouts in oranges, so outcomes stand out.
@@ -118,14 +172,6 @@ function latencySpec(d: ReportData, ops: Ops): ChartSpec {
       value: (_u, v) => (v === null ? '–' : fmtMs(v)),
     };
   });
-  return {
-    id: 'chart-latency',
-    title: 'Latency by invocation time (each point an operation)',
-    yLabel: 'latency (ms, log)',
-    series,
-    data: [Array.from(x), ...list.map((g) => g.ys)] as uPlot.AlignedData,
-    logY: true,
-  };
 }
 
 function throughputSpec(d: ReportData): ChartSpec {

@@ -38,6 +38,26 @@ function header(d: ReportData): HTMLElement {
   );
 }
 
+/** Facts on one line, count tables side by side, and the first finding in words. */
+function checkerDetails(c: ReportData['checkers'][number]): HTMLElement {
+  return el(
+    'div',
+    { class: 'checker-details' },
+    c.facts.length > 0 ? el('div', null, c.facts.map(([k, v]) => `${k}: ${v}`).join(' · ')) : null,
+    ...(c.tables ?? []).map((t) =>
+      el(
+        'table',
+        { class: 'counts' },
+        // Rows straight in the table (no tbody): the checkers table's own rows stay the only body rows.
+        el('caption', null, t.caption),
+        el('tr', null, ...t.head.map((h) => el('th', null, h))),
+        ...t.rows.map((r) => el('tr', null, ...r.map((x) => el('td', null, x)))),
+      ),
+    ),
+    c.first ? el('p', { class: 'first-finding' }, el('strong', null, 'First: '), c.first) : null,
+  );
+}
+
 function checkersSection(d: ReportData): HTMLElement {
   if (d.checkers.length === 0) {
     return section(
@@ -55,7 +75,7 @@ function checkersSection(d: ReportData): HTMLElement {
         c.name,
         el('span', { class: `badge ${verdictClass(c.valid)}` }, verdictText(c.valid)),
         c.reason ?? '',
-        c.facts.map(([k, v]) => `${k}: ${v}`).join(' · '),
+        checkerDetails(c),
       ]),
       'checkers',
     ),
@@ -77,10 +97,26 @@ function filesSection(d: ReportData): HTMLElement {
   );
 }
 
-function main(): void {
+/** The operation columns of a long run, packed by reports/pack.ts. */
+async function unpackOps(d: ReportData): Promise<void> {
+  if (!d.opsPacked) return;
+  const bin = atob(d.opsPacked);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const text = await new Response(
+    new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')),
+  ).text();
+  const ops = JSON.parse(text) as ReportData['ops'];
+  for (let i = 1; i < ops.index.length; i++) ops.index[i]! += ops.index[i - 1]!;
+  d.ops = ops;
+  d.opsPacked = undefined;
+}
+
+async function main(): Promise<void> {
   const t0 = performance.now();
   performance.mark('report:start');
   const d = embedded<ReportData>('report-data');
+  await unpackOps(d);
   // Marks for the benchmark: where the page's time goes.
   performance.mark('report:parsed');
   document.title = `${verdictText(d.verdict)} · ${d.title} · jitter`;
@@ -154,4 +190,4 @@ function main(): void {
   );
 }
 
-main();
+void main();

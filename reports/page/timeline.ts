@@ -1,6 +1,8 @@
 /**
- * The operations timeline: one lane per fault kind, per replica (status over time) and per process, drawn on
- * a canvas. Only what is in view is drawn, and at most one rectangle per pixel column per lane and colour,
+ * The operations timeline: one lane per fault kind, per replica (status over time) and per worker slot
+ * (Jepsen's thread: process modulo concurrency, so a run that retires thousands of processes after
+ * indeterminate operations still has as many lanes as workers; a tick marks where a new process takes the
+ * slot over), drawn on a canvas. Only what is in view is drawn, and at most one rectangle per pixel column per lane and colour,
  * so 100,000+ operations stay smooth. Ctrl+wheel or the buttons zoom, drag or shift+wheel pans, the native
  * scrollbar moves through the lanes.
  */
@@ -32,6 +34,8 @@ interface Lane {
   /** Fault and replica lanes: their segments. Process lanes: their operations' indices, by start. */
   segments?: Segment[];
   ops?: Int32Array;
+  /** Worker-slot lanes: start times (ms) of the operations where another process took the slot over. */
+  changes?: Float64Array;
 }
 
 function replicaSegments(d: ReportData, replica: string): Segment[] {
@@ -82,14 +86,7 @@ export function timeline(d: ReportData, ops: Ops, tooltip: Tooltip): HTMLElement
   }
   for (const r of d.replicaEvents.replicas)
     lanes.push({ label: r, kind: 'replica', segments: replicaSegments(d, r) });
-  // Operations per process, in start order; processes sorted numerically where they are numbers.
-  const byProc: number[][] = d.processes.map(() => []);
-  for (let i = 0; i < ops.n; i++) byProc[ops.proc[i]!]!.push(i);
-  const procOrder = d.processes
-    .map((p, i) => [p, i] as const)
-    .sort((a, b) => Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0]));
-  for (const [p, i] of procOrder)
-    lanes.push({ label: `process ${p}`, kind: 'process', ops: Int32Array.from(byProc[i]!) });
+  lanes.push(...processLanes(d, ops));
 
   const height = Math.min(MAX_HEIGHT, AXIS + lanes.length * ROW + 4);
   const canvas = el('canvas', { class: 'tl-canvas', tabindex: 0, 'aria-label': 'operations timeline' });
@@ -224,6 +221,15 @@ export function timeline(d: ReportData, ops: Ops, tooltip: Tooltip): HTMLElement
         runOps = 1;
       }
       flush();
+      // Where another process took the slot over: a dark tick across the lane.
+      if (lane.changes) {
+        ctx.fillStyle = '#222';
+        const ch = lane.changes;
+        for (let k = lowerBound(ch, view.x0); k < ch.length && ch[k]! <= view.x1; k++) {
+          ctx.fillRect(Math.round(xOf(ch[k]!, w)) - 1, y + 1, 2, ROW - 2);
+          drawn++;
+        }
+      }
     }
     ctx.restore();
     // Lane labels and the time axis stay put.
@@ -257,6 +263,7 @@ export function timeline(d: ReportData, ops: Ops, tooltip: Tooltip): HTMLElement
     canvas.dataset.viewEnd = String(view.x1);
     canvas.dataset.firstLane = String(first);
     canvas.dataset.lanes = String(lanes.length);
+    canvas.dataset.processLanes = String(lanes.filter((l) => l.kind === 'process').length);
     canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
   }
 
@@ -340,6 +347,49 @@ export function timeline(d: ReportData, ops: Ops, tooltip: Tooltip): HTMLElement
   window.addEventListener('resize', schedule);
   schedule();
   return root;
+}
+
+/**
+ * Lanes for client operations, in start order: one per worker slot where processes are numbers and the
+ * concurrency is known, else one per process. Processes sorted numerically where they are numbers.
+ */
+function processLanes(d: ReportData, ops: Ops): Lane[] {
+  const slots = d.concurrency;
+  const slotOf = d.processes.map((p) => (slots && /^\d+$/.test(p) ? Number(p) % slots : -1));
+  const keys = d.processes.map((p, i) => (slotOf[i]! >= 0 ? `thread ${slotOf[i]}` : `process ${p}`));
+  const byLane = new Map<string, { order: number; ops: number[]; changes: number[]; last: number }>();
+  const order = (i: number) => (slotOf[i]! >= 0 ? slotOf[i]! : Number(d.processes[i]));
+  for (let i = 0; i < ops.n; i++) {
+    const p = ops.proc[i]!;
+    const key = keys[p]!;
+    let lane = byLane.get(key);
+    if (!lane) {
+      lane = { order: order(p), ops: [], changes: [], last: p };
+      byLane.set(key, lane);
+    }
+    if (lane.last !== p) lane.changes.push(ops.start[i]!);
+    lane.last = p;
+    lane.ops.push(i);
+  }
+  return [...byLane.entries()]
+    .sort((a, b) => a[1].order - b[1].order || a[0].localeCompare(b[0]))
+    .map(([label, l]) => ({
+      label,
+      kind: 'process' as const,
+      ops: Int32Array.from(l.ops),
+      ...(l.changes.length > 0 ? { changes: Float64Array.from(l.changes) } : {}),
+    }));
+}
+
+function lowerBound(xs: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** First position in `list` (indices into `starts`, by start) whose start is >= t. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, type Page } from '@playwright/test';
+import type { ReportData } from '../../reports/types.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'harness', 'cli.js');
@@ -94,11 +95,10 @@ export async function serve(store: string): Promise<{ url: string; stop: () => v
 }
 
 /** The data a report embeds, read from the file (the page replaces its body once it has read it). */
-export function reportData(file: string): {
-  faultKinds: string[];
-  faults: Array<{ kind: string; start: number; end: number }>;
-  endMs: number;
-} {
+/** The report's embedded data (the fields tests read; operation columns may be packed). */
+export function reportData(
+  file: string,
+): Pick<ReportData, 'faultKinds' | 'faults' | 'endMs' | 'processes' | 'concurrency' | 'replicaEvents'> {
   const html = fs.readFileSync(file, 'utf8');
   const m = html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s);
   return JSON.parse(m![1]!);

@@ -20,6 +20,8 @@ import {
 let store: string;
 let invalidRun: string;
 let bigRun: string;
+let retiredRun: string;
+let retiredStore: string;
 
 test.beforeAll(async () => {
   store = tmpStore('reports');
@@ -33,11 +35,23 @@ test.beforeAll(async () => {
   await writeReport(invalidRun);
   bigRun = synthRun(store, { ops: 100_000, processes: 60, check: false, name: 'big-100k' });
   await writeReport(bigRun);
+  // Every fifth write ends indeterminate and retires its process: over a thousand processes, ten workers.
+  // A store of its own: the store index test counts the runs of `store`.
+  retiredStore = tmpStore('retired');
+  retiredRun = synthRun(retiredStore, {
+    ops: 12_000,
+    processes: 10,
+    infoRate: 0.2,
+    check: false,
+    name: 'retired',
+  });
+  await writeReport(retiredRun);
   await writeStoreIndex(store);
 });
 
 test.afterAll(() => {
   fs.rmSync(store, { recursive: true, force: true });
+  fs.rmSync(retiredStore, { recursive: true, force: true });
 });
 
 test('a real short jitter test run: verdict, charts and timeline drawn', async ({ page }) => {
@@ -75,7 +89,8 @@ test('a real short jitter test run: verdict, charts and timeline drawn', async (
     await expect(page.locator('#verdict')).toHaveText(
       summary.valid === true ? 'valid' : summary.valid === false ? 'INVALID' : 'unknown',
     );
-    await expect(page.locator('#checkers tbody tr')).toHaveCount(4);
+    // Direct rows only: a checker's details hold small count tables of their own.
+    await expect(page.locator('#checkers table.checkers > tbody > tr')).toHaveCount(4);
     await expect(page.locator('header .summary')).toContainText(`${summary.ops.total} operations`);
     const faults = reportData(report).faults;
     expect(faults.length).toBeGreaterThan(0);
@@ -216,6 +231,41 @@ test('the timeline of a 100,000-operation history renders, zooms, pans and scrol
   );
   expect(median).toBeLessThan(80);
   await shot(page, 'timeline-100k', '#timeline-section');
+  expect(errors).toEqual([]);
+});
+
+test('a history with 1,000 retired processes has one timeline lane per worker, process changes marked', async ({
+  page,
+}) => {
+  const d = reportData(path.join(retiredRun, 'report.html'));
+  expect(d.processes.length).toBeGreaterThan(1000);
+  expect(d.concurrency).toBe(10);
+  const { errors } = await open(page, fileUrl(path.join(retiredRun, 'report.html')));
+  const canvas = page.locator('.tl-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const attr = async (k: string) => Number(await canvas.getAttribute(`data-${k}`));
+  await expect.poll(() => attr('drawn')).toBeGreaterThan(100);
+  expect(await attr('process-lanes')).toBeLessThanOrEqual(10);
+  expect(await attr('lanes')).toBeLessThanOrEqual(10 + d.replicaEvents.replicas.length + d.faultKinds.length);
+  // The whole timeline fits without scrolling its lanes.
+  const { scrollHeight, clientHeight } = await page
+    .locator('.tl-scroll')
+    .evaluate((e) => ({ scrollHeight: e.scrollHeight, clientHeight: e.clientHeight }));
+  expect(scrollHeight).toBeLessThanOrEqual(clientHeight + 1);
+  // Hovering a lane names the process that ran the operation there.
+  const box = (await canvas.boundingBox())!;
+  const lane = (await attr('lanes')) - 1;
+  let text = '';
+  for (let x = 0.2; x < 0.9 && !text.includes('process'); x += 0.05) {
+    await page.mouse.move(box.x + 90 + (box.width - 90) * x, box.y + 24 + lane * 16 + 8);
+    text =
+      (await page
+        .locator('.tooltip')
+        .textContent()
+        .catch(() => '')) ?? '';
+  }
+  expect(text).toMatch(/process \d+/);
+  await shot(page, 'timeline-retired', '#timeline-section');
   expect(errors).toEqual([]);
 });
 

@@ -1,0 +1,152 @@
+/**
+ * dumps.jsonl as a stream of records: a replica's periodic dump carries only what it appended since its
+ * previous one (a delta), with the log's length and prefix checksum; a rewritten or truncated log, and the
+ * final dump, are written whole. Whole dumps written before deltas existed read unchanged.
+ *
+ * The checksum is jitter's own (not the system's): a rolling hash over each entry, so that the writer needs
+ * only the previous length and checksum per replica, and the reader can tell a delta that does not continue
+ * the log it holds (a lost or torn line) and skip that replica until its next whole dump.
+ */
+import type { LogEntry, ReplicaLogDump } from './types.js';
+
+/** A whole dump, as before, with the log's length and checksum (absent in runs written before deltas). */
+export interface FullDumpRecord extends ReplicaLogDump {
+  length?: number;
+  checksum?: string;
+}
+
+/** What a replica appended since its previous dump: the log is the previous one plus `append`. */
+export interface DeltaDumpRecord extends Omit<ReplicaLogDump, 'log'> {
+  /** Length of the log this delta continues. */
+  from: number;
+  append: LogEntry[];
+  length: number;
+  /** Checksum of the whole log after appending. */
+  checksum: string;
+}
+
+export type DumpRecord = FullDumpRecord | DeltaDumpRecord;
+
+export function isDelta(r: DumpRecord): r is DeltaDumpRecord {
+  return (r as DeltaDumpRecord).from !== undefined && Array.isArray((r as DeltaDumpRecord).append);
+}
+
+/** A dump as the checkers see it, whole again. */
+export interface DecodedDump {
+  /**
+   * The replica's log at the dump. The decoder keeps one array per replica and changes it in place with
+   * later dumps of that replica: copy it (slice) to keep it past the next one.
+   */
+  dump: ReplicaLogDump;
+  /** Leading entries unchanged since this replica's previous dump (0 for its first). */
+  kept: number;
+  /** The replica's previous log length; kept < previous means the log was rewritten or truncated. */
+  previous: number;
+}
+
+const EMPTY = '0000000000000000';
+
+/** FNV-1a on two 32-bit lanes with different offsets: cheap, and 64 bits make a missed rewrite unlikely. */
+export function nextChecksum(prev: string, e: LogEntry): string {
+  const s = `${prev}|${e.ts}|${e.client}|${e.req}|${JSON.stringify(e.op)}`;
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+export function checksumOf(log: readonly LogEntry[], upTo = log.length): string {
+  let h = EMPTY;
+  for (let i = 0; i < upTo; i++) h = nextChecksum(h, log[i]!);
+  return h;
+}
+
+/** Turns whole dumps into records: deltas while each replica's log only grows. Holds two values per replica. */
+export class DumpEncoder {
+  private readonly last = new Map<string, { length: number; checksum: string }>();
+
+  encode(d: ReplicaLogDump): DumpRecord {
+    const prev = this.last.get(d.replica);
+    let h = EMPTY;
+    let continues = prev !== undefined && prev.length <= d.log.length;
+    for (let i = 0; i < d.log.length; i++) {
+      if (continues && i === prev!.length && h !== prev!.checksum) continues = false;
+      h = nextChecksum(h, d.log[i]!);
+    }
+    if (continues && prev!.length === d.log.length && h !== prev!.checksum) continues = false;
+    this.last.set(d.replica, { length: d.log.length, checksum: h });
+    if (!continues || d.final) return { ...d, length: d.log.length, checksum: h };
+    const { log, ...meta } = d;
+    return { ...meta, from: prev!.length, append: log.slice(prev!.length), length: log.length, checksum: h };
+  }
+}
+
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  return (
+    a.ts === b.ts && a.client === b.client && a.req === b.req && JSON.stringify(a.op) === JSON.stringify(b.op)
+  );
+}
+
+/**
+ * Records back into whole dumps, one replica log in memory each. A delta that does not continue what is held
+ * (a lost line, or a run that died while writing) is dropped with every later delta of that replica until
+ * its next whole dump: `skipped` counts them.
+ */
+export class DumpDecoder {
+  private readonly logs = new Map<string, { log: LogEntry[]; checksum: string; broken: boolean }>();
+  skipped = 0;
+
+  push(r: DumpRecord): DecodedDump | null {
+    if (!r || typeof r !== 'object' || typeof r.replica !== 'string') return null;
+    const held = this.logs.get(r.replica);
+    if (isDelta(r)) {
+      if (!held || held.broken || held.log.length !== r.from) {
+        if (held) held.broken = true;
+        this.skipped++;
+        return null;
+      }
+      let h = held.checksum;
+      for (const e of r.append) h = nextChecksum(h, e);
+      if (h !== r.checksum) {
+        held.broken = true;
+        this.skipped++;
+        return null;
+      }
+      const previous = held.log.length;
+      for (const e of r.append) held.log.push(e);
+      held.checksum = h;
+      const { from: _f, append: _a, length: _l, checksum: _c, ...meta } = r;
+      return { dump: { ...meta, log: held.log }, kept: previous, previous };
+    }
+    if (!Array.isArray(r.log)) return null;
+    const { length: _l, checksum: _c, ...dump } = r;
+    if (!held) {
+      const log = [...r.log];
+      this.logs.set(r.replica, { log, checksum: checksumOf(log), broken: false });
+      return { dump: { ...dump, log }, kept: 0, previous: 0 };
+    }
+    // Keep the common prefix in place, so that whoever holds this replica's log sees it change.
+    const previous = held.log.length;
+    let kept = 0;
+    const max = Math.min(previous, r.log.length);
+    while (kept < max && sameEntry(held.log[kept]!, r.log[kept]!)) kept++;
+    held.log.length = kept;
+    for (let i = kept; i < r.log.length; i++) held.log.push(r.log[i]!);
+    held.checksum = checksumOf(held.log);
+    held.broken = false;
+    return { dump: { ...dump, log: held.log }, kept, previous };
+  }
+}
+
+/** Whole dumps from records, lazily; logs are shared as DumpDecoder says. */
+export function* decodeDumps(records: Iterable<DumpRecord>): Generator<DecodedDump> {
+  const decoder = new DumpDecoder();
+  for (const r of records) {
+    const d = decoder.push(r);
+    if (d) yield d;
+  }
+}
