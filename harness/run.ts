@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { DumpEncoder } from '../checkers/dump-stream.js';
+import { DumpEncoder, type LogSuffix } from '../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { jitPaxos } from '../jitpaxos/jitter-db.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
@@ -150,10 +150,12 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   };
   const dumpAll = async (final: boolean) => {
     for (const node of db.nodes) {
-      const d = (await db.logDump(node)) as ReplicaLogDump | null;
+      // The final dumps are whole: the durability check reads them on their own.
+      const d = (await db.logDump(node, { whole: final })) as ReplicaLogDump | LogSuffix | null;
       if (!d) continue;
       if (final) d.final = true;
       const rec = dumpEncoder.encode(d);
+      if (!rec) continue;
       fs.writeSync(dumpsFd, `${JSON.stringify(rec)}\n`);
       live?.dump(rec);
     }
