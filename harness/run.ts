@@ -14,6 +14,7 @@ import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '.
 import { makeWorkload } from '../workloads/index.js';
 import { analyze, exitCodeFor, readDumps } from './analyze.js';
 import { ClockTable, clientClockName } from './clocks.js';
+import { gzipTree } from './compact.js';
 import type { TestConfig } from './config.js';
 import type { SystemUnderTest } from './db.js';
 import { concat, timeLimit, untilOk } from './generator.js';
@@ -268,6 +269,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     recorder.close();
     fs.closeSync(dumpsFd);
   }
+  // A cluster left running still writes its files.
+  if (!(cfg.leaveRunning && !interrupted)) await gzipTree(path.join(run.dir, 'nodes')).catch(() => 0);
 
   const end = new Date();
   record.end = end.toISOString();
