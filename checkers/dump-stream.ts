@@ -27,6 +27,16 @@ export interface DeltaDumpRecord extends Omit<ReplicaLogDump, 'log'> {
 
 export type DumpRecord = FullDumpRecord | DeltaDumpRecord;
 
+/** What a system may answer instead of a whole dump: the entries after the first `from` of its log. */
+export interface LogSuffix extends Omit<ReplicaLogDump, 'log'> {
+  from: number;
+  append: LogEntry[];
+}
+
+export function isSuffix(d: ReplicaLogDump | LogSuffix): d is LogSuffix {
+  return Array.isArray((d as LogSuffix).append);
+}
+
 export function isDelta(r: DumpRecord): r is DeltaDumpRecord {
   return (r as DeltaDumpRecord).from !== undefined && Array.isArray((r as DeltaDumpRecord).append);
 }
@@ -69,7 +79,12 @@ export function checksumOf(log: readonly LogEntry[], upTo = log.length): string 
 export class DumpEncoder {
   private readonly last = new Map<string, { length: number; checksum: string }>();
 
-  encode(d: ReplicaLogDump): DumpRecord {
+  /**
+   * A suffix continues the log as last encoded, and costs only its new entries; one that does not continue
+   * it (a late answer overtaken by a newer dump) gives null, and is dropped.
+   */
+  encode(d: ReplicaLogDump | LogSuffix): DumpRecord | null {
+    if (isSuffix(d)) return this.suffix(d);
     const prev = this.last.get(d.replica);
     let h = EMPTY;
     let continues = prev !== undefined && prev.length <= d.log.length;
@@ -82,6 +97,16 @@ export class DumpEncoder {
     if (!continues || d.final) return { ...d, length: d.log.length, checksum: h };
     const { log, ...meta } = d;
     return { ...meta, from: prev!.length, append: log.slice(prev!.length), length: log.length, checksum: h };
+  }
+
+  private suffix(d: LogSuffix): DumpRecord | null {
+    const prev = this.last.get(d.replica) ?? { length: 0, checksum: EMPTY };
+    if (prev.length !== d.from) return null;
+    let h = prev.checksum;
+    for (const e of d.append) h = nextChecksum(h, e);
+    const length = d.from + d.append.length;
+    this.last.set(d.replica, { length, checksum: h });
+    return { ...d, length, checksum: h };
   }
 }
 

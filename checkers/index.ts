@@ -15,6 +15,8 @@ export {
   type DumpRecord,
   decodeDumps,
   isDelta,
+  isSuffix,
+  type LogSuffix,
 } from './dump-stream.js';
 export { HistoryError } from './errors.js';
 export { checkHistory } from './linearizability.js';

@@ -41,8 +41,13 @@ export interface Db {
   state(node: string): Promise<NodeState>;
   /** The cluster's current leader, if the system has one and a node knows it (capability "primary"). */
   primary?(): Promise<string | null>;
-  /** A dump of a node's log for the checkers (taken-at time in ns since the run started), or null (capability "logDump"). */
-  logDump?(node: string): Promise<unknown | null>;
+  /**
+   * A dump of a node's log for the checkers (taken-at time in ns since the run started), or null (capability
+   * "logDump"). Unless `whole` is asked for, it may carry only what follows the previous dump this db gave of
+   * the node (a LogSuffix, checkers/dump-stream.ts), so that a long log is not sent again and again; a db is
+   * free to always answer whole.
+   */
+  logDump?(node: string, opts?: { whole?: boolean }): Promise<unknown | null>;
   /** OS pid of a running node (for tests and the report). */
   pid(node: string): number | undefined;
   /** Extra environment for a node's process (the clock nemesis sets libfaketime here). Applied at (re)start (capability "env"). */

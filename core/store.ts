@@ -11,6 +11,7 @@
  *         history.jsonl               one Op (core/history.ts) per line, written as it happens
  *         history.edn                 the same history in Jepsen's EDN
  *         replicas/<id>.log           each replica's stdout/stderr (JSON lines, see jitpaxos/PROTOCOL.md)
+ *         nodes/<id>/...              each node's own data (JIT Paxos: its write-ahead log), gzipped after the run
  *         dumps.jsonl                 replica log dumps: deltas during the run, whole when rewritten and at the end
  *                                     (checkers/dump-stream.ts)
  *         results.json                RunResults: the composed verdict and every checker's result

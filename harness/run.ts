@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { DumpEncoder } from '../checkers/dump-stream.js';
+import { DumpEncoder, type LogSuffix } from '../checkers/dump-stream.js';
 import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { ClockTable, clientClockName } from '../core/clocks.js';
@@ -21,6 +21,7 @@ import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '.
 import { getSystem, type SystemPlugin, systemNames } from '../systems/index.js';
 import { makeWorkload } from '../workloads/index.js';
 import { analyze, exitCodeFor, readDumps } from './analyze.js';
+import { gzipTree } from './compact.js';
 import type { TestConfig } from './config.js';
 import { jsonLines } from './jsonl-stream.js';
 import { LiveCheck } from './live-check.js';
@@ -158,10 +159,12 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   };
   const dumpAll = async (final: boolean) => {
     for (const node of db.nodes) {
-      const d = ((await db.logDump?.(node)) ?? null) as ReplicaLogDump | null;
+      // The final dumps are whole: the durability check reads them on their own.
+      const d = ((await db.logDump?.(node, { whole: final })) ?? null) as ReplicaLogDump | LogSuffix | null;
       if (!d) continue;
       if (final) d.final = true;
       const rec = dumpEncoder.encode(d);
+      if (!rec) continue;
       fs.writeSync(dumpsFd, `${JSON.stringify(rec)}\n`);
       live?.dump(rec);
     }
@@ -274,6 +277,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     recorder.close();
     fs.closeSync(dumpsFd);
   }
+  // A cluster left running still writes its files.
+  if (!(cfg.leaveRunning && !interrupted)) await gzipTree(path.join(run.dir, 'nodes')).catch(() => 0);
 
   const end = new Date();
   record.end = end.toISOString();

@@ -2,13 +2,15 @@
  * The replica's admin interface: plain HTTP on loopback, JSON bodies.
  *   GET  /status  -> status, view, logViewID, syncIndex, log length, head checksum, ...
  *   GET  /log     -> the full log with each entry's index and checksum
+ *   GET  /log?from=N -> only the entries after the first N, and the checksum of those N (fromChecksum)
  *   POST /shutdown -> 202, then the replica stops cleanly
  */
 import http from 'node:http';
 
 export interface AdminProvider {
   status(): object;
-  log(): object;
+  /** The log from entry `from` on (0: all of it). */
+  log(from: number): object;
   shutdown(): void;
 }
 
@@ -29,8 +31,10 @@ export function startAdmin(host: string, port: number, provider: AdminProvider):
       switch (route) {
         case 'GET /status':
           return send(200, provider.status());
-        case 'GET /log':
-          return send(200, provider.log());
+        case 'GET /log': {
+          const from = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('from') ?? 0);
+          return send(200, provider.log(Number.isSafeInteger(from) && from > 0 ? from : 0));
+        }
         case 'POST /shutdown':
           send(202, { shutting_down: true });
           // Let the response leave before the process tears itself down.

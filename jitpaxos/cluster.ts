@@ -239,9 +239,9 @@ export class LocalCluster {
     await Promise.all(this.ids.map((id) => this.stop(id)));
   }
 
-  private async admin(id: string, what: 'status' | 'log', timeoutMs = 2000): Promise<unknown> {
+  private async admin(id: string, what: 'status' | 'log', timeoutMs = 2000, query = ''): Promise<unknown> {
     const a = this.node(id).admin;
-    const res = await fetch(`http://${fmt(a)}/${what}`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`http://${fmt(a)}/${what}${query}`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) throw new Error(`replica ${id} /${what}: HTTP ${res.status}`);
     return res.json();
   }
@@ -250,8 +250,15 @@ export class LocalCluster {
     return this.admin(id, 'status', timeoutMs) as Promise<NodeStatus>;
   }
 
-  logDump(id: string, timeoutMs?: number): Promise<NodeStatus & { takenAt: number; log: unknown[] }> {
-    return this.admin(id, 'log', timeoutMs) as Promise<NodeStatus & { takenAt: number; log: unknown[] }>;
+  /** The replica's log; with `from`, only the entries after the first `from` (see Replica.logDump). */
+  logDump(
+    id: string,
+    timeoutMs?: number,
+    from = 0,
+  ): Promise<NodeStatus & { takenAt: number; log: unknown[]; from?: number; fromChecksum?: string }> {
+    return this.admin(id, 'log', timeoutMs, from > 0 ? `?from=${from}` : '') as Promise<
+      NodeStatus & { takenAt: number; log: unknown[]; from?: number; fromChecksum?: string }
+    >;
   }
 
   /** Client addresses of every replica (direct, without proxies). */

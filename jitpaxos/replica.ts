@@ -149,7 +149,7 @@ export class ReplicaProcess {
     });
     this.adminServer = await startAdmin(o.admin.host, o.admin.port, {
       status: () => this.status(),
-      log: () => this.logDump(),
+      log: (from) => this.logDump(from),
       shutdown: () => void this.stop().then(this.onShutdown),
     });
     this.handle({ kind: 'start', nonce: Math.floor(Math.random() * 2 ** 31) });
@@ -317,12 +317,21 @@ export class ReplicaProcess {
     };
   }
 
-  logDump(): Record<string, unknown> {
+  /**
+   * The log, or only what follows its first `from` entries with the checksum of those (a reader that holds
+   * them and the same checksum needs nothing more). Past the log's end, the whole log (from 0).
+   */
+  logDump(from = 0): Record<string, unknown> {
     const s = this.state;
+    const start = from <= s.log.length ? from : 0;
     return {
       ...this.status(),
       takenAt: Date.now(),
-      log: s.log.map((e, i) => ({ index: i + 1, ...e, checksum: s.hashes[i + 1] })),
+      from: start,
+      fromChecksum: s.hashes[start],
+      log: s.log
+        .slice(start)
+        .map((e, i) => ({ index: start + i + 1, ...e, checksum: s.hashes[start + i + 1] })),
     };
   }
 

@@ -129,6 +129,29 @@ describe('incremental dumps', () => {
     expect(checkCommitConsistency({ history, dumps: records, replicas: ['r1'] })).toEqual(expected);
   });
 
+  it('encodes a system’s suffix answers from their new entries, dropping one that does not continue', () => {
+    const a = entry('c1', 1, 10);
+    const b = entry('c2', 1, 20);
+    const c = entry('c1', 2, 30);
+    const meta = {
+      replica: 'r1',
+      takenAt: 1,
+      status: 'Normal' as const,
+      view: 1,
+      logViewID: 1,
+      syncIndex: 0,
+      inQuorum: true,
+    };
+    const enc = new DumpEncoder();
+    const first = enc.encode({ ...meta, log: [a] })!;
+    const next = enc.encode({ ...meta, takenAt: 2, from: 1, append: [b, c] })!;
+    expect(next).toMatchObject({ from: 1, length: 3, append: [b, c] });
+    expect(enc.encode({ ...meta, takenAt: 3, from: 1, append: [c] })).toBeNull();
+    const logs = [...decodeDumps([first, next])].map((d) => d.dump.log.length);
+    expect(logs).toEqual([3, 3]);
+    expect(enc.encode({ ...meta, takenAt: 4, log: [a, b, c] })).toMatchObject({ from: 3, append: [] });
+  });
+
   it('checks a run killed mid-way: a torn last line, no final dumps', () => {
     const { meta, history, dumps } = fixture('seed');
     const half = Math.floor(dumps.length / 2);

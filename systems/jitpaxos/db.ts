@@ -3,6 +3,7 @@
  * (JitClient), behind core/db.ts's interfaces.
  */
 
+import type { LogSuffix } from '../../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../../checkers/types.js';
 import { parseHostPort } from '../../core/cli-util.js';
 import type {
@@ -39,6 +40,8 @@ class JitPaxosDb implements Db {
   private planned: NodeSpec[] = [];
   private cluster: LocalCluster | null = null;
   private readonly pendingEnv = new Map<string, Record<string, string>>();
+  /** Per node: how many entries the last dump covered, and the replica's checksum of them. */
+  private readonly dumped = new Map<string, { length: number; checksum: string }>();
 
   constructor(private readonly o: JitPaxosOptions) {
     this.nodes = Array.from({ length: o.replicas }, (_, i) => `r${i + 1}`);
@@ -123,23 +126,26 @@ class JitPaxosDb implements Db {
     return best?.primary ?? null;
   }
 
-  async logDump(node: string): Promise<ReplicaLogDump | null> {
+  /**
+   * The replica's log: after the first dump of a node, only what follows the entries it gave last time, when
+   * the replica's own prefix checksum says those are unchanged (a long run's logs are not sent whole every
+   * few seconds); whole when asked, or when the log was rewritten.
+   */
+  async logDump(node: string, opts: { whole?: boolean } = {}): Promise<ReplicaLogDump | LogSuffix | null> {
     const c = this.c();
     if (!c.isRunning(node) || c.isPaused(node)) return null;
     // The dump's time is ours, taken before asking: the replica's clock may be skewed by the clock
     // nemesis, and the durability check must never think a dump is later than it was.
     const askedAt = Date.now();
+    const known = opts.whole ? undefined : this.dumped.get(node);
     try {
-      const d = await c.logDump(node, 3000);
-      const log = (d.log as Array<Entry & { index: number; checksum: string }>).map(
-        ({ ts, client, req, op }) => ({
-          ts,
-          client,
-          req,
-          op,
-        }),
-      );
-      return {
+      const d = await c.logDump(node, 3000, known?.length ?? 0);
+      const raw = d.log as Array<Entry & { index: number; checksum: string }>;
+      const log = raw.map(({ ts, client, req, op }) => ({ ts, client, req, op }));
+      const from = d.from ?? 0;
+      const head = raw.length > 0 ? raw[raw.length - 1]!.checksum : (d.fromChecksum ?? '');
+      this.dumped.set(node, { length: from + raw.length, checksum: head });
+      const meta = {
         replica: node,
         takenAt: Math.max(0, (askedAt - this.o.runStartMs) * 1e6),
         status: d.status as ReplicaLogDump['status'],
@@ -147,8 +153,12 @@ class JitPaxosDb implements Db {
         logViewID: d.logViewID,
         syncIndex: d.syncIndex,
         inQuorum: d.inQuorum,
-        log,
       };
+      if (from === 0) return { ...meta, log };
+      if (known && from === known.length && d.fromChecksum === known.checksum)
+        return { ...meta, from, append: log };
+      // The entries we hold were rewritten: the whole log, then.
+      return this.logDump(node, { whole: true });
     } catch {
       return null;
     }
