@@ -10,7 +10,7 @@
  *   rejected and resent; a correct cluster slows down (even past a client's timeout) but must not stall.
  * Partitions, crashes, pauses, clock jumps, bandwidth caps and slicing are disruptive: they may stop progress.
  */
-import type { History, Op } from '../harness/history.js';
+import type { History, Op } from '../core/history.js';
 import { pairOperations } from './operations.js';
 import type { CheckResult } from './types.js';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { History } from '../harness/history.js';
+import type { History } from '../core/history.js';
 import { syntheticJitterKv } from './bench/synthetic.js';
 import { checkHistory } from './linearizability.js';
 import { readHistoryFile } from './readers/index.js';

@@ -3,14 +3,14 @@
  * replica log dumps. Entries are compared by request identity (client, req) and timestamp; a committed entry
  * keeps its index across view changes, so "at its index" is the right place to look.
  */
-import type { Op } from '../harness/history.js';
-import type { Entry } from '../jitpaxos/messages.js';
+import type { Op } from '../core/history.js';
 import type {
   CheckResult,
   CommitConsistencyInput,
   CommitRef,
   CommitViolation,
   CommitViolationKind,
+  LogEntry,
   ReplicaLogDump,
 } from './types.js';
 
@@ -51,7 +51,7 @@ export function commitsOf(history: Op[]): Array<CommitRef & { time: number }> {
 }
 
 /** Whether a log entry is the commit's request: by identity when the commit names one. */
-function holds(entry: Entry | undefined, c: CommitRef): boolean {
+function holds(entry: LogEntry | undefined, c: CommitRef): boolean {
   if (!entry) return false;
   if (c.client !== undefined && c.req !== undefined) {
     return entry.client === c.client && entry.req === c.req && (c.ts === undefined || entry.ts === c.ts);
@@ -60,7 +60,7 @@ function holds(entry: Entry | undefined, c: CommitRef): boolean {
   return sameOp(entry, c);
 }
 
-function sameOp(entry: Entry, c: CommitRef): boolean {
+function sameOp(entry: LogEntry, c: CommitRef): boolean {
   const op = entry.op;
   if (op.f !== c.f || (c.key !== undefined && op.key !== c.key)) return false;
   if (op.f === 'write') return op.value === c.value;
@@ -86,7 +86,7 @@ function strip(c: CommitRef & { time?: number }): CommitRef {
   return ref;
 }
 
-function requestKey(e: Entry): string {
+function requestKey(e: LogEntry): string {
   return `${e.client}\u0000${e.req}`;
 }
 
@@ -236,6 +236,10 @@ export function checkCommitConsistency(input: CommitConsistencyInput): CommitCon
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${n} ${k}`);
     result.reason = `${kinds.join(', ')}; first: ${violations[0]!.message}`;
+  } else if (input.dumps.length === 0) {
+    // Agreement among commits was checked, but nothing says what the replicas hold.
+    result.valid = 'unknown';
+    result.reason = 'no replica log dumps to check';
   } else if (commits.length > 0 && members.length === 0) {
     result.valid = 'unknown';
     result.reason = `durability not checked: no final dump of a Normal member of view ${finalView}'s quorum`;
@@ -245,7 +249,7 @@ export function checkCommitConsistency(input: CommitConsistencyInput): CommitCon
   return result;
 }
 
-function describeEntry(e: Entry): string {
+function describeEntry(e: LogEntry): string {
   return `${e.client}#${e.req}@${e.ts}`;
 }
 
@@ -253,7 +257,7 @@ function describeEntry(e: Entry): string {
  * Log order: strictly increasing timestamps, where two different clients may share a timestamp and are then
  * ordered by client id and request id (the fixed protocol's (ts, client, req) order; clocks do tie).
  */
-function ordered(a: Entry, b: Entry): boolean {
+function ordered(a: LogEntry, b: LogEntry): boolean {
   if (a.ts !== b.ts) return a.ts < b.ts;
   if (a.client !== b.client) return a.client < b.client;
   return a.req < b.req;

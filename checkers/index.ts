@@ -11,7 +11,24 @@ export { HistoryError } from './errors.js';
 export { checkHistory } from './linearizability.js';
 export { casRegister, etcdRegister, getModel, jitterKv, kvModel, MODEL_NAMES } from './models/index.js';
 export { pairOperations } from './operations.js';
+export {
+  availabilityChecker,
+  commitConsistencyChecker,
+  linearizabilityChecker,
+  statsChecker,
+} from './plugins.js';
 export { OP_SCHEMA } from './readers/history-schema.js';
 export { defaultModel, FORMATS, type Format, parseHistory, readHistoryFile } from './readers/index.js';
+export {
+  type Checker,
+  type CheckInput,
+  type CheckNeed,
+  checkerNames,
+  getChecker,
+  registerChecker,
+  resultOf,
+  runChecker,
+  runCheckers,
+} from './registry.js';
 export { checkStats, type StatsResult } from './stats.js';
 export * from './types.js';

@@ -1,5 +1,5 @@
 /** Linearizability of a whole history: pairs operations, splits them by the model's partition, searches each. */
-import type { History } from '../harness/history.js';
+import type { History } from '../core/history.js';
 import { getModel } from './models/index.js';
 import { pairOperations } from './operations.js';
 import { type SearchOutcome, searchPartition } from './search.js';

@@ -1,5 +1,5 @@
 /** Pairs invocations with completions (by process) into Operations; nemesis events are dropped. */
-import type { History, Op } from '../harness/history.js';
+import type { History, Op } from '../core/history.js';
 import type { Operation } from './types.js';
 
 export class PairingError extends Error {

@@ -1,5 +1,5 @@
 /** Outcome counts per operation kind; a kind that never succeeded means the run tested nothing of it. */
-import type { History } from '../harness/history.js';
+import type { History } from '../core/history.js';
 import { pairOperations } from './operations.js';
 import type { CheckResult } from './types.js';
 

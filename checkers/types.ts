@@ -1,21 +1,11 @@
 /**
- * Checker-side domain types. The history itself (Op, History) lives in harness/history.ts;
- * the JIT Paxos log entry comes from jitpaxos/messages.ts.
+ * Checker-side domain types. The history itself (Op, History) lives in core/history.ts; the replicated-log
+ * entry is declared here, so that any system whose adapter dumps logs in this shape can be checked.
  */
-import type { CommitMeta, Op, ProcessId } from '../harness/history.js';
-import type { Entry, ReplicaId, ReplicaStatus } from '../jitpaxos/messages.js';
+import type { CommitMeta, Op, ProcessId } from '../core/history.js';
+import type { CheckResult, Verdict } from '../core/verdict.js';
 
-/** false beats "unknown" beats true when results are composed. */
-export type Verdict = true | false | 'unknown';
-
-/** What every checker returns; checker-specific detail rides along in extra fields. */
-export interface CheckResult {
-  checker: string;
-  valid: Verdict;
-  /** Why the verdict is false or unknown, in one line. */
-  reason?: string;
-  [detail: string]: unknown;
-}
+export type { CheckResult, Verdict } from '../core/verdict.js';
 
 /**
  * One client operation: an invocation paired with its completion.
@@ -153,6 +143,23 @@ export interface LinearizabilityOptions {
 
 // ---- commit consistency ----
 
+export type ReplicaId = string;
+export type ReplicaStatus = 'Normal' | 'Repair' | 'ViewChange' | 'Recovering';
+
+/** The key-value operation a log entry carries. */
+export type LogOp =
+  | { f: 'read'; key: string }
+  | { f: 'write'; key: string; value: string }
+  | { f: 'cas'; key: string; expected: string | null; value: string };
+
+/** One replicated-log entry: the client's timestamp (µs) and request identity, and its operation. */
+export interface LogEntry {
+  ts: number;
+  client: string;
+  req: number;
+  op: LogOp;
+}
+
 /** A replica's log, as dumped during or at the end of a run. */
 export interface ReplicaLogDump {
   replica: ReplicaId;
@@ -165,7 +172,7 @@ export interface ReplicaLogDump {
   /** Whether the replica belongs to Quorum(view) of its own view. */
   inQuorum: boolean;
   /** Entry i is at log index i + 1. */
-  log: Entry[];
+  log: LogEntry[];
   /** Set on dumps taken after the run ended (the final logs). */
   final?: boolean;
 }
@@ -193,7 +200,7 @@ export interface CommitViolation {
   replica?: ReplicaId;
   takenAt?: number;
   index?: number;
-  entries?: Array<Entry | null>;
+  entries?: Array<LogEntry | null>;
 }
 
 /** A client commit as recorded on an ok operation: its commit metadata and the operation it belongs to. */

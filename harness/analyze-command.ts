@@ -1,12 +1,14 @@
 /** `jitter analyze`: re-check a stored run (or a bare history file) with the current checkers, no cluster. */
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { defaultModel, readHistoryFile } from '../checkers/index.js';
+import { readReplicaStateEvents } from '../checkers/replica-state.js';
+import { intArg } from '../core/cli-util.js';
+import { FILES, type RunResults } from '../core/store.js';
 import { analyze, exitCodeFor } from './analyze.js';
-import { intArg } from './cli-util.js';
 import { isRunDir, loadRun } from './run-dir.js';
-import { FILES, type RunResults } from './store.js';
 import { paint } from './terminal.js';
 
 export interface AnalyzeHooks {
@@ -29,6 +31,7 @@ export function analyzePath(
       model: run.model,
       checkers: run.checkers,
       timeoutMs,
+      replicaEvents: readReplicaStateEvents(path.join(target, FILES.replicasDir)),
     });
     fs.writeFileSync(path.join(target, FILES.results), `${JSON.stringify(results, null, 2)}\n`);
     return { results, runDir: target };

@@ -1,15 +1,10 @@
 /** Checks a run's history (and replica dumps) with the checkers its workload names: results.json's content. */
 import fs from 'node:fs';
-import {
-  checkAvailability,
-  checkCommitConsistency,
-  checkHistory,
-  checkStats,
-  combineVerdicts,
-} from '../checkers/index.js';
-import type { CheckResult, ReplicaLogDump } from '../checkers/types.js';
-import type { History } from './history.js';
-import type { RunResults } from './store.js';
+import { combineVerdicts, runCheckers } from '../checkers/index.js';
+import type { ReplicaStateEvent } from '../checkers/replica-state.js';
+import type { ReplicaLogDump } from '../checkers/types.js';
+import type { History } from '../core/history.js';
+import type { RunResults } from '../core/store.js';
 
 export interface AnalyzeInput {
   history: History;
@@ -19,36 +14,20 @@ export interface AnalyzeInput {
   checkers: readonly string[];
   /** Budget for the linearizability search. */
   timeoutMs?: number;
+  /** The replicas' own logs, for the replica-state checker. */
+  replicaEvents?: ReplicaStateEvent[];
 }
 
 export function analyze(input: AnalyzeInput): RunResults {
   const started = performance.now();
-  const results: Record<string, CheckResult> = {};
-  for (const name of input.checkers) {
-    switch (name) {
-      case 'linearizability':
-        results[name] = checkHistory(input.history, {
-          model: input.model,
-          timeoutMs: input.timeoutMs ?? 120_000,
-        });
-        break;
-      case 'commit-consistency':
-        results[name] = checkCommitConsistency({
-          history: input.history,
-          dumps: input.dumps,
-          replicas: input.replicas,
-        });
-        break;
-      case 'stats':
-        results[name] = checkStats(input.history);
-        break;
-      case 'availability':
-        results[name] = checkAvailability(input.history);
-        break;
-      default:
-        results[name] = { checker: name, valid: 'unknown', reason: `no checker named ${name}` };
-    }
-  }
+  const results = runCheckers(input.checkers, {
+    history: input.history,
+    dumps: input.dumps,
+    replicas: input.replicas,
+    model: input.model,
+    timeoutMs: input.timeoutMs ?? 120_000,
+    ...(input.replicaEvents ? { replicaEvents: input.replicaEvents } : {}),
+  });
   const client = input.history.filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
   return {
     valid: combineVerdicts(Object.values(results).map((r) => r.valid)),

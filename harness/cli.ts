@@ -6,8 +6,11 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { checkCommand } from '../checkers/cli.js';
+import { runCli } from '../core/cli-util.js';
 import { clusterCommand, replicaCommand } from '../jitpaxos/cli.js';
 import { reportCommand, serveCommand } from '../reports/cli.js';
+import { simCommand } from '../sim/command.js';
+import { shrinkCommand } from '../sim/shrink-command.js';
 import { toxiproxyCommand } from '../toxiproxy/cli.js';
 import { analyzeCommand } from './analyze-command.js';
 import { nightlyCommand } from './nightly.js';
@@ -33,11 +36,13 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(reportCommand());
   program.addCommand(serveCommand());
+  program.addCommand(simCommand());
+  program.addCommand(shrinkCommand());
   return program;
 }
 
 // Run only when executed (directly or through the npm bin link), not when imported by tests.
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (invoked === fileURLToPath(import.meta.url)) {
-  await buildProgram().parseAsync(process.argv);
+  await runCli(buildProgram(), process.argv);
 }

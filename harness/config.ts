@@ -3,15 +3,20 @@
  * merge of a config file with command-line flags (flags win).
  */
 import fs from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import { ALL_FLAWS } from '../jitpaxos/config.js';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { findLibfaketime } from '../nemesis/faketime.js';
-import { FAULT_NAMES } from '../nemesis/index.js';
+import { FAULT_NAMES, makeFaults } from '../nemesis/index.js';
+import { allSystems, getSystem, missingCapability, systemNames } from '../systems/index.js';
 import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/index.js';
 
 export interface TestConfig {
+  /** Options blocks of systems other than JIT Paxos (e.g. `maelstrom`), validated by their plugin's schema. */
+  [systemOptions: string]: unknown;
   name: string;
+  /** The system under test (systems/ registry). */
+  system: string;
   replicas: number;
+  /** JIT Paxos's options (top-level, where configs and runs from before systems were plugins have them). */
   mode: 'fixed' | 'seed';
   flaws: string[];
   workload: WorkloadName;
@@ -43,35 +48,37 @@ export interface TestConfig {
   schedule?: unknown[];
 }
 
-export const CONFIG_SCHEMA = {
-  $id: 'jitter-test-config',
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    $schema: { type: 'string' },
-    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', minLength: 1, maxLength: 100 },
-    replicas: { type: 'integer', minimum: 1, maximum: 15 },
-    mode: { enum: ['fixed', 'seed'] },
-    flaws: { type: 'array', items: { enum: ALL_FLAWS }, uniqueItems: true },
-    workload: { enum: WORKLOAD_NAMES },
-    concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
-    rate: { type: 'number', minimum: 0 },
-    timeLimit: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
-    nemesis: { type: 'array', items: { enum: FAULT_NAMES }, uniqueItems: true },
-    nemesisInterval: { type: 'number', exclusiveMinimum: 0 },
-    seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
-    store: { type: 'string', minLength: 1 },
-    toxiproxy: { type: 'string', minLength: 1 },
-    fsync: { type: 'boolean' },
-    leaveRunning: { type: 'boolean' },
-    opTimeoutMs: { type: 'integer', minimum: 10 },
-    quiet: { type: 'number', minimum: 0 },
-    keys: { type: 'integer', minimum: 1, maximum: 10000 },
-    dumpInterval: { type: 'number', exclusiveMinimum: 0 },
-    clockGranularityUs: { type: 'integer', minimum: 1, maximum: 60_000_000 },
-    schedule: { $ref: 'jitter-schedule' },
-  },
-} as const;
+/** The test config's schema, with the fields of every system registered so far. */
+export function configSchema() {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', minLength: 1, maxLength: 100 },
+      system: { enum: systemNames() },
+      replicas: { type: 'integer', minimum: 1, maximum: 15 },
+      // Each system's own fields (JIT Paxos: mode, flaws, fsync; others: a block named after the system).
+      ...Object.assign({}, ...allSystems().map((p) => p.configSchema)),
+      workload: { enum: WORKLOAD_NAMES },
+      concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
+      rate: { type: 'number', minimum: 0, maximum: 1e9 },
+      timeLimit: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
+      nemesis: { type: 'array', items: { enum: FAULT_NAMES }, uniqueItems: true },
+      nemesisInterval: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
+      seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
+      store: { type: 'string', minLength: 1 },
+      toxiproxy: { type: 'string', pattern: '^(auto|embedded|https?://[^\\s]+|bin:.+)$' },
+      leaveRunning: { type: 'boolean' },
+      opTimeoutMs: { type: 'integer', minimum: 10, maximum: 3_600_000 },
+      quiet: { type: 'number', minimum: 0, maximum: 3600 },
+      keys: { type: 'integer', minimum: 1, maximum: 10000 },
+      dumpInterval: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
+      clockGranularityUs: { type: 'integer', minimum: 1, maximum: 60_000_000 },
+      schedule: { $ref: 'jitter-schedule' },
+    },
+  } as const;
+}
 
 /** An explicit fault schedule (nemesis/types.ts ScheduledAction[]), e.g. from `--schedule FILE`. */
 export const SCHEDULE_SCHEMA = {
@@ -92,10 +99,13 @@ export const SCHEDULE_SCHEMA = {
 
 export function defaults(seed: number): TestConfig {
   return {
+    ...(Object.assign({}, ...allSystems().map((p) => p.defaults)) as Pick<
+      TestConfig,
+      'mode' | 'flaws' | 'fsync'
+    >),
     name: '',
+    system: 'jitpaxos',
     replicas: 3,
-    mode: 'fixed',
-    flaws: [],
     workload: 'register',
     concurrency: 0, // 2 per replica, filled in below
     rate: 0,
@@ -105,7 +115,6 @@ export function defaults(seed: number): TestConfig {
     seed,
     store: 'store',
     toxiproxy: 'auto',
-    fsync: true,
     leaveRunning: false,
     opTimeoutMs: 1500,
     quiet: 3,
@@ -117,30 +126,39 @@ export function defaults(seed: number): TestConfig {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addSchema(SCHEDULE_SCHEMA);
-const validate = ajv.compile(CONFIG_SCHEMA);
+let compiled: { systems: string; validate: ValidateFunction } | null = null;
+/** Compiled again when a system registers after the first validation (tests, embedders). */
+function validator(): ValidateFunction {
+  const systems = systemNames().join(',');
+  if (compiled?.systems !== systems) compiled = { systems, validate: ajv.compile(configSchema()) };
+  return compiled.validate;
+}
 const validateSchedule = ajv.getSchema('jitter-schedule')!;
 
 export class ConfigError extends Error {}
 
 /** Validate a config object; the error lists every bad field by its path, prefixed with `where`. */
 export function checkConfig(value: unknown, where: string): Partial<TestConfig> {
-  if (!validate(value)) throw new ConfigError(errorLines(validate.errors, where));
+  const validate = validator();
+  if (!validate(value)) throw new ConfigError(schemaErrorLine(validate.errors, where));
   return value as Partial<TestConfig>;
 }
 
-function errorLines(errors: ErrorObject[] | null | undefined, where: string): string {
-  return (errors ?? [])
-    .map((e) => {
-      const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
-      const extra =
-        e.keyword === 'additionalProperties'
-          ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-          : e.keyword === 'enum'
-            ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
-            : '';
-      return `${where}: ${field} ${e.message}${extra}`;
-    })
-    .join('\n');
+/** One line: the first complaint about each field (ajv may have several about one value). */
+export function schemaErrorLine(errors: ErrorObject[] | null | undefined, where: string): string {
+  const byField = new Map<string, string>();
+  for (const e of errors ?? []) {
+    const field = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
+    if (byField.has(field)) continue;
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
+        : e.keyword === 'enum'
+          ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+          : '';
+    byField.set(field, `${field} ${e.message}${extra}`);
+  }
+  return `${where}: ${[...byField.values()].join('; ')}`;
 }
 
 /** A schedule file: a JSON array of {atMs, fault, action, params?}; errors name the entry and field. */
@@ -152,7 +170,7 @@ export function readScheduleFile(file: string): unknown[] {
     const e = err as NodeJS.ErrnoException;
     throw new ConfigError(`${file}: ${e.code ? `cannot read: ${e.code}` : `not valid JSON: ${e.message}`}`);
   }
-  if (!validateSchedule(json)) throw new ConfigError(errorLines(validateSchedule.errors, file));
+  if (!validateSchedule(json)) throw new ConfigError(schemaErrorLine(validateSchedule.errors, file));
   return json as unknown[];
 }
 
@@ -165,6 +183,11 @@ export function readConfigFile(file: string): Partial<TestConfig> {
       `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+  return readConfigText(text, file);
+}
+
+/** A config file's text, parsed and checked; errors start with `file`. */
+export function readConfigText(text: string, file: string): Partial<TestConfig> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -180,13 +203,18 @@ export function resolveConfig(
   file: Partial<TestConfig>,
   flags: Partial<TestConfig>,
 ): TestConfig {
-  const c: TestConfig = { ...defaults(seed), ...file, ...flags };
+  const c = merge(merge(defaults(seed), file), flags);
   checkConfig(stripDerived(c), 'config');
   if (c.concurrency === 0) c.concurrency = 2 * c.replicas;
-  if (c.mode === 'seed' && c.flaws.length > 0)
-    throw new ConfigError('config: flaws are for fixed mode; seed mode has them all');
-  if (!c.name) c.name = `jitpaxos-${c.mode}-${c.workload}`;
+  const system = getSystem(c.system)!; // the schema allows registered names only
+  const problem = system.validate?.(c);
+  if (problem) throw new ConfigError(`config: ${problem}`);
+  if (!c.name) c.name = system.runName?.(c) ?? `${system.name}-${c.workload}`;
   const scripted = (c.schedule as Array<{ fault: string }> | undefined)?.map((a) => a.fault) ?? [];
+  const missing = missingCapability(system, [
+    ...makeFaults([...new Set([...c.nemesis, ...scripted])]).values(),
+  ]);
+  if (missing) throw new ConfigError(`config: ${missing}`);
   if ([...c.nemesis, ...scripted].includes('clock')) {
     // Say now, not after the cluster is up, that replica clocks cannot be skewed here.
     try {
@@ -196,6 +224,17 @@ export function resolveConfig(
     }
   }
   return c;
+}
+
+/** b over a; a system's options block (a plain object) is merged field by field, so flags refine a file's. */
+function merge(a: TestConfig, b: Partial<TestConfig>): TestConfig {
+  const out: TestConfig = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    const block = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = block(prev) && block(v) ? { ...(prev as object), ...(v as object) } : v;
+  }
+  return out;
 }
 
 /** Fields with placeholder values before derivation would fail the schema; check the rest. */

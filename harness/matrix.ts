@@ -4,10 +4,10 @@
  */
 import fs from 'node:fs';
 import { Ajv } from 'ajv';
-import { ALL_FLAWS } from '../jitpaxos/config.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
+import { ALL_FLAWS, flawConfig, MASKED_FLAWS } from '../systems/jitpaxos/flaws.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
-import { ConfigError, type TestConfig } from './config.js';
+import { ConfigError, schemaErrorLine, type TestConfig } from './config.js';
 
 export interface Matrix {
   /** Prefix of every test name. */
@@ -68,14 +68,7 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(MATRIX_SCHEM
 
 export function checkMatrix(value: unknown, where: string): Matrix {
   if (!validate(value)) {
-    throw new ConfigError(
-      (validate.errors ?? [])
-        .map(
-          (e) =>
-            `${where}: ${e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.')} ${e.message}`,
-        )
-        .join('\n'),
-    );
+    throw new ConfigError(schemaErrorLine(validate.errors, where));
   }
   const m = value as Matrix;
   for (const combo of m.nemeses ?? []) {
@@ -136,56 +129,6 @@ export function expandMatrix(m: Matrix): PlannedTest[] {
   return out;
 }
 
-/**
- * Flaws that the other fixes make harmless when switched on alone, so that no run can show them (DESIGN.md
- * §2.3; the core tests "view-change-choice alone" pin the reasons down). view-change-choice: the primary
- * handles its own StartView before any later reply, so it never sends a second log; the arbitrary choice is
- * among logs that all carry every commit; and a half-size view of an even cluster still meets every commit
- * quorum (n/2 + 1). They show in seed mode, with the other flaws.
- */
-export const MASKED_FLAWS: readonly string[] = ['view-change-choice'];
-
-/** Which nemesis (and setting) exposes each seed flaw in otherwise fixed mode. */
-export const FLAW_EXPOSURE: Record<string, Partial<TestConfig>> = {
-  // Coarse clocks make timestamps tie.
-  'timestamp-tie': { nemesis: [], clockGranularityUs: 1000 },
-  // Jitter reorders requests between replicas, which is what sends them into reconcile and repair.
-  'repair-splice': { nemesis: ['latency'], replicas: 3, workload: 'kv' },
-  // A slow primary answers last, so the seed sends the reconcile to the primary, which ignores it: the
-  // replicas that fell behind are never repaired and nothing commits while the primary stays slow.
-  'misdirected-reconcile': {
-    nemesis: ['latency'],
-    workload: 'kv',
-    schedule: [
-      {
-        atMs: 3000,
-        fault: 'latency',
-        action: 'start',
-        params: { scope: 'primary', attributes: { latency: 40, jitter: 5 } },
-      },
-    ],
-  },
-  // Coarse clocks make concurrent clients' timestamps collide; the primary rejects all but the first of
-  // each tie, and without the client's resend those requests are abandoned although no fault is active.
-  'no-retry': { nemesis: [], clockGranularityUs: 1000 },
-  'no-durability': { nemesis: ['kill'] },
-  'view-change-choice': { nemesis: ['partition', 'latency'], replicas: 5 },
-  // Half the clients jump 30 s ahead and stay there until the final heal: without the hybrid clock the
-  // others, and then everyone once clocks are reset, are rejected until real time catches up.
-  'clock-skew': {
-    nemesis: ['clock'],
-    schedule: [
-      {
-        atMs: 4000,
-        fault: 'clock',
-        action: 'start',
-        params: { op: 'bump', deltaUs: 30_000_000, who: 'clients', fraction: 0.5, pickSeed: 7 },
-      },
-    ],
-  },
-  'local-reads': { nemesis: ['partition'] },
-};
-
 export const PRESETS: Record<string, () => Matrix> = {
   smoke: () => ({
     name: 'smoke',
@@ -216,9 +159,5 @@ export const PRESETS: Record<string, () => Matrix> = {
   }),
 };
 
-export function flawConfig(flaw: string, timeLimit: number): Partial<TestConfig> {
-  const exposure = FLAW_EXPOSURE[flaw] ?? {};
-  // Faults the registry does not have (yet) are left out rather than failing the whole matrix.
-  const nemesis = (exposure.nemesis ?? []).filter((n) => FAULT_NAMES.includes(n));
-  return { mode: 'fixed', flaws: [flaw], fsync: false, timeLimit, nemesisInterval: 3, ...exposure, nemesis };
-}
+// Moved to the JIT Paxos system module; re-exported for existing callers.
+export { FLAW_EXPOSURE, flawConfig, MASKED_FLAWS } from '../systems/jitpaxos/flaws.js';

@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { intArg } from './cli-util.js';
+import { intArg } from '../core/cli-util.js';
+import { runStamp } from '../core/store.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { type JUnitCase, junitXml } from './junit.js';
 import { expandMatrix, type Matrix, type PlannedTest, PRESETS, readMatrix } from './matrix.js';
 import { writeRunReport } from './reporting.js';
 import { interruptedBy, runWithConsole, verdictText } from './run-console.js';
-import { runStamp } from './store.js';
 
 export interface NightlyTestResult {
   name: string;

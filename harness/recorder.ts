@@ -5,28 +5,35 @@
 import fs from 'node:fs';
 import type { EDNVal } from 'edn-data';
 import { toEDNString, toKeyword } from 'edn-data';
-import type { ClientOp, ClientOutcome } from './db.js';
-import type { History, Op, ProcessId } from './history.js';
+import type { ClientOp, ClientOutcome } from '../core/db.js';
+import type { History, Op, ProcessId } from '../core/history.js';
 
 export class HistoryRecorder {
   readonly ops: History = [];
-  private readonly fd: number;
+  private readonly fd: number | null;
   private readonly t0 = process.hrtime.bigint();
   private closed = false;
 
-  constructor(readonly file: string) {
-    this.fd = fs.openSync(file, 'a');
+  /**
+   * `file` null keeps the history in memory only; `clock` (ns since the run started) replaces the real
+   * clock, so that a simulation records simulated time.
+   */
+  constructor(
+    readonly file: string | null,
+    private readonly clock?: () => number,
+  ) {
+    this.fd = file === null ? null : fs.openSync(file, 'a');
   }
 
   /** Nanoseconds since the recorder started (the run's clock). */
   now(): number {
-    return Number(process.hrtime.bigint() - this.t0);
+    return this.clock ? this.clock() : Number(process.hrtime.bigint() - this.t0);
   }
 
   private append(op: Omit<Op, 'index' | 'time'>): Op {
     const full = { index: this.ops.length, time: this.now(), ...op } as Op;
     this.ops.push(full);
-    if (!this.closed) fs.writeSync(this.fd, `${JSON.stringify(full)}\n`);
+    if (!this.closed && this.fd !== null) fs.writeSync(this.fd, `${JSON.stringify(full)}\n`);
     return full;
   }
 
@@ -74,7 +81,7 @@ export class HistoryRecorder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    fs.closeSync(this.fd);
+    if (this.fd !== null) fs.closeSync(this.fd);
   }
 }
 

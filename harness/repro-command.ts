@@ -5,17 +5,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { intArg } from '../core/cli-util.js';
+import { FILES, type RunResults } from '../core/store.js';
 import type { ScheduledAction } from '../nemesis/index.js';
-import { intArg } from './cli-util.js';
 import type { TestConfig } from './config.js';
 import { writeRunReport } from './reporting.js';
 import { exitCodeOf, interruptedBy, outcomeJson, runWithConsole, verdictText } from './run-console.js';
 import { loadRun } from './run-dir.js';
-import { FILES, type RunResults } from './store.js';
 
 export function reproConfig(dir: string): { cfg: TestConfig; original: RunResults['valid'] | 'unknown' } {
   const run = loadRun(dir);
-  const original = run.record.config as unknown as TestConfig;
+  const original = run.config;
   let valid: RunResults['valid'] | 'unknown' = 'unknown';
   try {
     valid = (JSON.parse(fs.readFileSync(path.join(dir, FILES.results), 'utf8')) as RunResults).valid;

@@ -3,9 +3,10 @@
  * seconds otherwise, nothing with --json), and SIGINT / SIGTERM turned into a clean abort (a second
  * signal exits at once; replicas and Toxiproxy exit with us through their stdin pipes).
  */
+
+import type { RunResults } from '../core/store.js';
 import type { TestConfig } from './config.js';
 import { type RunOptions, type RunOutcome, runTest } from './run.js';
-import type { RunResults } from './store.js';
 import { paint } from './terminal.js';
 
 export interface ConsoleRun {

@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readHistoryFile } from '../checkers/index.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
+import type { History } from '../core/history.js';
+import { FILES, type RunRecord } from '../core/store.js';
+import { getSystem } from '../systems/index.js';
 import { makeWorkload, type WorkloadName } from '../workloads/index.js';
 import { readDumps } from './analyze.js';
 import type { TestConfig } from './config.js';
-import type { History } from './history.js';
-import { FILES, type RunRecord } from './store.js';
 
 export interface StoredRun {
   dir: string;
@@ -27,7 +28,7 @@ export function loadRun(dir: string): StoredRun {
   const file = path.join(dir, FILES.test);
   if (!fs.existsSync(file)) throw new Error(`${dir} is not a run folder (no ${FILES.test})`);
   const record = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
-  const config = record.config as unknown as TestConfig;
+  const config = storedConfig(record.config);
   const workload = makeWorkload(config.workload as WorkloadName, { keys: config.keys });
   const { history } = readHistoryFile(path.join(dir, FILES.history), 'jsonl');
   return {
@@ -37,6 +38,16 @@ export function loadRun(dir: string): StoredRun {
     history,
     dumps: readDumps(path.join(dir, FILES.dumps)),
     model: workload.model,
-    checkers: workload.checkers,
+    checkers: [...workload.checkers, ...(getSystem(config.system)?.checkers ?? [])],
   };
+}
+
+/**
+ * A stored config as a TestConfig. Runs stored before systems were plugins kept the system's description
+ * (an object) under `system`, and were all JIT Paxos runs; their config says so once read back.
+ */
+export function storedConfig(stored: Record<string, unknown>): TestConfig {
+  // The descriptions are the run's record, not its config: a re-run writes its own.
+  const { system, systemInfo: _s, workloadInfo: _w, ...rest } = stored;
+  return { ...rest, system: typeof system === 'string' ? system : 'jitpaxos' } as TestConfig;
 }

@@ -7,19 +7,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
-import { jitPaxos } from '../jitpaxos/jitter-db.js';
+import { ClockTable, clientClockName } from '../core/clocks.js';
+import type { SystemUnderTest } from '../core/db.js';
+import { concat, timeLimit, untilOk } from '../core/generator.js';
+import { Rng } from '../core/rng.js';
+import { RunDir, type RunRecord, type RunResults } from '../core/store.js';
+import { createTopology } from '../core/topology.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
+import { getSystem, type SystemPlugin, systemNames } from '../systems/index.js';
 import { makeWorkload } from '../workloads/index.js';
 import { analyze, exitCodeFor } from './analyze.js';
-import { ClockTable, clientClockName } from './clocks.js';
 import type { TestConfig } from './config.js';
-import type { SystemUnderTest } from './db.js';
-import { concat, timeLimit, untilOk } from './generator.js';
 import { HistoryRecorder, historyToEdn } from './recorder.js';
-import { Rng } from './rng.js';
-import { RunDir, type RunRecord, type RunResults } from './store.js';
-import { createTopology } from './topology.js';
 import { startToxiproxy, type ToxiproxyHandle } from './toxiproxy-server.js';
 import { Workers } from './workers.js';
 
@@ -61,12 +62,17 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** The plugin named by the config (`--system`, JIT Paxos by default). */
+export function systemOf(cfg: TestConfig): SystemPlugin {
+  const plugin = getSystem(cfg.system ?? 'jitpaxos');
+  if (!plugin) throw new Error(`no system named ${cfg.system}; known: ${systemNames().join(', ')}`);
+  return plugin;
+}
+
 const defaultSystem = ({ cfg, runStartMs, run }: { cfg: TestConfig; runStartMs: number; run: RunDir }) =>
-  jitPaxos({
+  systemOf(cfg).make({
     replicas: cfg.replicas,
-    mode: cfg.mode,
-    flaws: cfg.flaws,
-    fsync: cfg.fsync,
+    config: cfg,
     runStartMs,
     logFile: (id) => run.replicaLog(id),
   });
@@ -97,7 +103,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     startMs: start.getTime(),
     config: {
       ...cfg,
-      system: sut.describe(),
+      systemInfo: sut.describe(),
       workloadInfo: { description: workload.description, model: workload.model },
     },
     seed: cfg.seed,
@@ -124,7 +130,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
 
   const takeDumps = async (final: boolean) => {
     for (const node of db.nodes) {
-      const d = (await db.logDump(node)) as ReplicaLogDump | null;
+      const d = ((await db.logDump?.(node)) ?? null) as ReplicaLogDump | null;
       if (!d) continue;
       if (final) d.final = true;
       dumps.push(d);
@@ -149,7 +155,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
     record.cluster.proxies = topology.proxies;
     run.writeJson('test', record);
     o.progress(
-      `run ${run.dir}: ${db.nodes.length} replicas (${cfg.mode}), toxiproxy ${toxiproxy.kind} ${toxiproxy.version}`,
+      `run ${run.dir}: ${db.nodes.length} replicas (${String(sut.describe().mode ?? cfg.system)}), toxiproxy ${toxiproxy.kind} ${toxiproxy.version}`,
     );
     // Faults that need something in place before the nodes start (libfaketime env for the clock fault).
     for (const f of faults.values()) f.prepare?.({ db, nodesDir: path.join(run.dir, 'nodes') });
@@ -240,7 +246,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       dumps,
       replicas: [...db.nodes],
       model: workload.model,
-      checkers: workload.checkers,
+      checkers: [...workload.checkers, ...systemOf(cfg).checkers],
+      replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
     });
     run.writeJson('results', results);
   }
@@ -250,7 +257,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   return {
     dir: run.dir,
     results,
-    exitCode: results ? exitCodeFor(results.valid) : 2,
+    // A run cut short by an error proves nothing valid, but an anomaly found before it still stands.
+    exitCode: results && !(interrupted && results.valid !== false) ? exitCodeFor(results.valid) : 2,
     ...(interrupted ? { interrupted } : {}),
   };
 }
@@ -260,7 +268,8 @@ async function waitHealthy(sut: SystemUnderTest, signal: AbortSignal, ms = 20_00
   const until = Date.now() + ms;
   while (!signal.aborted && Date.now() < until) {
     const states = await Promise.all(sut.db.nodes.map((n) => sut.db.state(n)));
-    if (states.every((s) => s.status) && (await sut.db.primary())) return;
+    // A system with no notion of primary is healthy once every node answers.
+    if (states.every((s) => s.status) && (!sut.db.primary || (await sut.db.primary()))) return;
     await sleep(50, signal);
   }
   if (!signal.aborted) throw new Error(`the cluster did not become healthy within ${ms / 1000} s`);

@@ -1,25 +1,21 @@
-/** `jitter test`: one chaos test against the built-in JIT Paxos cluster. */
+/** `jitter test`: one chaos test against a registered system (the built-in JIT Paxos cluster by default). */
 import { Command, Option } from 'commander';
-import { ALL_FLAWS } from '../jitpaxos/config.js';
+import { intArg, positiveArg } from '../core/cli-util.js';
+import { randomSeed } from '../core/rng.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
+import { allSystems, systemNames } from '../systems/index.js';
+import { ALL_FLAWS } from '../systems/jitpaxos/flaws.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
-import { intArg } from './cli-util.js';
 import { ConfigError, readConfigFile, readScheduleFile, resolveConfig, type TestConfig } from './config.js';
 import { writeRunReport } from './reporting.js';
-import { randomSeed } from './rng.js';
 import { exitCodeOf, outcomeJson, printOutcome, runWithConsole } from './run-console.js';
 
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-  return n;
-};
-
 export function testCommand(): Command {
-  return new Command('test')
+  const cmd = new Command('test')
     .description('run one chaos test: cluster behind Toxiproxy, clients, faults, checks; stores the run')
     .showHelpAfterError('(run with --help for usage)')
     .option('--config <file>', 'JSON config file (flags override it)')
+    .addOption(new Option('--system <name>', 'system under test (default jitpaxos)').choices(systemNames()))
     .option('--replicas <n>', 'number of replicas (default 3)', intArg('--replicas', 1, 15))
     .addOption(new Option('--mode <mode>', 'protocol mode (default fixed)').choices(['fixed', 'seed']))
     .option(
@@ -29,8 +25,12 @@ export function testCommand(): Command {
     )
     .addOption(new Option('--workload <name>', 'workload (default register)').choices(WORKLOAD_NAMES))
     .option('--concurrency <n>', 'client processes (default 2 per replica)', intArg('--concurrency', 1, 1000))
-    .option('--rate <ops>', 'cap on operations per second (default none)', positive('--rate'))
-    .option('--time-limit <seconds>', 'length of the main phase (default 60)', positive('--time-limit'))
+    .option('--rate <ops>', 'cap on operations per second (default none)', positiveArg('--rate'))
+    .option(
+      '--time-limit <seconds>',
+      'length of the main phase (default 60)',
+      positiveArg('--time-limit', 86_400),
+    )
     .option(
       '--nemesis <list>',
       `comma-separated faults: ${FAULT_NAMES.join(', ')}; "none" for none (default partition)`,
@@ -38,7 +38,7 @@ export function testCommand(): Command {
     .option(
       '--nemesis-interval <seconds>',
       'seconds between fault actions (default 5)',
-      positive('--nemesis-interval'),
+      positiveArg('--nemesis-interval', 86_400),
     )
     .option(
       '--seed <n>',
@@ -55,39 +55,59 @@ export function testCommand(): Command {
     )
     .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
     .option('--leave-running', 'leave the cluster and Toxiproxy running after a successful run')
-    .option('--json', 'print one JSON object with the verdict instead of progress and a summary')
-    .action(async (o, cmd: Command) => {
-      const flags: Partial<TestConfig> = {};
-      if (o.replicas !== undefined) flags.replicas = o.replicas;
-      if (o.mode !== undefined) flags.mode = o.mode;
-      if (o.flaw !== undefined) flags.flaws = o.flaw;
-      if (o.workload !== undefined) flags.workload = o.workload;
-      if (o.concurrency !== undefined) flags.concurrency = o.concurrency;
-      if (o.rate !== undefined) flags.rate = o.rate;
-      if (o.timeLimit !== undefined) flags.timeLimit = o.timeLimit;
-      if (o.nemesis !== undefined)
-        flags.nemesis = o.nemesis === 'none' ? [] : String(o.nemesis).split(',').filter(Boolean);
-      if (o.nemesisInterval !== undefined) flags.nemesisInterval = o.nemesisInterval;
-      if (o.seed !== undefined) flags.seed = o.seed;
-      if (o.store !== undefined) flags.store = o.store;
-      if (o.toxiproxy !== undefined) flags.toxiproxy = o.toxiproxy;
-      if (o.fsync === false) flags.fsync = false;
-      if (o.clockGranularity !== undefined) flags.clockGranularityUs = o.clockGranularity;
-      if (o.leaveRunning) flags.leaveRunning = true;
-      let cfg: TestConfig;
-      try {
-        if (o.schedule !== undefined) flags.schedule = readScheduleFile(o.schedule);
-        const file = o.config ? readConfigFile(o.config) : {};
-        cfg = resolveConfig(randomSeed(), file, flags);
-      } catch (err) {
-        if (err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
-        throw err;
-      }
-      const outcome = await runWithConsole(cfg, { json: Boolean(o.json), report: writeRunReport });
-      if (o.json) process.stdout.write(`${JSON.stringify(outcomeJson(outcome, cfg))}\n`);
-      else printOutcome(outcome);
-      process.exitCode = exitCodeOf(outcome);
-    });
+    .option('--json', 'print one JSON object with the verdict instead of progress and a summary');
+  // Each system's own flags, which set fields of its options block.
+  const systemFlags = allSystems().flatMap((p) =>
+    (p.flags ?? []).map((f) => {
+      const option = new Option(f.option, `${f.description} (--system ${p.name})`);
+      cmd.addOption(option);
+      return { attribute: option.attributeName(), field: f.field };
+    }),
+  );
+  return cmd.action(async (o, cmd: Command) => {
+    const flags: Partial<TestConfig> = {};
+    if (o.system !== undefined) flags.system = o.system;
+    for (const f of systemFlags) if (o[f.attribute] !== undefined) setField(flags, f.field, o[f.attribute]);
+    if (o.replicas !== undefined) flags.replicas = o.replicas;
+    if (o.mode !== undefined) flags.mode = o.mode;
+    if (o.flaw !== undefined) flags.flaws = o.flaw;
+    if (o.workload !== undefined) flags.workload = o.workload;
+    if (o.concurrency !== undefined) flags.concurrency = o.concurrency;
+    if (o.rate !== undefined) flags.rate = o.rate;
+    if (o.timeLimit !== undefined) flags.timeLimit = o.timeLimit;
+    if (o.nemesis !== undefined)
+      flags.nemesis = o.nemesis === 'none' ? [] : String(o.nemesis).split(',').filter(Boolean);
+    if (o.nemesisInterval !== undefined) flags.nemesisInterval = o.nemesisInterval;
+    if (o.seed !== undefined) flags.seed = o.seed;
+    if (o.store !== undefined) flags.store = o.store;
+    if (o.toxiproxy !== undefined) flags.toxiproxy = o.toxiproxy;
+    if (o.fsync === false) flags.fsync = false;
+    if (o.clockGranularity !== undefined) flags.clockGranularityUs = o.clockGranularity;
+    if (o.leaveRunning) flags.leaveRunning = true;
+    let cfg: TestConfig;
+    try {
+      if (o.schedule !== undefined) flags.schedule = readScheduleFile(o.schedule);
+      const file = o.config ? readConfigFile(o.config) : {};
+      cfg = resolveConfig(randomSeed(), file, flags);
+    } catch (err) {
+      if (err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
+      throw err;
+    }
+    const outcome = await runWithConsole(cfg, { json: Boolean(o.json), report: writeRunReport });
+    if (o.json) process.stdout.write(`${JSON.stringify(outcomeJson(outcome, cfg))}\n`);
+    else printOutcome(outcome);
+    process.exitCode = exitCodeOf(outcome);
+  });
+}
+
+/** Sets config[a][b]... = value, creating the blocks on the way. */
+function setField(config: Record<string, unknown>, field: readonly string[], value: unknown): void {
+  let at = config;
+  for (const k of field.slice(0, -1)) {
+    at[k] = { ...((at[k] as Record<string, unknown> | undefined) ?? {}) };
+    at = at[k] as Record<string, unknown>;
+  }
+  at[field.at(-1)!] = value;
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -9,8 +9,8 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { allocatePorts } from '../core/topology.js';
 import { parseListeningLine } from '../toxiproxy/cli.js';
-import { allocatePorts } from './topology.js';
 
 export type ToxiproxyChoice =
   | { kind: 'auto' }

@@ -5,10 +5,10 @@
  * doubt never overlaps the same process's next one.
  */
 import PQueue from 'p-queue';
-import type { ClientOp, ClientOutcome, DbClient } from './db.js';
-import type { GenContext, Generator } from './generator.js';
+import type { ClientOp, ClientOutcome, DbClient } from '../core/db.js';
+import type { GenContext, Generator } from '../core/generator.js';
+import type { Rng } from '../core/rng.js';
 import type { HistoryRecorder } from './recorder.js';
-import type { Rng } from './rng.js';
 
 export interface WorkersOptions {
   concurrency: number;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { exitWithParent, hostPortArg, intArg, parseHostPort } from '../harness/cli-util.js';
+import { exitWithParent, hostPortArg, intArg, parseHostPort } from '../core/cli-util.js';
 import { JitClient } from './client.js';
 import { LocalCluster } from './cluster.js';
 import { ALL_FLAWS, type Flaw, isFlaw, type Mode } from './config.js';

@@ -30,6 +30,8 @@ export interface Pending {
   stalled: number;
   /** Replicas that answered this request in its current view (any attempt): a slow reply still counts. */
   heard: Set<ReplicaId>;
+  /** Client clock when the current attempt was sent (microseconds). */
+  sentAt: number;
 }
 
 export interface ClientState {
@@ -41,6 +43,11 @@ export interface ClientState {
   /** Highest timestamp seen anywhere (sent, or reported by a replica): the hybrid clock (fixed mode). */
   seenTs: number;
   pending: Map<number, Pending>;
+  /** Fixed mode: per replica, a smoothed one-way delay and its mean deviation (microseconds), from replies. */
+  oneWay: Map<ReplicaId, { mean: number; dev: number }>;
+  /** Fixed mode: in [0, 1], how much of the delay estimate to stamp ahead; rises with out-of-order
+   * rejections and decays with commits, so a network that does not reorder pays no hold. */
+  jitGain: number;
 }
 
 export interface CommitInfo {
@@ -73,7 +80,7 @@ const PROMPT_VIEW_CHANGE_AFTER = 3;
 
 /** The spec's InitClientVars: view 1, unless the client already knows a newer view. */
 export function initialClient(id: ClientId, view = 1): ClientState {
-  return { id, view, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map() };
+  return { id, view, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map(), oneWay: new Map(), jitGain: 0 };
 }
 
 function has(cfg: ProtocolConfig, f: Flaw): boolean {
@@ -84,10 +91,39 @@ function nextTimestamp(cfg: ProtocolConfig, s: ClientState, now: number): number
   // Fixed: a hybrid clock never goes below what the cluster has seen, so a lagging clock is not
   // rejected until it catches up. The flaw: only this client's own previous timestamp.
   const floor = has(cfg, 'clock-skew') ? s.ownTs : Math.max(s.ownTs, s.seenTs);
-  const ts = Math.max(Math.floor(now), floor + 1);
+  const ts = Math.max(Math.floor(now + leadUs(cfg, s)), floor + 1);
   s.ownTs = ts;
   s.seenTs = Math.max(s.seenTs, ts);
   return ts;
+}
+
+/**
+ * Just in time (fixed mode): stamp a request this far ahead of the clock, the estimated one-way delay to
+ * the slowest member of the quorum (mean + 2 deviations), so that it reaches every member before their
+ * clocks pass its timestamp and they append requests in timestamp order. Only liveness depends on it.
+ */
+function leadUs(cfg: ProtocolConfig, s: ClientState): number {
+  if (cfg.mode !== 'fixed' || has(cfg, 'clock-skew')) return 0;
+  let lead = 0;
+  for (const r of quorum(s.view, cfg.replicas)) {
+    const d = s.oneWay.get(r);
+    if (d) lead = Math.max(lead, d.mean + 2 * d.dev);
+  }
+  return s.jitGain * Math.min(lead, cfg.timing.maxLeadMs * 1000);
+}
+
+/** Half the round trip of a reply to the current attempt, smoothed as TCP smooths round trips. */
+function sampleDelay(s: ClientState, p: Pending, m: ClientReply, now: number): void {
+  const src = m.src;
+  const sample = (now - p.sentAt - (m.heldUs ?? 0)) / 2;
+  if (!(sample >= 0)) return;
+  const d = s.oneWay.get(src);
+  if (!d) {
+    s.oneWay.set(src, { mean: sample, dev: sample / 2 });
+    return;
+  }
+  d.dev += (Math.abs(sample - d.mean) - d.dev) / 4;
+  d.mean += (sample - d.mean) / 8;
 }
 
 function sendAttempt(
@@ -100,6 +136,7 @@ function sendAttempt(
   if (p.view !== s.view) p.heard.clear();
   p.view = s.view;
   p.ts = nextTimestamp(cfg, s, now);
+  p.sentAt = now;
   p.reps = [];
   p.reconciled.clear();
   p.attempts++;
@@ -139,6 +176,7 @@ export function clientRequest(
     attempts: 0,
     stalled: 0,
     heard: new Set(),
+    sentAt: now,
   };
   s.pending.set(reqID, p);
   const effects: ClientEffect[] = [];
@@ -197,6 +235,9 @@ export function handleClientReply(
   }
   if (m.viewID !== s.view || m.reqViewID !== p.view) return out;
   p.heard.add(m.src);
+  if (m.type === 'ClientReply') sampleDelay(s, p, m, now);
+  // A rejection in the request's own view is a timestamp that arrived out of order.
+  if (m.type === 'ClientReply' && !m.succeeded) s.jitGain = Math.min(1, s.jitGain + 0.2);
 
   const prim = primary(s.view, cfg.replicas);
   if (m.localRead) {
@@ -265,6 +306,7 @@ export function handleClientReply(
 
 function resolve(s: ClientState, p: Pending, rep: ClientReply, result: OpResult, out: ClientEffect[]): void {
   s.pending.delete(p.reqID);
+  s.jitGain *= 0.95;
   out.push({ kind: 'timer', reqID: p.reqID, ms: null });
   const commit: CommitInfo = {
     view: rep.viewID,

@@ -3,7 +3,7 @@
  * committed), fail (definitely not applied) or info (timed out: it may or may not apply, now or later).
  */
 
-import { wallClockMicros } from '../harness/clocks.js';
+import { wallClockMicros } from '../core/clocks.js';
 import {
   abandonRequest,
   type ClientEffect,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
-import { allocatePorts } from '../harness/topology.js';
+import { allocatePorts } from '../core/topology.js';
 import type { Mode } from './config.js';
 import type { Address } from './replica.js';
 

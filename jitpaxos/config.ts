@@ -45,6 +45,10 @@ export interface Timing {
   stuckMs: number;
   /** A client resends a request it could not commit after this long (fixed mode). */
   clientRetryMs: number;
+  /** Fixed mode: a replica holds a request stamped ahead of its clock until then, if at most this far ahead. */
+  maxHoldMs: number;
+  /** Fixed mode: a client stamps requests at most this far ahead of its clock. */
+  maxLeadMs: number;
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -52,6 +56,8 @@ export const DEFAULT_TIMING: Timing = {
   electionMs: 400,
   stuckMs: 500,
   clientRetryMs: 150,
+  maxHoldMs: 200,
+  maxLeadMs: 150,
 };
 
 export function isFlaw(name: string): name is Flaw {

@@ -13,7 +13,8 @@ export type PersistRecord =
   | { t: 'truncate'; length: number }
   | { t: 'meta'; view: number; status: ReplicaStatus; logViewID: number; syncIndex: number };
 
-export type ReplicaTimer = 'heartbeat' | 'election' | 'stuck' | 'recovery';
+/** `hold` (fixed mode): the earliest held client request comes due (just-in-time ordering). */
+export type ReplicaTimer = 'heartbeat' | 'election' | 'stuck' | 'recovery' | 'hold';
 
 /** Something worth telling the operator and the report: view changes, status changes, repairs. */
 export interface ReplicaNotice {

@@ -60,6 +60,9 @@ export interface ClientReply {
   lastTs?: number;
   /** A read answered from the primary's local state without a commit (the `local-reads` flaw). */
   localRead?: boolean;
+  /** Fixed mode: how long the replica held the request before handling it (microseconds), so that the
+   * client's delay estimate measures the network, not the hold. */
+  heldUs?: number;
 }
 
 export interface ReconcileRequest {
@@ -103,19 +106,87 @@ export interface ViewChange {
   viewID: number;
 }
 
+/** A prefix checksum at an index: how two replicas find the prefix they share without sending it (fixed mode). */
+export interface Mark {
+  index: number;
+  checksum: string;
+}
+
 export interface ViewChangeReply {
   type: 'ViewChangeReply';
   src: ReplicaId;
   viewID: number;
   logViewID: number;
+  /** Seed: the whole log. Fixed: empty; `length` and `marks` describe the log instead. */
   log: Entry[];
+  /** Fixed mode: the sender's log length and prefix checksums at exponentially spaced indexes from its end. */
+  length?: number;
+  marks?: Mark[];
 }
 
 export interface StartView {
   type: 'StartView';
   src: ReplicaId;
   viewID: number;
+  /** Seed: the whole log. Fixed: the entries after index `from` only. */
   log: Entry[];
+  /** Fixed mode: `log` follows the prefix of length `from` whose checksum is `base`; the result has
+   * length `length` and checksum `checksum`. A receiver whose prefix differs asks again with its marks. */
+  from?: number;
+  base?: string;
+  length?: number;
+  checksum?: string;
+}
+
+/** Fixed mode: the new primary asks the replica whose log it chose for the entries it lacks. */
+export interface LogRequest {
+  type: 'LogRequest';
+  src: ReplicaId;
+  viewID: number;
+  /** Send entries from + 1 .. length, if your prefix of `length` entries has checksum `checksum`. */
+  from: number;
+  length: number;
+  checksum: string;
+}
+
+export interface LogReply {
+  type: 'LogReply';
+  src: ReplicaId;
+  viewID: number;
+  from: number;
+  length: number;
+  checksum: string;
+  log: Entry[];
+}
+
+/** Fixed mode: a recovering replica asks the primary of a view for its StartView, describing what it holds. */
+export interface StartViewRequest {
+  type: 'StartViewRequest';
+  src: ReplicaId;
+  viewID: number;
+  marks: Mark[];
+}
+
+/**
+ * Fixed mode: before moving to view `viewID`, a replica asks whether the others would follow (pre-vote).
+ * `view` is the sender's current view.
+ */
+export interface PreVote {
+  type: 'PreVote';
+  src: ReplicaId;
+  viewID: number;
+  view: number;
+}
+
+/** Granted unless the sender still hears the primary of its view (and is not behind the asker). */
+export interface PreVoteReply {
+  type: 'PreVoteReply';
+  src: ReplicaId;
+  viewID: number;
+  granted: boolean;
+  /** The replier's view and whether it is Normal in it, so that a stale asker can catch up. */
+  view: number;
+  normal: boolean;
 }
 
 /** Primary liveness, so that a failed primary is replaced (runnable). */
@@ -153,7 +224,12 @@ export type PeerMessage =
   | StartView
   | Heartbeat
   | RecoveryRequest
-  | RecoveryReply;
+  | RecoveryReply
+  | LogRequest
+  | LogReply
+  | StartViewRequest
+  | PreVote
+  | PreVoteReply;
 
 /** Messages a replica receives from a client. */
 export type ClientMessage = ClientRequest | ReconcileRequest;
@@ -169,6 +245,11 @@ export const PEER_MESSAGE_TYPES = [
   'Heartbeat',
   'RecoveryRequest',
   'RecoveryReply',
+  'LogRequest',
+  'LogReply',
+  'StartViewRequest',
+  'PreVote',
+  'PreVoteReply',
 ] as const;
 export const CLIENT_MESSAGE_TYPES = ['ClientRequest', 'ReconcileRequest'] as const;
 export const REPLY_MESSAGE_TYPES = ['ClientReply', 'ReconcileReply'] as const;

@@ -16,8 +16,13 @@ import type {
   ClientRequest,
   Entry,
   Heartbeat,
+  LogReply,
+  LogRequest,
+  Mark,
   OpResult,
   PeerMessage,
+  PreVote,
+  PreVoteReply,
   ReconcileRequest,
   RecoveryReply,
   RecoveryRequest,
@@ -26,6 +31,7 @@ import type {
   ReplicaId,
   ReplicaStatus,
   StartView,
+  StartViewRequest,
   ViewChange,
   ViewChangeReply,
 } from './messages.js';
@@ -52,13 +58,29 @@ export interface ReplicaState {
   pendingReconciles: ReconcileRequest[];
   /** Set while Recovering: the probe nonce, replies so far, and the view floor once a majority answered. */
   recovery: { nonce: number; replies: Map<ReplicaId, RecoveryReply>; floor: number | null } | null;
+  /** Fixed mode: seeded random source for election timeouts (the core never calls Math.random). */
+  rng: number;
+  /** Fixed mode: heard from its view's primary since its election timer last fired (denies pre-votes). */
+  primaryHeard: boolean;
+  /** Fixed mode: view changes in a row that did not finish; the stuck timer backs off with it. */
+  failedViewChanges: number;
+  /** Fixed mode: the pre-vote in progress: the view asked for and who granted it. */
+  preVote: { view: number; grants: Set<ReplicaId> } | null;
+  /** Fixed mode: the new primary waiting for the entries of the chosen log that it lacks. */
+  vcFetch: { view: number; src: ReplicaId; from: number; length: number; checksum: string } | null;
+  /** Fixed mode: client requests stamped ahead of this replica's clock, in entry order, until it passes them. */
+  held: { m: ClientRequest; at: number }[];
 }
 
+/**
+ * `now` is the replica's clock (microseconds, the clients' timestamp scale) when the runtime or simulator
+ * supplies it: fixed mode then holds requests stamped ahead of it (just in time). Without it, no hold.
+ */
 export type ReplicaEvent =
   | { kind: 'start'; nonce: number }
   | { kind: 'peer'; msg: PeerMessage }
-  | { kind: 'client'; msg: ClientMessage }
-  | { kind: 'timer'; name: ReplicaTimer };
+  | { kind: 'client'; msg: ClientMessage; now?: number }
+  | { kind: 'timer'; name: ReplicaTimer; now?: number };
 
 export interface StepResult {
   state: ReplicaState;
@@ -101,7 +123,20 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     results: [],
     pendingReconciles: [],
     recovery: null,
+    rng: seedFor(id),
+    primaryHeard: false,
+    failedViewChanges: 0,
+    preVote: null,
+    vcFetch: null,
+    held: [],
   };
+}
+
+/** A per-replica starting seed (FNV-1a of the id), mixed with the start nonce. */
+function seedFor(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0 || 1;
 }
 
 /** A replica whose durable state cannot be trusted: it holds nothing and votes for nothing until it rejoins. */
@@ -124,6 +159,9 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     results: s.results.slice(),
     pendingReconciles: s.pendingReconciles.slice(),
     recovery: s.recovery ? { ...s.recovery, replies: new Map(s.recovery.replies) } : null,
+    preVote: s.preVote ? { view: s.preVote.view, grants: new Set(s.preVote.grants) } : null,
+    vcFetch: s.vcFetch ? { ...s.vcFetch } : null,
+    held: s.held.slice(),
   };
 }
 
@@ -147,6 +185,8 @@ function sameEntry(a: Entry, b: Entry): boolean {
 /** One step's working context: the state, what it emits, and whether durable metadata changed. */
 class Step {
   readonly effects: ReplicaEffect[] = [];
+  /** While releasing a held request: how long it was held (microseconds), reported in its reply. */
+  heldUs = 0;
   private metaDirty = false;
   constructor(
     readonly cfg: ProtocolConfig,
@@ -158,6 +198,23 @@ class Step {
   }
   get n(): number {
     return this.cfg.replicas.length;
+  }
+  /** Fixed mode: pre-votes, randomized timeouts and backoff (DESIGN §2.6). */
+  get calm(): boolean {
+    return this.cfg.mode === 'fixed';
+  }
+  /** Fixed mode: view changes send only what the receiver lacks (DESIGN §2.7); the seed's choice needs logs. */
+  get incremental(): boolean {
+    return this.cfg.mode === 'fixed' && !this.flaw('view-change-choice');
+  }
+  /** Uniform in [0, 1), from the replica's seeded xorshift32 state. */
+  random(): number {
+    let r = this.s.rng;
+    r ^= r << 13;
+    r ^= r >>> 17;
+    r ^= r << 5;
+    this.s.rng = r >>> 0 || 1;
+    return this.s.rng / 2 ** 32;
   }
   isPrimary(view = this.s.view): boolean {
     return primary(view, this.cfg.replicas) === this.s.id;
@@ -171,9 +228,19 @@ class Step {
   reply(msg: ClientReply): void {
     this.effects.push({ kind: 'reply', client: msg.client, msg });
   }
+  timerMs(name: ReplicaTimer, ms: number | null): void {
+    this.effects.push({ kind: 'timer', name, ms });
+  }
   timer(name: ReplicaTimer, on: boolean): void {
     const t = this.cfg.timing;
-    const ms = name === 'heartbeat' ? t.heartbeatMs : name === 'election' ? t.electionMs : t.stuckMs;
+    let ms = name === 'heartbeat' ? t.heartbeatMs : name === 'election' ? t.electionMs : t.stuckMs;
+    if (on && this.calm) {
+      // Randomized so that replicas rarely time out together; the stuck timer doubles per failed view
+      // change (capped at 4x) so that a slow view change gets the time it needs.
+      if (name === 'election') ms = Math.round(ms * (1 + this.random()));
+      else if (name === 'stuck')
+        ms = Math.round(ms * 2 ** Math.min(this.s.failedViewChanges, 2) * (1 + this.random() / 2));
+    }
     this.effects.push({ kind: 'timer', name, ms: on ? ms : null });
   }
   notice(what: 'status' | 'view' | 'repair' | 'start-view' | 'recovered' | 'dropped', detail: string): void {
@@ -282,11 +349,16 @@ export function step(cfg: ProtocolConfig, state: ReplicaState, event: ReplicaEve
       onStart(x, event.nonce);
       break;
     case 'timer':
+      if (event.now !== undefined) releaseHeld(x, event.now);
+      // Fired without a clock reading: the earliest held request is due, by the timer's definition.
+      else if (event.name === 'hold' && state.held[0]) releaseHeld(x, state.held[0].m.ts);
       onTimer(x, event.name);
       break;
     case 'client':
-      if (event.msg.type === 'ClientRequest') handleClientRequest(x, event.msg);
-      else handleReconcileRequest(x, event.msg);
+      if (event.now !== undefined) releaseHeld(x, event.now);
+      if (event.msg.type === 'ClientRequest') {
+        if (event.now === undefined || !hold(x, event.msg, event.now)) handleClientRequest(x, event.msg);
+      } else handleReconcileRequest(x, event.msg);
       break;
     case 'peer':
       handlePeer(x, event.msg);
@@ -321,6 +393,21 @@ function handlePeer(x: Step, m: PeerMessage): void {
     case 'RecoveryReply':
       handleRecoveryReply(x, m);
       return;
+    case 'LogRequest':
+      handleLogRequest(x, m);
+      return;
+    case 'LogReply':
+      handleLogReply(x, m);
+      return;
+    case 'StartViewRequest':
+      handleStartViewRequest(x, m);
+      return;
+    case 'PreVote':
+      handlePreVote(x, m);
+      return;
+    case 'PreVoteReply':
+      handlePreVoteReply(x, m);
+      return;
   }
 }
 
@@ -344,6 +431,7 @@ function armTimers(x: Step): void {
 }
 
 function onStart(x: Step, nonce: number): void {
+  x.s.rng = (x.s.rng ^ Math.imul(nonce | 0, 0x9e3779b1)) >>> 0 || 1;
   if (x.s.status === 'Recovering') {
     startRecovery(x, nonce);
     return;
@@ -361,15 +449,41 @@ function onTimer(x: Step, name: ReplicaTimer): void {
       }
       return;
     case 'election':
-      // A backup that heard nothing from its primary for a while replaces it.
-      if (s.status === 'Normal' && !x.isPrimary()) changeView(x);
+      // A backup that heard nothing from its primary for a while replaces it (fixed: if a majority agrees).
+      if (s.status === 'Normal' && !x.isPrimary()) {
+        if (!x.calm) {
+          changeView(x);
+          return;
+        }
+        s.primaryHeard = false;
+        startPreVote(x);
+        x.timer('election', true);
+      }
       return;
     case 'stuck':
       if (s.status === 'ViewChange' || s.status === 'Repair') {
-        changeView(x);
+        if (!x.calm) changeView(x);
+        else if (s.status === 'Repair') {
+          // The repair reply may have been lost: ask again; if the primary is gone, the others move on.
+          const p = s.pendingReconciles[0];
+          if (!p) {
+            x.setStatus('Normal');
+            armTimers(x);
+            return;
+          }
+          sendRepairRequest(x, p);
+          startPreVote(x);
+        } else {
+          s.failedViewChanges++;
+          // A lost reply is the cheapest thing to retry; the next view needs a majority's consent.
+          sendViewChangeReply(x);
+          startPreVote(x);
+        }
         x.timer('stuck', true);
       }
       return;
+    case 'hold':
+      return; // releaseHeld ran before
     case 'recovery':
       if (s.status === 'Recovering' && s.recovery) {
         // Until a majority answered, ask again; after, prompt a view past everything seen so far.
@@ -379,6 +493,45 @@ function onTimer(x: Step, name: ReplicaTimer): void {
       }
       return;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Just in time (fixed mode): a request stamped ahead of this replica's clock waits until the clock
+// passes its timestamp, so that requests that crossed on the way are appended in timestamp order.
+
+/** Keep `m` for later if it is due within the bound; false: handle it now. */
+function hold(x: Step, m: ClientRequest, now: number): boolean {
+  const s = x.s;
+  if (!x.calm || x.flaw('clock-skew') || s.status !== 'Normal' || m.viewID !== s.view) return false;
+  const ahead = m.ts - now;
+  // Bounded: a far-ahead clock (or the hybrid clock's catch-up) is handled at once, as without the hold.
+  if (ahead <= 0 || ahead > x.cfg.timing.maxHoldMs * 1000 || s.held.length >= 10_000) return false;
+  let i = s.held.length;
+  while (i > 0 && compareEntryKeys(keyOf(s.held[i - 1]!.m), keyOf(m)) > 0) i--;
+  s.held.splice(i, 0, { m, at: now });
+  if (i === 0) x.timerMs('hold', Math.max(1, Math.ceil(ahead / 1000)));
+  return true;
+}
+
+function keyOf(m: ClientRequest): EntryKey {
+  return { ts: m.ts, client: m.client, req: m.reqID };
+}
+
+/** Handle, in timestamp order, every held request whose time has come; re-arm for the next one. */
+function releaseHeld(x: Step, now: number): void {
+  const s = x.s;
+  if (s.held.length === 0) return;
+  let n = 0;
+  while (n < s.held.length && s.held[n]!.m.ts <= now) n++;
+  if (n === 0) return;
+  const due = s.held.splice(0, n);
+  for (const h of due) {
+    x.heldUs = Math.max(0, Math.round(now - h.at));
+    handleClientRequest(x, h.m);
+  }
+  x.heldUs = 0;
+  const next = s.held[0];
+  x.timerMs('hold', next ? Math.max(1, Math.ceil((next.m.ts - now) / 1000)) : null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +564,7 @@ function reply(
     msg.entryClient = entry.client;
     msg.entryReq = entry.req;
   }
+  if (x.heldUs > 0 && type === 'ClientReply') msg.heldUs = x.heldUs;
   // Results are computed at the primary from the log prefix and returned with the commit.
   if (succeeded && entry && x.isPrimary()) {
     const r = x.resultAt(index);
@@ -504,6 +658,12 @@ export function handleReconcileRequest(x: Step, m: ReconcileRequest): void {
   if (isPrimary) return;
   x.setStatus('Repair');
   s.pendingReconciles = [m];
+  sendRepairRequest(x, m);
+  armTimers(x);
+}
+
+function sendRepairRequest(x: Step, m: ReconcileRequest): void {
+  const s = x.s;
   x.send(primary(s.view, x.cfg.replicas), {
     type: 'RepairRequest',
     src: s.id,
@@ -514,7 +674,6 @@ export function handleReconcileRequest(x: Step, m: ReconcileRequest): void {
     reqID: m.reqID,
     reqViewID: m.reqViewID,
   });
-  armTimers(x);
 }
 
 /** The spec's HandleRepairRequest: the primary sends its log. */
@@ -594,18 +753,74 @@ function enterViewChange(x: Step, view: number): void {
   x.setStatus('ViewChange');
   s.vcReplies = [];
   s.pendingReconciles = [];
+  s.preVote = null;
+  s.vcFetch = null;
   sendViewChangeReply(x);
   armTimers(x);
 }
 
 function sendViewChangeReply(x: Step): void {
   const s = x.s;
-  x.send(primary(s.view, x.cfg.replicas), {
+  const to = primary(s.view, x.cfg.replicas);
+  if (x.incremental) {
+    // The log is described, not sent: the new primary fetches what it lacks from the one log it chooses.
+    x.send(to, {
+      type: 'ViewChangeReply',
+      src: s.id,
+      viewID: s.view,
+      logViewID: s.logViewID,
+      log: [],
+      length: s.log.length,
+      marks: marksOf(s),
+    });
+    return;
+  }
+  x.send(to, {
     type: 'ViewChangeReply',
     src: s.id,
     viewID: s.view,
     logViewID: s.logViewID,
     log: s.log.slice(),
+  });
+}
+
+/** Prefix checksums at the end of the log and 1, 2, 4, ... entries before it, down to the empty prefix. */
+export function marksOf(s: ReplicaState): Mark[] {
+  const n = s.log.length;
+  const out: Mark[] = [];
+  for (let d = 0; n - d > 0; d = d === 0 ? 1 : d * 2) out.push({ index: n - d, checksum: s.hashes[n - d]! });
+  if (s.syncIndex > 0 && s.syncIndex < n) out.push({ index: s.syncIndex, checksum: s.hashes[s.syncIndex]! });
+  out.push({ index: 0, checksum: EMPTY_CHECKSUM });
+  return out;
+}
+
+/** The longest prefix of our log that a mark shows the other side holds too. */
+function commonPrefix(s: ReplicaState, marks: readonly Mark[] | undefined): number {
+  let best = 0;
+  for (const m of marks ?? []) {
+    if (m.index > best && m.index <= s.log.length && s.hashes[m.index] === m.checksum) best = m.index;
+  }
+  return best;
+}
+
+function replyLength(v: ViewChangeReply): number {
+  return v.length ?? v.log.length;
+}
+
+/** A StartView for one replica: our entries after the prefix its marks show it shares (all if it sent none: it is asked to describe itself). */
+function sendStartView(x: Step, to: ReplicaId, marks: readonly Mark[] | undefined): void {
+  const s = x.s;
+  const n = s.log.length;
+  const from = marks ? commonPrefix(s, marks) : n;
+  x.send(to, {
+    type: 'StartView',
+    src: s.id,
+    viewID: s.view,
+    log: s.log.slice(from),
+    from,
+    base: s.hashes[from]!,
+    length: n,
+    checksum: s.hashes[n]!,
   });
 }
 
@@ -627,10 +842,15 @@ export function handleViewChangeReply(x: Step, m: ViewChangeReply): void {
   const seedChoice = x.flaw('view-change-choice');
   if (s.status === 'Normal' && !x.flaw('no-retry') && m.src !== s.id) {
     // A late reply means that replica missed StartView: send it again, with the log as it is now.
-    x.send(m.src, { type: 'StartView', src: s.id, viewID: s.view, log: s.log.slice() });
+    if (x.incremental) sendStartView(x, m.src, m.marks);
+    else x.send(m.src, { type: 'StartView', src: s.id, viewID: s.view, log: s.log.slice() });
     return;
   }
   if (s.status !== 'ViewChange') return;
+  if (x.incremental) {
+    chooseIncremental(x, m);
+    return;
+  }
   if (seedChoice) s.vcReplies.push(m);
   else s.vcReplies = s.vcReplies.filter((v) => v.src !== m.src).concat([m]);
   const replies = s.vcReplies.filter((v) => v.viewID === s.view);
@@ -659,23 +879,215 @@ export function handleViewChangeReply(x: Step, m: ViewChangeReply): void {
   x.sendAll({ type: 'StartView', src: s.id, viewID: s.view, log: s.log.slice() }, false);
 }
 
+/**
+ * Fixed mode: the same choice as the full-log path (highest logViewID among senders in its quorum, then
+ * longest, then lowest id), made from lengths; then fetch the chosen log's entries past the shared prefix.
+ */
+function chooseIncremental(x: Step, m: ViewChangeReply): void {
+  const s = x.s;
+  const cfg = x.cfg;
+  s.vcReplies = s.vcReplies.filter((v) => v.src !== m.src).concat([m]);
+  // One choice per view: while its entries are on their way, later replies only add marks.
+  if (s.vcFetch?.view === s.view) return;
+  const replies = s.vcReplies.filter((v) => v.viewID === s.view);
+  const srcs = new Set(replies.map((v) => v.src));
+  if (!isMajority(srcs.size, x.n) || !srcs.has(s.id)) return;
+  let latest = 0;
+  for (const v of replies) latest = Math.max(latest, v.logViewID);
+  const candidates = replies.filter((v) => v.logViewID === latest && inQuorum(latest, cfg.replicas, v.src));
+  if (candidates.length === 0) return;
+  const chosen = candidates.reduce((a, b) =>
+    replyLength(b) > replyLength(a) || (replyLength(b) === replyLength(a) && compareIds(b.src, a.src) < 0)
+      ? b
+      : a,
+  );
+  const length = replyLength(chosen);
+  const checksum = chosen.marks?.find((k) => k.index === length)?.checksum ?? EMPTY_CHECKSUM;
+  if (chosen.src === s.id || (length === s.log.length && checksum === s.hashes[length])) {
+    finishViewChange(x, chosen.src, latest);
+    return;
+  }
+  const from = commonPrefix(s, chosen.marks);
+  s.vcFetch = { view: s.view, src: chosen.src, from, length, checksum };
+  x.send(chosen.src, { type: 'LogRequest', src: s.id, viewID: s.view, from, length, checksum });
+}
+
+/** Any replica: the entries `from + 1 .. length` of the prefix the asker described, if we still hold it. */
+function handleLogRequest(x: Step, m: LogRequest): void {
+  const s = x.s;
+  if (m.from > m.length || m.length > s.log.length || s.hashes[m.length] !== m.checksum) return;
+  x.send(m.src, {
+    type: 'LogReply',
+    src: s.id,
+    viewID: m.viewID,
+    from: m.from,
+    length: m.length,
+    checksum: m.checksum,
+    log: s.log.slice(m.from, m.length),
+  });
+}
+
+/** The new primary takes the chosen log's missing entries, checked against its checksum, and starts the view. */
+function handleLogReply(x: Step, m: LogReply): void {
+  const s = x.s;
+  const f = s.vcFetch;
+  if (!f || s.status !== 'ViewChange' || s.view !== f.view || m.viewID !== f.view || m.src !== f.src) return;
+  if (m.from !== f.from || m.length !== f.length || m.log.length !== f.length - f.from) return;
+  if (chain(s.hashes[f.from]!, m.log) !== f.checksum) return;
+  x.replaceFrom(f.from, m.log);
+  finishViewChange(x, f.src, -1);
+}
+
+function chain(base: string, entries: readonly Entry[]): string {
+  let h = base;
+  for (const e of entries) h = nextChecksum(h, e);
+  return h;
+}
+
+/** The new primary holds the chosen log: install it, and send each replica only what it lacks. */
+function finishViewChange(x: Step, chosenSrc: ReplicaId, latest: number): void {
+  const s = x.s;
+  const marks = new Map<ReplicaId, Mark[] | undefined>();
+  for (const v of s.vcReplies) if (v.viewID === s.view) marks.set(v.src, v.marks);
+  x.setSync(s.log.length, s.view);
+  becomeNormal(x, s.view);
+  x.notice(
+    'start-view',
+    `view ${s.view}: log of ${chosenSrc} (${s.log.length} entries${latest >= 0 ? `, logViewID ${latest}` : ''})`,
+  );
+  for (const r of x.cfg.replicas) if (r !== s.id) sendStartView(x, r, marks.get(r));
+}
+
 function installLog(x: Step, view: number, log: readonly Entry[]): void {
   const s = x.s;
   if (inQuorum(view, x.cfg.replicas, s.id)) {
     x.replaceFrom(0, log);
     x.setSync(log.length, view);
   }
+  becomeNormal(x, view);
+}
+
+function becomeNormal(x: Step, view: number): void {
+  const s = x.s;
   x.setView(view);
   x.setStatus('Normal');
   s.vcReplies = [];
   s.pendingReconciles = [];
   s.recovery = null;
+  s.preVote = null;
+  s.vcFetch = null;
+  s.failedViewChanges = 0;
+  // Installing a view is hearing from its primary (or being it).
+  s.primaryHeard = true;
   armTimers(x);
+}
+
+/**
+ * Fixed mode: a StartView carrying the entries after `from`. A quorum member whose prefix of `from` entries
+ * differs from the primary's cannot use it: it describes its log (a ViewChangeReply) and gets a fitting one.
+ */
+function handleIncrementalStartView(x: Step, m: StartView & { from: number }): void {
+  const s = x.s;
+  const member = inQuorum(m.viewID, x.cfg.replicas, s.id);
+  const fits =
+    m.from <= s.log.length &&
+    s.hashes[m.from] === m.base &&
+    m.log.length === (m.length ?? 0) - m.from &&
+    chain(m.base ?? '', m.log) === m.checksum;
+  if (s.status === 'Recovering') {
+    if (s.recovery?.floor == null || m.viewID <= s.recovery.floor) return;
+    if (member && !fits) {
+      x.send(m.src, { type: 'StartViewRequest', src: s.id, viewID: m.viewID, marks: marksOf(s) });
+      return;
+    }
+    if (member) {
+      x.replaceFrom(m.from, m.log);
+      x.setSync(s.log.length, m.viewID);
+    }
+    becomeNormal(x, m.viewID);
+    x.notice('recovered', `rejoined in view ${m.viewID}`);
+    return;
+  }
+  if (!(s.view < m.viewID || (s.view === m.viewID && s.status === 'ViewChange'))) return;
+  if (!member) {
+    becomeNormal(x, m.viewID);
+    return;
+  }
+  if (fits) {
+    x.replaceFrom(m.from, m.log);
+    x.setSync(s.log.length, m.viewID);
+    becomeNormal(x, m.viewID);
+    return;
+  }
+  if (s.view < m.viewID) enterViewChange(x, m.viewID);
+  else sendViewChangeReply(x);
+}
+
+/** The primary answers a recovering replica that could not use the StartView it got. */
+function handleStartViewRequest(x: Step, m: StartViewRequest): void {
+  const s = x.s;
+  if (s.status === 'Normal' && s.view === m.viewID && x.isPrimary()) sendStartView(x, m.src, m.marks);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pre-vote (fixed mode): a replica moves the cluster to a new view only if a majority no longer hears
+// the primary, so a restarted or isolated replica cannot depose a primary the others still hear.
+
+function startPreVote(x: Step): void {
+  const s = x.s;
+  s.preVote = { view: s.view + 1, grants: new Set([s.id]) };
+  x.sendAll({ type: 'PreVote', src: s.id, viewID: s.view + 1, view: s.view }, false);
+  checkPreVote(x);
+}
+
+function checkPreVote(x: Step): void {
+  const s = x.s;
+  const p = s.preVote;
+  if (p && p.view === s.view + 1 && isMajority(p.grants.size, x.n)) {
+    s.preVote = null;
+    changeView(x);
+  }
+}
+
+function handlePreVote(x: Step, m: PreVote): void {
+  const s = x.s;
+  if (s.status === 'Recovering') return; // never votes
+  const hears = s.status === 'Normal' && (s.primaryHeard || x.isPrimary());
+  // An asker already in a newer view than ours is ahead, not stale: let it bring us along. A member of our
+  // view's quorum that cannot hear the primary breaks every commit of the view, so it too may move it on.
+  const brokenQuorum = m.view === s.view && inQuorum(s.view, x.cfg.replicas, m.src);
+  const granted = m.viewID > s.view && (!hears || m.view > s.view || brokenQuorum);
+  x.send(m.src, {
+    type: 'PreVoteReply',
+    src: s.id,
+    viewID: m.viewID,
+    granted,
+    view: s.view,
+    normal: s.status === 'Normal',
+  });
+}
+
+function handlePreVoteReply(x: Step, m: PreVoteReply): void {
+  const s = x.s;
+  if (s.status === 'Recovering') return;
+  if (m.normal && m.view > s.view) {
+    // We are behind a view that is running: join it (its primary answers our reply with StartView).
+    enterViewChange(x, m.view);
+    return;
+  }
+  const p = s.preVote;
+  if (!p || !m.granted || p.view !== m.viewID) return;
+  p.grants.add(m.src);
+  checkPreVote(x);
 }
 
 /** The spec's HandleStartView. */
 export function handleStartView(x: Step, m: StartView): void {
   const s = x.s;
+  if (m.from !== undefined && x.incremental) {
+    handleIncrementalStartView(x, m as StartView & { from: number });
+    return;
+  }
   if (s.status === 'Recovering') {
     // Rejoin only through a view newer than any view this replica could have acknowledged in.
     if (s.recovery?.floor == null || m.viewID <= s.recovery.floor) return;
@@ -691,6 +1103,7 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
   const s = x.s;
   if (s.status === 'Recovering') noteRecoveringView(x, m.viewID);
   else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
+    s.primaryHeard = true;
     x.timer('election', true);
   } else if (!x.flaw('no-retry')) {
     // A Normal primary in a view we have not installed: we missed its StartView. Our (late) reply

@@ -5,6 +5,7 @@
  * records are made durable (one group write + fsync) before any of its messages leave, and batches
  * leave in order.
  */
+import { wallClockMicros } from '../harness/clocks.js';
 import { type AdminServer, startAdmin } from './admin.js';
 import { type Mode, makeConfig, type ProtocolConfig, type Timing } from './config.js';
 import type { ReplicaEffect, ReplicaTimer } from './effects.js';
@@ -186,7 +187,7 @@ export class ReplicaProcess {
     this.clientBatch = [];
     if (this.stopping) return;
     if (batch.length > 1) batch.sort(compareClientMessages);
-    for (const msg of batch) this.handle({ kind: 'client', msg });
+    for (const msg of batch) this.handle({ kind: 'client', msg, now: wallClockMicros() });
   }
 
   private handle(ev: ReplicaEvent): void {
@@ -269,13 +270,14 @@ export class ReplicaProcess {
     if (old) clearTimeout(old);
     this.timers.delete(name);
     if (ms === null || this.stopping) return;
-    // Election-type timers get jitter so that replicas do not all time out in the same instant.
-    const delay = name === 'heartbeat' ? ms : ms * (1 + Math.random() * 0.5);
+    // Election-type timers get jitter so that replicas do not all time out in the same instant (the fixed
+    // core randomizes its own, from a seeded source, so that a simulator can replay it).
+    const delay = name === 'heartbeat' || this.cfg.mode === 'fixed' ? ms : ms * (1 + Math.random() * 0.5);
     this.timers.set(
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        if (!this.stopping) this.handle({ kind: 'timer', name });
+        if (!this.stopping) this.handle({ kind: 'timer', name, now: wallClockMicros() });
       }, delay),
     );
   }

@@ -41,6 +41,11 @@ const entry = {
 
 const log = { type: 'array', items: entry } as const;
 
+const marks = {
+  type: 'array',
+  items: { type: 'object', properties: { index: int, checksum: str }, required: ['index', 'checksum'] },
+} as const;
+
 const status = { enum: ['Normal', 'Repair', 'ViewChange', 'Recovering'] } as const;
 
 function msg(
@@ -78,6 +83,7 @@ const clientReply = msg(
     },
     lastTs: int,
     localRead: { type: 'boolean' },
+    heldUs: int,
   },
 );
 
@@ -97,8 +103,27 @@ const SCHEMAS: Record<string, object> = {
   RepairRequest: msg('RepairRequest', { src: id, viewID: int, index: int, from: int, ...repairEcho }),
   RepairReply: msg('RepairReply', { src: id, viewID: int, index: int, from: int, log, ...repairEcho }),
   ViewChange: msg('ViewChange', { src: id, viewID: int }),
-  ViewChangeReply: msg('ViewChangeReply', { src: id, viewID: int, logViewID: int, log }),
-  StartView: msg('StartView', { src: id, viewID: int, log }),
+  ViewChangeReply: msg(
+    'ViewChangeReply',
+    { src: id, viewID: int, logViewID: int, log },
+    { length: int, marks },
+  ),
+  StartView: msg(
+    'StartView',
+    { src: id, viewID: int, log },
+    { from: int, base: str, length: int, checksum: str },
+  ),
+  LogRequest: msg('LogRequest', { src: id, viewID: int, from: int, length: int, checksum: str }),
+  LogReply: msg('LogReply', { src: id, viewID: int, from: int, length: int, checksum: str, log }),
+  StartViewRequest: msg('StartViewRequest', { src: id, viewID: int, marks }),
+  PreVote: msg('PreVote', { src: id, viewID: int, view: int }),
+  PreVoteReply: msg('PreVoteReply', {
+    src: id,
+    viewID: int,
+    granted: { type: 'boolean' },
+    view: int,
+    normal: { type: 'boolean' },
+  }),
   Heartbeat: msg('Heartbeat', { src: id, viewID: int }),
   RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }),
   RecoveryReply: msg('RecoveryReply', { src: id, nonce: { type: 'number' }, viewID: int, status }, { log }),

@@ -1,5 +1,5 @@
 /** A bandwidth limit (KB/s) on random links or on all of them: big messages (view changes, repairs) crawl. */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import { ToxicFault } from './toxic.js';
 
 export class BandwidthFault extends ToxicFault {

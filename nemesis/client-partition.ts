@@ -4,8 +4,8 @@
  * concurrency for little gain: JIT Paxos clients are interchangeable). Modes: silent (requests and replies
  * dropped, connections held: `timeout` 0 both ways) or reset (proxy disabled: connections refused and closed).
  */
-import type { Rng } from '../harness/rng.js';
-import { clientProxyName } from '../harness/topology.js';
+import type { Rng } from '../core/rng.js';
+import { clientProxyName } from '../core/topology.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import { addToxic, removeToxic } from './toxic.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';

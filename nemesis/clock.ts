@@ -5,7 +5,7 @@
  * hybrid clock), so the plan skews clients far more often than replicas, by large jumps both ways.
  * Every record carries `offsets`: all offsets in force after the action, µs, keyed by client or node.
  */
-import { Rng } from '../harness/rng.js';
+import { Rng } from '../core/rng.js';
 import { faketimeEnv, findLibfaketime, timestampFile, writeOffset } from './faketime.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld, PrepareContext } from './types.js';
@@ -18,6 +18,7 @@ const DELTAS_MS = [2, 20, 200, 1000, 5000, 20_000];
 
 export class ClockFault implements Fault {
   readonly name = 'clock';
+  readonly needs = ['env'] as const;
   private files = new Map<string, string>();
   private replicaOffsets = new Map<string, number>();
   private strobe: NodeJS.Timeout | null = null;

@@ -3,7 +3,7 @@
  * replica's state lives in memory, so a restarted replica comes back empty (the `no-durability` flaw):
  * the plan favours the primary and majorities, whose loss can erase commits.
  */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 

@@ -3,7 +3,7 @@
  * messages from different senders arrive at a replica in another order than they were sent: that is what
  * drives JIT Paxos into reconcile and repair.
  */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import { ToxicFault } from './toxic.js';
 
 export class LatencyFault extends ToxicFault {

@@ -6,8 +6,8 @@
  * server's semantics, matched by the embedded one); the replicas reconnect.
  */
 
-import type { Rng } from '../harness/rng.js';
-import { linkProxyName } from '../harness/topology.js';
+import type { Rng } from '../core/rng.js';
+import { linkProxyName } from '../core/topology.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 export const TOPOLOGIES = [
@@ -129,7 +129,7 @@ export class PartitionFault implements Fault {
     const topology = params.topology as PartitionTopology;
     const mode = params.mode as PartitionMode;
     const order = params.order as string[];
-    const primary = topology === 'primary' ? await world.db.primary() : null;
+    const primary = topology === 'primary' ? ((await world.db.primary?.()) ?? null) : null;
     let { links, components } = partitionLinks(topology, order, primary);
     if (mode === 'one-way') {
       // Only what flows from the first component to the others.

@@ -1,10 +1,11 @@
 /** Process pauses: SIGSTOP the targets (start), SIGCONT them (stop). A paused primary holds its view. */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 export class PauseFault implements Fault {
   readonly name = 'pause';
+  readonly needs = ['pause'] as const;
   private paused: Record<string, number> = {};
 
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
@@ -17,7 +18,8 @@ export class PauseFault implements Fault {
     for (const n of nodes) {
       const pid = world.db.pid(n);
       if (pid === undefined) continue;
-      await world.db.pause(n);
+      // needs: checked against the system before the run starts.
+      await world.db.pause!(n);
       this.paused[n] = pid;
     }
     return {
@@ -33,12 +35,12 @@ export class PauseFault implements Fault {
   async stop(world: NemesisWorld): Promise<FaultRecord> {
     const pids = this.paused;
     this.paused = {};
-    for (const n of Object.keys(pids)) await world.db.resume(n);
+    for (const n of Object.keys(pids)) await world.db.resume!(n);
     return { fault: this.name, signal: 'SIGCONT', resumed: Object.keys(pids), pids };
   }
 
   async heal(world: NemesisWorld): Promise<void> {
     this.paused = {};
-    for (const n of world.db.nodes) if ((await world.db.state(n)).paused) await world.db.resume(n);
+    for (const n of world.db.nodes) if ((await world.db.state(n)).paused) await world.db.resume!(n);
   }
 }

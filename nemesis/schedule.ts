@@ -2,7 +2,7 @@
  * The fault schedule, planned from the seed before the run: every `interval` one fault is picked, and it
  * starts if it was stopped or stops if it was running, so each fault alternates start and stop.
  */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { Fault, ScheduledAction } from './types.js';
 
 export function planSchedule(o: {

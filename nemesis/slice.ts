@@ -2,7 +2,7 @@
  * Slicing: data cut into small pieces with a delay between them (Toxiproxy's `slicer`), so frames arrive
  * in fragments and late; the framing layer must reassemble them.
  */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import { ToxicFault } from './toxic.js';
 
 export class SliceFault extends ToxicFault {

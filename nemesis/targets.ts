@@ -2,7 +2,7 @@
  * Which nodes a process or clock fault hits: one, a minority, a majority, the current primary, or all.
  * The node order is shuffled from the seed at plan time; the primary is resolved at start time.
  */
-import type { Rng } from '../harness/rng.js';
+import type { Rng } from '../core/rng.js';
 import type { NemesisWorld } from './types.js';
 
 export const TARGETS = ['one', 'minority', 'majority', 'primary', 'all'] as const;
@@ -44,7 +44,7 @@ export async function resolveTarget(
     case 'all':
       return { nodes: [...order] };
     case 'primary': {
-      const p = await world.db.primary();
+      const p = (await world.db.primary?.()) ?? null;
       return p ? { nodes: [p], primary: p } : { nodes: order.slice(0, 1) };
     }
   }

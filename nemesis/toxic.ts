@@ -3,8 +3,8 @@
  * proxies a start touches, adding a named toxic on the right streams, and removing it again.
  */
 import type { ToxicType } from 'toxiproxy-node-client';
-import type { Rng } from '../harness/rng.js';
-import { clientProxyName, linkProxyName } from '../harness/topology.js';
+import type { Rng } from '../core/rng.js';
+import { clientProxyName, linkProxyName } from '../core/topology.js';
 import { resolveTarget } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 

@@ -4,19 +4,12 @@
  * exactly what it did; the final heal undoes everything.
  */
 import type { Toxiproxy } from 'toxiproxy-node-client';
-import type { Db } from '../harness/db.js';
-import type { Rng } from '../harness/rng.js';
-import type { Topology } from '../harness/topology.js';
+import type { ClientClocks } from '../core/clocks.js';
+import type { Capability, Db } from '../core/db.js';
+import type { Rng } from '../core/rng.js';
+import type { Topology } from '../core/topology.js';
 
-/** Client clock offsets, which the clock nemesis moves. */
-export interface ClientClocks {
-  /** Current offset per client process, in microseconds. */
-  offsets(): Record<string, number>;
-  set(process: string, offsetMicros: number): void;
-  resetAll(): void;
-  /** Every client clock handed out so far (the clock nemesis picks its targets among them). */
-  names(): string[];
-}
+export type { ClientClocks };
 
 /** What a fault may set up before the nodes first start (node env applies only at a start). */
 export interface PrepareContext {
@@ -39,6 +32,8 @@ export type FaultRecord = { fault: string } & Record<string, unknown>;
 
 export interface Fault {
   readonly name: string;
+  /** Node capabilities the fault cannot work without (checked against the system before a run). */
+  readonly needs?: readonly Capability[];
   /** Choose the parameters of a start, from the seed (resolved against the live system at start time). */
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown>;
   start(world: NemesisWorld, params: Record<string, unknown>): Promise<FaultRecord>;

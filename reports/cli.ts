@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { FILES } from '../harness/store.js';
+import { intArg } from '../core/cli-util.js';
+import { FILES } from '../core/store.js';
 import { writeReport } from './report.js';
 import { serveStore } from './serve.js';
 import { writeStoreIndex } from './store-index.js';
@@ -27,12 +28,12 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the store (index, reports, raw files) over HTTP')
     .option('--store <dir>', 'store folder', 'store')
-    .option('--port <n>', 'port (0: any free port)', '8080')
+    .option('--port <n>', 'port (0: any free port)', intArg('--port', 0, 65535), 8080)
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--no-index', 'do not rewrite index.html first')
-    .action(async (opts: { store: string; port: string; host: string; index: boolean }) => {
+    .action(async (opts: { store: string; port: number; host: string; index: boolean }) => {
       if (opts.index) await writeStoreIndex(opts.store);
-      const s = await serveStore({ store: opts.store, port: Number(opts.port), host: opts.host });
+      const s = await serveStore({ store: opts.store, port: opts.port, host: opts.host });
       console.log(`serving ${path.resolve(opts.store)} at ${s.url}`);
       const stop = () => void s.close().then(() => process.exit(0));
       process.once('SIGINT', stop);

@@ -2,15 +2,15 @@
  * Commit-consistency violations with the replicas' log entries side by side: the final log of every replica,
  * and the log the violation was found in, around the index concerned.
  */
-import type { CommitViolation, ReplicaLogDump } from '../checkers/types.js';
-import type { Entry } from '../jitpaxos/messages.js';
+import type { CommitConsistencyResult } from '../checkers/commit-consistency.js';
+import type { CommitViolation, LogEntry, ReplicaLogDump } from '../checkers/types.js';
 import { nsToMs, showValue } from './ops.js';
-import type { CommitView, EntryView, SideBySide, VerdictValue, ViolationView } from './types.js';
+import type { CommitView, EntryView, SideBySide, ViolationView } from './types.js';
 
 /** Log indices shown on each side of the one a violation names. */
 const AROUND = 1;
 
-export function entryView(e: Entry | null | undefined, index: number): EntryView | null {
+export function entryView(e: LogEntry | null | undefined, index: number): EntryView | null {
   if (!e || typeof e !== 'object') return null;
   return { index, ts: e.ts, client: String(e.client), req: e.req, op: showValue(e.op) ?? '' };
 }
@@ -84,15 +84,16 @@ function sideBySide(v: CommitViolation, dumps: DumpCollector): SideBySide | null
 }
 
 export function commitView(
-  result: Record<string, unknown> | undefined,
+  result: Partial<CommitConsistencyResult> | undefined,
   dumps: DumpCollector,
 ): CommitView | null {
   if (!result) return null;
-  const violations = (Array.isArray(result.violations) ? result.violations : []) as CommitViolation[];
+  // Partial: a results.json written by an older jitter may lack fields.
+  const violations = Array.isArray(result.violations) ? result.violations : [];
   return {
-    valid: result.valid as VerdictValue,
+    valid: result.valid ?? 'unknown',
     reason: typeof result.reason === 'string' ? result.reason : null,
-    counts: (result.counts ?? {}) as Record<string, number>,
+    counts: result.counts ?? {},
     commits: Number(result.commits ?? 0),
     dumps: Number(result.dumps ?? dumps.count),
     violations: violations.map(

@@ -1,9 +1,10 @@
-/** Reads a run folder (harness/store.ts layout) into the data the report page renders. */
+/** Reads a run folder (core/store.ts layout) into the data the report page renders. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommitViolation, LinearizabilityResult, ReplicaLogDump } from '../checkers/types.js';
-import type { Op } from '../harness/history.js';
-import { FILES, type RunRecord, type RunResults } from '../harness/store.js';
+import { commitConsistencyChecker, linearizabilityChecker, resultOf } from '../checkers/index.js';
+import type { ReplicaLogDump } from '../checkers/types.js';
+import type { Op } from '../core/history.js';
+import { FILES, type RunRecord, type RunResults } from '../core/store.js';
 import { commitView, DumpCollector } from './commit.js';
 import { counterexampleView } from './counterexample.js';
 import { FaultCollector } from './faults.js';
@@ -11,7 +12,7 @@ import { forEachJsonLine, readJsonFile } from './jsonl.js';
 import { quantiles, throughput } from './latency.js';
 import { nsToMs, OpCollector, showValue } from './ops.js';
 import { readReplicaEvents } from './replica-events.js';
-import type { CheckerView, ReportData, VerdictValue } from './types.js';
+import type { CheckerView, ReportData } from './types.js';
 
 const EXPECTED = [FILES.test, FILES.history, FILES.results, FILES.dumps, FILES.replicasDir] as const;
 
@@ -77,7 +78,7 @@ function checkerViews(results: RunResults | null): CheckerView[] {
         facts.push([k, String(v)]);
       else if (k === 'counts' || k === 'byF' || k === 'ops') facts.push([k, show(v)]);
     }
-    return { name, valid: r.valid as VerdictValue, reason: r.reason ?? null, facts };
+    return { name, valid: r.valid, reason: r.reason ?? null, facts };
   });
 }
 
@@ -113,11 +114,9 @@ export async function buildReportData(dir: string): Promise<ReportData> {
   }
   const endMs = Math.max(lastMs, record?.durationMs ?? 0);
 
-  const lin = results?.checkers?.linearizability as Partial<LinearizabilityResult> | undefined;
-  const cc = results?.checkers?.['commit-consistency'] as Record<string, unknown> | undefined;
-  const dumps = DumpCollector.citing(
-    (Array.isArray(cc?.violations) ? cc.violations : []) as CommitViolation[],
-  );
+  const lin = resultOf(linearizabilityChecker, results?.checkers);
+  const cc = resultOf(commitConsistencyChecker, results?.checkers);
+  const dumps = DumpCollector.citing(Array.isArray(cc?.violations) ? cc.violations : []);
   const dumpsFile = path.join(dir, FILES.dumps);
   // Dumps can be the largest file of a run; only a run with violations needs them read.
   if (cc && cc.valid !== true && fs.existsSync(dumpsFile)) {
@@ -131,7 +130,7 @@ export async function buildReportData(dir: string): Promise<ReportData> {
     format: 1,
     title: `${name} ${record?.start ?? path.basename(dir)}`,
     generatedAt: new Date().toISOString(),
-    verdict: results ? (results.valid as VerdictValue) : null,
+    verdict: results ? results.valid : null,
     checkers: checkerViews(results),
     config: configRows(record),
     run: record

@@ -2,7 +2,7 @@
  * Nemesis actions into fault intervals (a start to the next stop of the same kind, or to the final heal) and
  * clock offsets over time.
  */
-import type { Op } from '../harness/history.js';
+import type { Op } from '../core/history.js';
 import { nsToMs, showValue } from './ops.js';
 import type { ClockSeries, FaultInterval } from './types.js';
 

@@ -2,7 +2,7 @@
  * Pairs a history's client invocations with their completions, streaming, into the page's compact columns.
  * One pass, O(1) per event: a 100,000-operation history is read once.
  */
-import type { Op } from '../harness/history.js';
+import type { Op } from '../core/history.js';
 import type { OpColumns } from './types.js';
 
 const MAX_VALUE_CHARS = 160;

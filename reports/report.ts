@@ -1,6 +1,6 @@
 /** `report.html` for one run folder. */
 import path from 'node:path';
-import { FILES } from '../harness/store.js';
+import { FILES } from '../core/store.js';
 import { pageAssets } from './bundle.js';
 import { buildReportData } from './data.js';
 import { renderPage } from './html.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { FILES, listRuns, type RunRecord, type RunResults } from '../harness/store.js';
+import { FILES, listRuns, type RunRecord, type RunResults } from '../core/store.js';
 import { pageAssets } from './bundle.js';
 import { renderPage } from './html.js';
 import { readJsonFile } from './jsonl.js';

@@ -3,8 +3,9 @@
  * as JSON, read by the page script (reports/page/). Types only, so both sides can import it.
  * Times are milliseconds since the start of the run unless a name says otherwise.
  */
+import type { Verdict } from '../core/verdict.js';
 
-export type VerdictValue = true | false | 'unknown';
+export type VerdictValue = Verdict;
 
 /** Outcome codes of an operation in OpColumns.type. */
 export const OUTCOMES = ['ok', 'fail', 'info', 'pending'] as const;

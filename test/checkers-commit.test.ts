@@ -1,9 +1,8 @@
 /** Commit consistency on hand-built commits and replica logs: each violation kind, and clean runs. */
 import { describe, expect, it } from 'vitest';
 import { checkCommitConsistency } from '../checkers/commit-consistency.js';
-import type { ReplicaLogDump } from '../checkers/types.js';
-import type { Op } from '../harness/history.js';
-import type { Entry } from '../jitpaxos/messages.js';
+import type { LogEntry as Entry, ReplicaLogDump } from '../checkers/types.js';
+import type { Op } from '../core/history.js';
 
 const entry = (client: string, req: number, ts: number, value = `v${req}`): Entry => ({
   ts,

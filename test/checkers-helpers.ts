@@ -1,5 +1,5 @@
 /** Builds histories for checker tests: [process, type, f, value, key?] per event, in real-time order. */
-import type { History, Op } from '../harness/history.js';
+import type { History, Op } from '../core/history.js';
 
 export type Ev = [Op['process'], Op['type'], string, unknown, string?];
 

@@ -8,7 +8,7 @@ import { checkHistory } from '../checkers/linearizability.js';
 import { getModel } from '../checkers/models/index.js';
 import { pairOperations } from '../checkers/operations.js';
 import { ILLEGAL, type Operation } from '../checkers/types.js';
-import type { History, Op } from '../harness/history.js';
+import type { History, Op } from '../core/history.js';
 
 function rng(seed: number): () => number {
   let x = seed;

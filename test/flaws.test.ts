@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { AvailabilityResult } from '../checkers/availability.js';
 import { resolveConfig } from '../harness/config.js';
 import { flawConfig } from '../harness/matrix.js';
 import { runTest } from '../harness/run.js';
@@ -59,7 +60,7 @@ describe('seeded flaws are caught by real runs', () => {
       const outcome = await runTest(cfg, { signal: new AbortController().signal, progress: () => {} });
       expect(outcome.results!.valid, outcome.dir).toBe(true);
       // The availability checker looked at the run: it was healthy (no fault, or latency only) for part of it.
-      const av = outcome.results!.checkers.availability as { healthy: Array<{ start: number; end: number }> };
+      const av = outcome.results!.checkers.availability as AvailabilityResult;
       expect(av.healthy.length).toBeGreaterThan(0);
     },
     180_000,

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { readHistoryFile } from '../checkers/index.js';
 import { checkHistory } from '../checkers/linearizability.js';
-import type { RunRecord, RunResults } from '../harness/store.js';
+import type { RunRecord, RunResults } from '../core/store.js';
 import { cliPath } from '../jitpaxos/cluster.js';
 
 const jitter = (args: string[], opts: { timeout?: number } = {}) =>
@@ -87,6 +87,7 @@ describe('jitter test', () => {
       'availability',
       'commit-consistency',
       'linearizability',
+      'replica-state',
       'stats',
     ]);
     // The nemesis really partitioned, and said exactly what it cut.

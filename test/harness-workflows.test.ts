@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import type { RunRecord, RunResults } from '../core/store.js';
 import type { NightlySummary } from '../harness/nightly.js';
-import type { RunRecord, RunResults } from '../harness/store.js';
 import { cliPath } from '../jitpaxos/cluster.js';
 
 const jitter = (args: string[]) =>

@@ -166,23 +166,23 @@ describe('jitter replica: bad arguments', () => {
       '--data-dir',
       '/tmp',
     ]);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--listen must be host:port \(got "nowhere"\)/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
   it('refuses unknown flaws and modes, listing what exists', async () => {
     const flaw = await run([...base, '--flaw', 'bogus']);
-    expect(flaw.exitCode).toBe(1);
+    expect(flaw.exitCode).toBe(2);
     expect(flaw.stderr).toMatch(/unknown flaw "bogus"; known: timestamp-tie/);
     const mode = await run([...base, '--mode', 'paxos']);
-    expect(mode.exitCode).toBe(1);
+    expect(mode.exitCode).toBe(2);
     expect(mode.stderr).toMatch(/Allowed choices are fixed, seed/);
   });
   it('requires --id and rejects a peer that is itself', async () => {
     const noId = await run(base.slice(2));
     expect(noId.stderr).toMatch(/required option '--id <id>'/);
     const self = await run([...base, '--peer', 'r1=127.0.0.1:1']);
-    expect(self.exitCode).toBe(1);
+    expect(self.exitCode).toBe(2);
     expect(self.stderr).toMatch(/--peer r1 is this replica itself/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Flaw, type Mode, makeConfig } from '../jitpaxos/config.js';
-import type { ClientReply, Entry } from '../jitpaxos/messages.js';
+import type { ClientReply, Entry, StartView } from '../jitpaxos/messages.js';
 import { inQuorum, isMajority, isQuorumSeed, primary, quorum } from '../jitpaxos/quorum.js';
 import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
 
@@ -27,13 +27,24 @@ function uncommittedOnR3ThenViewChange(s: Sim): void {
   s.deliver(between('c1', 'r3'));
   s.drop(from('c1'));
   s.drop(to('c1'));
-  s.fire('r2', 'election');
+  elect(s, 'r2');
   s.deliverAll(ofType('ViewChange'));
 }
 
-/** The distinct logs carried by the StartView messages in flight. */
+/** The distinct logs carried by the StartView messages in flight (fixed: each names the log it completes). */
 function startViewLogs(s: Sim): Set<string> {
-  return new Set(s.pending(ofType('StartView')).map((m) => JSON.stringify((m.msg as { log: Entry[] }).log)));
+  return new Set(
+    s.pending(ofType('StartView')).map((m) => {
+      const sv = m.msg as StartView;
+      return sv.from === undefined ? JSON.stringify(sv.log) : `${sv.length}/${sv.checksum}`;
+    }),
+  );
+}
+
+/** A backup's election timer fires and its pre-vote (fixed mode) is answered: ViewChange is then in flight. */
+function elect(s: Sim, r: string): void {
+  s.fire(r, 'election');
+  s.deliverAll((m) => m.msg.type === 'PreVote' || m.msg.type === 'PreVoteReply');
 }
 
 /** The spec's Inv for one commit: no Normal replica, in a view >= the commit's and in its own view's quorum, disagrees. */
@@ -164,7 +175,7 @@ describe.each(['seed', 'fixed'] as const)('handler rules (%s)', (mode) => {
     const req = s.invoke('c1', w('x', '1'), 100);
     s.deliverAll();
     expect(s.outcome('c1', req)?.type).toBe('ok');
-    s.fire('r2', 'election'); // r2 sends ViewChange(2) to all
+    elect(s, 'r2'); // r2 sends ViewChange(2) to all
     expect(
       s
         .pending(ofType('ViewChange'))
@@ -298,7 +309,7 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
       const s = sim(mode);
       const req = s.invoke('c1', w('k', 'a'), 100);
       s.drop(from('c1'));
-      s.fire('r2', 'election'); // view change to 2 (r2, {r2, r3})
+      elect(s, 'r2'); // view change to 2 (r2, {r2, r3})
       s.deliverAll();
       expect(s.replica('r2').view).toBe(2);
       // The client learns of view 2 through another request's refusal.
@@ -321,7 +332,7 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
       s.restart('r2', mode === 'seed' ? 'empty' : 'durable');
       // r1 is gone; r2 and r3 elect view 2 (primary r2).
       s.net = [];
-      s.fire('r3', 'election');
+      elect(s, 'r3');
       s.deliverAll((m) => m.to !== 'r1');
       expect(s.replica('r2').view).toBe(2);
       expect(s.replica('r2').status).toBe('Normal');
@@ -377,7 +388,7 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     const R4 = ['r1', 'r2', 'r3', 'r4'];
     for (const mode of ['seed', 'fixed'] as const) {
       const s = sim(mode, R4);
-      s.fire('r2', 'election');
+      elect(s, 'r2');
       s.deliverAll(ofType('ViewChange'));
       s.deliver(between('r2', 'r2', 'ViewChangeReply'));
       s.deliver(between('r3', 'r2', 'ViewChangeReply'));
@@ -397,7 +408,7 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
       expect(s.outcome('c1', req)?.type).toBe('ok');
       // View 2 (primary r2) forms from r2 and one partner: 2 of 4, which only the flaw allows. Any two
       // replicas meet every commit quorum of three.
-      s.fire('r2', 'election');
+      elect(s, 'r2');
       s.deliverAll(ofType('ViewChange'));
       s.deliver(between('r2', 'r2', 'ViewChangeReply'));
       s.deliver(between(partner, 'r2', 'ViewChangeReply'));
@@ -443,7 +454,7 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
       s.invoke('c1', w('k', 'old'), 100);
       s.deliverAll();
       // r1 is cut off; r2 and r3 move to view 2 and commit a new value.
-      s.fire('r2', 'election');
+      elect(s, 'r2');
       s.deliverAll((m) => m.to !== 'r1' && m.from !== 'r1');
       s.drop((m) => m.to === 'r1' || m.from === 'r1');
       s.client('c1').view = 2;
@@ -524,7 +535,7 @@ describe('fixed mode: client retries and reads', () => {
 
   it('a replica that missed StartView catches up through the heartbeat of the new primary', () => {
     const s = sim('fixed');
-    s.fire('r2', 'election');
+    elect(s, 'r2');
     s.deliverAll((m) => !(m.msg.type === 'StartView' && m.to === 'r3'));
     s.drop(ofType('StartView'));
     expect(s.replica('r3').status).toBe('ViewChange');

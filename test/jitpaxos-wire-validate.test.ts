@@ -90,6 +90,11 @@ const valid: Record<string, Message> = {
     status: 'Normal',
     log: entries,
   },
+  LogRequest: { type: 'LogRequest', src: 'r2', viewID: 2, from: 1, length: 3, checksum: 'abc' },
+  LogReply: { type: 'LogReply', src: 'r1', viewID: 2, from: 1, length: 3, checksum: 'abc', log: entries },
+  StartViewRequest: { type: 'StartViewRequest', src: 'r3', viewID: 4, marks: [{ index: 0, checksum: 'x' }] },
+  PreVote: { type: 'PreVote', src: 'r3', viewID: 5, view: 4 },
+  PreVoteReply: { type: 'PreVoteReply', src: 'r1', viewID: 5, granted: false, view: 4, normal: true },
 };
 
 function rejects(value: unknown, allowed: readonly string[] = ALL): string {

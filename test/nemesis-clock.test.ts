@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wallClockMicros } from '../harness/clocks.js';
+import { wallClockMicros } from '../core/clocks.js';
 import { ClockFault } from '../nemesis/clock.js';
 import { adminLog, bringUp, type Fixture, sleep } from './nemesis-fixture.js';
 

@@ -6,14 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { ClockTable, clientClockName } from '../harness/clocks.js';
-import type { DbClient } from '../harness/db.js';
-import { createTopology, type Topology } from '../harness/topology.js';
+import { ClockTable, clientClockName } from '../core/clocks.js';
+import type { DbClient } from '../core/db.js';
+import { createTopology, type Topology } from '../core/topology.js';
 import { startToxiproxy, type ToxiproxyHandle } from '../harness/toxiproxy-server.js';
 import { type LocalCluster, replicaIds } from '../jitpaxos/cluster.js';
-import { jitPaxos } from '../jitpaxos/jitter-db.js';
 import { ClientConnection } from '../jitpaxos/transport.js';
 import type { Fault, NemesisWorld } from '../nemesis/types.js';
+import { jitPaxos } from '../systems/jitpaxos/db.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,8 +28,12 @@ export interface Fixture {
   clients: DbClient[];
   /** Admin status of a replica (undefined while it is down or stopped). */
   status(node: string): Promise<Record<string, unknown> | undefined>;
+  /** Admin status of a running replica, asked again until it answers (a busy machine can miss one ask). */
+  answeredStatus(node: string): Promise<Record<string, unknown>>;
   /** n writes spread over the clients, in parallel per client; how many were ok. */
   writes(n: number): Promise<number>;
+  /** Rounds of writes until at least n were ok (a busy machine times some out); how many were ok. */
+  commits(n: number, ms?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -80,7 +84,7 @@ export async function bringUp(
     );
     for (const f of o.faults ?? []) f.prepare?.({ db, nodesDir: path.join(dir, 'nodes') });
     await db.setup(topology.peers);
-    await until(async () => (await db.primary()) !== null, 10_000, 'a primary');
+    await until(async () => (await db.primary!()) !== null, 10_000, 'a primary');
     const clocks = new ClockTable();
     const clients = Array.from({ length: o.clients ?? 3 }, (_, i) =>
       sut.client({
@@ -92,6 +96,18 @@ export async function bringUp(
     );
     const world: NemesisWorld = { db, toxiproxy: proxy, topology, clocks, log: () => {} };
     let seq = 0;
+    const writeRound = async (n: number): Promise<number> => {
+      let ok = 0;
+      await Promise.all(
+        clients.map(async (c, i) => {
+          for (let k = i; k < n; k += clients.length) {
+            const r = await c.invoke({ f: 'write', key: 'x', value: String(seq++) });
+            if (r.type === 'ok') ok++;
+          }
+        }),
+      );
+      return ok;
+    };
     return {
       dir,
       world,
@@ -101,18 +117,31 @@ export async function bringUp(
       url: tp.url,
       clients,
       status: async (node) => (await db.state(node)).status,
-      writes: async (n) => {
+      answeredStatus: async (node) => {
+        let st: Record<string, unknown> | undefined;
+        await until(
+          async () => {
+            st = (await db.state(node)).status;
+            return st !== undefined;
+          },
+          30_000,
+          `${node}'s status`,
+        );
+        return st!;
+      },
+      commits: async (n, ms = 60_000) => {
         let ok = 0;
-        await Promise.all(
-          clients.map(async (c, i) => {
-            for (let k = i; k < n; k += clients.length) {
-              const r = await c.invoke({ f: 'write', key: 'x', value: String(seq++) });
-              if (r.type === 'ok') ok++;
-            }
-          }),
+        await until(
+          async () => {
+            ok += await writeRound(n - ok);
+            return ok >= n;
+          },
+          ms,
+          `${n} commits`,
         );
         return ok;
       },
+      writes: (n) => writeRound(n),
       close: async () => {
         for (const c of clients) c.close();
         await db.teardown().catch(() => {});

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Op } from '../harness/history.js';
+import type { Op } from '../core/history.js';
 import { buildReportData } from '../reports/data.js';
 import { FaultCollector } from '../reports/faults.js';
 import { bucketWidth, quantile, quantiles, throughput } from '../reports/latency.js';

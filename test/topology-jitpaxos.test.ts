@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocatePorts, createTopology, peerArgs, type Topology } from '../harness/topology.js';
+import { allocatePorts, createTopology, peerArgs, type Topology } from '../core/topology.js';
 import { type RunningServer, startServer } from '../toxiproxy/server.js';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -14,7 +14,7 @@ import {
   peerArgs,
   planProxies,
   type Topology,
-} from '../harness/topology.js';
+} from '../core/topology.js';
 import { type RunningServer, startServer } from '../toxiproxy/server.js';
 
 const IDS = ['r1', 'r2', 'r3'];

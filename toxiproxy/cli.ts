@@ -4,7 +4,7 @@
  *   toxiproxy listening url=http://127.0.0.1:8474 port=8474 seed=42 version=2.12.0+jitter.0.1.0
  */
 import { Command, Option } from 'commander';
-import { exitWithParent, intArg } from '../harness/cli-util.js';
+import { exitWithParent, intArg } from '../core/cli-util.js';
 import { listeningLine, startServer } from './server.js';
 
 export function toxiproxyCommand(): Command {

@@ -4,7 +4,7 @@
  *   node dist/toxiproxy/main.js [--host H] [--port P] [--seed N] [--exit-with-parent]
  */
 import { parseArgs } from 'node:util';
-import { exitWithParent } from '../harness/cli-util.js';
+import { exitWithParent } from '../core/cli-util.js';
 import { listeningLine, startServer } from './server.js';
 
 function intFlag(name: string, text: string | undefined, max: number): number | undefined {

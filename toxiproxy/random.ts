@@ -3,7 +3,7 @@
  * stream, so the outcome for "connection 7 of proxy r1->r2" does not depend on how traffic on other proxies interleaved.
  */
 
-import { mulberry32 } from '../harness/rng.js';
+import { mulberry32 } from '../core/rng.js';
 
 /** 32-bit FNV-1a over the labels, mixed with the seed. */
 export function hashLabels(seed: number, ...labels: (string | number)[]): number {

@@ -1,7 +1,7 @@
 /** Read / write / compare-and-set on one key over a small value domain, as in Jepsen's register tests. */
-import type { ClientOp } from '../harness/db.js';
-import { fn, type Generator, mix } from '../harness/generator.js';
-import type { Rng } from '../harness/rng.js';
+import type { ClientOp } from '../core/db.js';
+import { fn, type Generator, mix } from '../core/generator.js';
+import type { Rng } from '../core/rng.js';
 
 /** Few values make compare-and-sets succeed often, and make lost or stale values visible. */
 const VALUES = 5;

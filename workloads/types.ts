@@ -1,5 +1,5 @@
 /** A workload: what clients do, which keys they touch, and which checkers and model judge the result. */
-import type { Generator } from '../harness/generator.js';
+import type { Generator } from '../core/generator.js';
 
 export interface Workload {
   name: string;

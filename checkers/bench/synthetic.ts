@@ -2,7 +2,7 @@
  * Synthetic jitter-kv histories that are linearizable by construction: a simulated store applies each
  * operation at a random moment between its invocation and its completion. Seeded, so runs are comparable.
  */
-import type { History, Op } from '../../harness/history.js';
+import type { History, Op } from '../../core/history.js';
 
 export interface SyntheticOptions {
   ops: number;

@@ -1,5 +1,5 @@
 /** Turns a parsed record (EDN map or JSON object) into a history Op, checking each field. */
-import type { Op, OpType } from '../../harness/history.js';
+import type { Op, OpType } from '../../core/history.js';
 import { HistoryError } from '../errors.js';
 
 const TYPES = new Set<OpType>(['invoke', 'ok', 'fail', 'info']);

@@ -1,6 +1,6 @@
 /** Jepsen EDN histories (also Porcupine's kv logs, which are one EDN map per line). */
 import { parseEDNString } from 'edn-data';
-import type { History } from '../../harness/history.js';
+import type { History } from '../../core/history.js';
 import { HistoryError } from '../errors.js';
 import { toOp } from './convert.js';
 import { EdnStructureError, ednRecords } from './edn-records.js';

@@ -1,7 +1,7 @@
 /** Reading a history file in any supported format, with format sniffing and pairing checks. */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { History } from '../../harness/history.js';
+import type { History } from '../../core/history.js';
 import { HistoryError } from '../errors.js';
 import { PairingError, pairOperations } from '../operations.js';
 import { readEdn } from './edn.js';

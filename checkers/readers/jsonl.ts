@@ -1,6 +1,6 @@
 /** jitter's own history.jsonl: one Op per line, validated against OP_SCHEMA with ajv. */
 import { Ajv, type ErrorObject } from 'ajv';
-import type { History, Op } from '../../harness/history.js';
+import type { History, Op } from '../../core/history.js';
 import { HistoryError } from '../errors.js';
 import { OP_SCHEMA } from './history-schema.js';
 

@@ -1,6 +1,6 @@
 /** Porcupine's etcd logs: `INFO  jepsen.util - <process> <type> <f> <value>`, fields split by any whitespace. */
 import { parseEDNString } from 'edn-data';
-import type { History, OpType } from '../../harness/history.js';
+import type { History, OpType } from '../../core/history.js';
 import { HistoryError } from '../errors.js';
 
 const LINE = /^INFO\s+jepsen\.util\s+-\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*?)\s*$/;

@@ -4,7 +4,10 @@
  * seeds; then fixed mode with every fault, which must stay clean. Prints one key=value line per run and a
  * table: flaw, detection rate, median time to the first anomaly, which checker caught it.
  *
+ * The simulation columns (sim/detect.ts) run the same flaws in the simulated world over many more seeds.
+ *
  *   node dist/harness/bench/detect.js [--seeds 5] [--time-limit 180] [--only FLAW[,FLAW]] [--store DIR]
+ *     [--sim-seeds 1000] [--sim-time 20] [--sim-jobs CORES] [--no-real] [--no-sim]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +15,7 @@ import path from 'node:path';
 import { readHistoryFile } from '../../checkers/index.js';
 import { ALL_FLAWS } from '../../jitpaxos/config.js';
 import { FAULT_NAMES } from '../../nemesis/index.js';
+import { type SimDetectRow, simDetect } from '../../sim/detect.js';
 import { firstAnomaly, median } from '../anomaly.js';
 import { resolveConfig, type TestConfig } from '../config.js';
 import { flawConfig, MASKED_FLAWS } from '../matrix.js';
@@ -67,12 +71,29 @@ async function main(): Promise<void> {
   const store = arg('--store', fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-detect-')));
   const only = arg('--only', '').split(',').filter(Boolean);
   const flaws = only.length > 0 ? ALL_FLAWS.filter((f) => only.includes(f)) : ALL_FLAWS;
+  const real = !process.argv.includes('--no-real');
   const rows: Row[] = [];
-  for (const flaw of flaws) {
+  for (const flaw of real ? flaws : []) {
     for (let seed = 1; seed <= seeds; seed++)
       rows.push(await once(flaw, flawConfig(flaw, timeLimit), seed, store));
   }
-  if (only.length === 0 || only.includes('fixed')) {
+  const sim = new Map<string, SimDetectRow>();
+  if (!process.argv.includes('--no-sim')) {
+    const o = {
+      seeds: Number(arg('--sim-seeds', '1000')),
+      timeLimit: Number(arg('--sim-time', '20')),
+      jobs: Number(arg('--sim-jobs', String(os.availableParallelism()))),
+    };
+    const labels = [...flaws, ...(only.length === 0 || only.includes('fixed') ? ['fixed'] : [])];
+    for (const label of labels) {
+      const row = await simDetect(label, o);
+      sim.set(label, row);
+      process.stdout.write(
+        `sim flaw=${label} failed=${row.failed}/${row.seeds} median_first_sim_s=${row.medianFirstSimS?.toFixed(2) ?? '-'} wall_to_first_s=${row.wallToFirstS?.toFixed(2) ?? '-'} checkers=${row.checkers.join('+') || '-'}\n`,
+      );
+    }
+  }
+  if (real && (only.length === 0 || only.includes('fixed'))) {
     const all: Partial<TestConfig> = {
       mode: 'fixed',
       fsync: false,
@@ -82,15 +103,25 @@ async function main(): Promise<void> {
     };
     for (let seed = 1; seed <= seeds; seed++) rows.push(await once('fixed', all, seed, store));
   }
-  process.stdout.write('\nflaw                   caught  median_first_s  checkers\n');
-  for (const label of [...new Set(rows.map((r) => r.flaw))]) {
+  process.stdout.write(
+    '\nflaw                   caught  median_first_s  sim_failed  sim_first_s  sim_wall_to_first_s  checkers\n',
+  );
+  for (const label of [...new Set([...rows.map((r) => r.flaw), ...sim.keys()])]) {
     const mine = rows.filter((r) => r.flaw === label);
     const caught = mine.filter((r) => r.caught);
     const med = median(caught.map((r) => r.firstS).filter((x): x is number => x !== null));
     const checkers = [...new Set(caught.flatMap((r) => r.checkers))].join('+') || '-';
     const note = MASKED_FLAWS.includes(label) ? '  (masked alone by the other fixes: expected 0)' : '';
+    const sr = sim.get(label);
+    const simCols = sr
+      ? `${`${sr.failed}/${sr.seeds}`.padEnd(11)} ${(sr.medianFirstSimS?.toFixed(1) ?? '-').padEnd(12)} ${(sr.wallToFirstS?.toFixed(2) ?? '-').padEnd(20)}`
+      : `${'-'.padEnd(11)} ${'-'.padEnd(12)} ${'-'.padEnd(20)}`;
+    const realCaught = mine.length > 0 ? `${caught.length}/${mine.length}` : '-';
+    const allCheckers = [...new Set([...caught.flatMap((r) => r.checkers), ...(sr?.checkers ?? [])])].join(
+      '+',
+    );
     process.stdout.write(
-      `${label.padEnd(22)} ${`${caught.length}/${mine.length}`.padEnd(7)} ${(med === null ? '-' : med.toFixed(1)).padEnd(15)} ${checkers}${note}\n`,
+      `${label.padEnd(22)} ${realCaught.padEnd(7)} ${(med === null ? '-' : med.toFixed(1)).padEnd(15)} ${simCols} ${allCheckers || checkers}${note}\n`,
     );
   }
   process.stdout.write(`summary store=${store} time_limit_s=${timeLimit} seeds=${seeds}\n`);

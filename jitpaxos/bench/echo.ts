@@ -2,7 +2,7 @@
  * The bench's baseline peer: a separate process that answers each ClientRequest frame with a ClientReply
  * at once, over the same framing and transport as a replica. Prints "port=N" when listening.
  */
-import { exitWithParent } from '../../harness/cli-util.js';
+import { exitWithParent } from '../../core/cli-util.js';
 import { CLIENT_MESSAGE_TYPES, type ClientReply, type ClientRequest } from '../messages.js';
 import { Listener } from '../transport.js';
 

@@ -2,6 +2,8 @@
  * bench:sut — committed operations per second and latency of the real replica processes on loopback,
  * beside the bare round trip of the same framed messages measured in the same run.
  * One line per configuration: replicas=3 clients=16 fsync=off ops_per_s=... p50_ms=... p99_ms=... rtt_p50_ms=...
+ * With etcd installed (Debian etcd-server), each 3-replica row is followed by the same load on 3 etcd members
+ * (anchor=etcd ...) and the jitpaxos/etcd ratios.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +14,7 @@ import { JitClient } from '../client.js';
 import { LocalCluster } from '../cluster.js';
 import type { ClientReply } from '../messages.js';
 import { ClientConnection } from '../transport.js';
+import { etcdAvailable, etcdLoad, startEtcd } from './etcd.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 
@@ -82,7 +85,12 @@ async function bareRtt(inFlight: number, ms: number): Promise<{ p50: number; per
   return { p50: quantile(lat, 0.5), perSec: lat.length / (ms / 1000) };
 }
 
-async function runConfig(replicas: number, clients: number, fsync: boolean, rttP50: number): Promise<void> {
+interface Row {
+  opsPerS: number;
+  p50: number;
+}
+
+async function runConfig(replicas: number, clients: number, fsync: boolean, rttP50: number): Promise<Row> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-bench-'));
   const cluster = await LocalCluster.create({ replicas, mode: 'fixed', fsync, dir });
   await cluster.startAll();
@@ -133,6 +141,30 @@ async function runConfig(replicas: number, clients: number, fsync: boolean, rttP
       `p50_over_rtt=${(p50 / rttP50).toFixed(2)}`,
     ].join(' '),
   );
+  return { opsPerS: ok / SECONDS, p50 };
+}
+
+/** The same load against 3 etcd members, and the jitpaxos/etcd ratios. */
+async function etcdAnchor(clients: number, fsync: boolean, jit: Row): Promise<void> {
+  const etcd = await startEtcd(3, fsync);
+  const r = await etcdLoad(etcd.clientUrls, clients, SECONDS * 1000, 300);
+  await etcd.stop();
+  r.lat.sort((a, b) => a - b);
+  const opsPerS = r.ok / SECONDS;
+  const p50 = quantile(r.lat, 0.5);
+  console.log(
+    [
+      'anchor=etcd replicas=3',
+      `clients=${clients}`,
+      `fsync=${fsync ? 'on' : 'off'}`,
+      `ops_per_s=${opsPerS.toFixed(0)}`,
+      `not_ok=${r.notOk}`,
+      `p50_ms=${p50.toFixed(3)}`,
+      `p99_ms=${quantile(r.lat, 0.99).toFixed(3)}`,
+      `jitpaxos_over_etcd_ops=${(jit.opsPerS / opsPerS).toFixed(2)}`,
+      `jitpaxos_over_etcd_p50=${(jit.p50 / p50).toFixed(2)}`,
+    ].join(' '),
+  );
 }
 
 async function main(): Promise<void> {
@@ -145,12 +177,15 @@ async function main(): Promise<void> {
     `baseline=loopback_rtt in_flight=16 rtt_p50_ms=${rtt16.p50.toFixed(3)} rtt_per_s=${rtt16.perSec.toFixed(0)}`,
   );
   const only = process.env.BENCH_ONLY; // e.g. "3x16off" to run one configuration
+  const withEtcd = etcdAvailable();
+  if (!withEtcd) console.log('anchor=etcd skipped: etcd not installed (apt-get install etcd-server)');
   for (const replicas of [3, 5]) {
     for (const clients of [1, 16]) {
       for (const fsync of [false, true]) {
         const key = `${replicas}x${clients}${fsync ? 'on' : 'off'}`;
         if (only && only !== key) continue;
-        await runConfig(replicas, clients, fsync, clients === 1 ? rtt1.p50 : rtt16.p50);
+        const row = await runConfig(replicas, clients, fsync, clients === 1 ? rtt1.p50 : rtt16.p50);
+        if (replicas === 3 && withEtcd) await etcdAnchor(clients, fsync, row);
       }
     }
   }

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { startToxiproxy, type ToxiproxyHandle } from '../harness/toxiproxy-server.js';
+import { startToxiproxy, type ToxiproxyHandle } from '../toxiproxy-server.js';
 
 const PAYLOAD = 100;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

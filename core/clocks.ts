@@ -1,5 +1,14 @@
 /** Each client's clock: the wall clock in microseconds plus an offset that the clock nemesis moves. */
-import type { ClientClocks } from '../nemesis/types.js';
+
+/** Client clock offsets, which the clock nemesis moves. */
+export interface ClientClocks {
+  /** Current offset per client process, in microseconds. */
+  offsets(): Record<string, number>;
+  set(process: string, offsetMicros: number): void;
+  resetAll(): void;
+  /** Every client clock handed out so far (the clock nemesis picks its targets among them). */
+  names(): string[];
+}
 
 /** Wall-clock microseconds, with sub-millisecond resolution. */
 export const wallClockMicros = (): number => Math.floor((performance.timeOrigin + performance.now()) * 1000);

@@ -8,7 +8,7 @@
  *       latest -> <start>
  *       <start>/                      start time, e.g. 20261124T033000.123Z
  *         test.json                   RunRecord: full config, seed, versions, Toxiproxy used, schedule
- *         history.jsonl               one Op (harness/history.ts) per line, written as it happens
+ *         history.jsonl               one Op (core/history.ts) per line, written as it happens
  *         history.edn                 the same history in Jepsen's EDN
  *         replicas/<id>.log           each replica's stdout/stderr (JSON lines, see jitpaxos/PROTOCOL.md)
  *         dumps.jsonl                 replica log dumps (checkers' ReplicaLogDump), during the run and final
@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Verdict } from '../checkers/types.js';
+import type { CheckResult, Verdict } from './verdict.js';
 
 export const FILES = {
   test: 'test.json',
@@ -59,8 +59,8 @@ export interface RunRecord {
 /** What results.json holds. */
 export interface RunResults {
   valid: Verdict;
-  /** Each checker's result (checkers/types.ts CheckResult and its extensions), by name. */
-  checkers: Record<string, { valid: Verdict; reason?: string; [k: string]: unknown }>;
+  /** Each checker's result (each checker extends CheckResult with its own detail), by name. */
+  checkers: Record<string, CheckResult>;
   ops: { total: number; ok: number; fail: number; info: number };
   /** Wall time spent checking. */
   checkMs: number;
@@ -70,10 +70,34 @@ export function runStamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '');
 }
 
+/**
+ * mkdir -p that fails with a clear message. Node's recursive mkdir spins forever under some read-only
+ * file systems (a store under /proc hung `jitter test`), so the missing parts are made one at a time.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    const up = path.dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (!fs.statSync(at).isDirectory()) throw new Error(`cannot create ${dir}: ${at} is not a folder`);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'EEXIST') throw new Error(`cannot create ${dir}: ${e.code ?? e.message}`);
+    }
+  }
+}
+
 /** A run's folder, created on construction. */
 export class RunDir {
   constructor(readonly dir: string) {
-    fs.mkdirSync(path.join(dir, FILES.replicasDir), { recursive: true });
+    makeDirs(path.join(dir, FILES.replicasDir));
   }
 
   static create(store: string, name: string, start: Date): RunDir {

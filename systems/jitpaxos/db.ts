@@ -1,10 +1,10 @@
 /**
  * JIT Paxos as a system under test for the harness: the *db* (replica processes) and the *client*
- * (JitClient), behind harness/db.ts's interfaces.
+ * (JitClient), behind core/db.ts's interfaces.
  */
 
-import type { ReplicaLogDump } from '../checkers/types.js';
-import { parseHostPort } from '../harness/cli-util.js';
+import type { ReplicaLogDump } from '../../checkers/types.js';
+import { parseHostPort } from '../../core/cli-util.js';
 import type {
   ClientOp,
   ClientOptions,
@@ -14,11 +14,11 @@ import type {
   HostPort,
   NodeState,
   SystemUnderTest,
-} from '../harness/db.js';
-import { JitClient } from './client.js';
-import { LocalCluster, type NodeSpec, planCluster } from './cluster.js';
-import type { Mode } from './config.js';
-import type { Entry, KvOp } from './messages.js';
+} from '../../core/db.js';
+import { JitClient } from '../../jitpaxos/client.js';
+import { LocalCluster, type NodeSpec, planCluster } from '../../jitpaxos/cluster.js';
+import type { Mode } from '../../jitpaxos/config.js';
+import type { Entry, KvOp } from '../../jitpaxos/messages.js';
 
 export interface JitPaxosOptions {
   replicas: number;
@@ -156,7 +156,7 @@ class JitPaxosDb implements Db {
 }
 
 /** jitter's workload operations on JIT Paxos's key-value operations. */
-function toKvOp(op: ClientOp): KvOp {
+export function toKvOp(op: ClientOp): KvOp {
   const key = op.key ?? 'r';
   switch (op.f) {
     case 'read':

@@ -1,10 +1,13 @@
 /**
  * The two small interfaces through which the harness reaches a system under test, as in Jepsen: a *db*
  * (the nodes: start, stop, kill, pause, status, log dump) and a *client* (invoke an operation, get
- * ok / fail / indeterminate). jitpaxos/jitter-db.ts implements them for JIT Paxos; another system
+ * ok / fail / indeterminate). systems/jitpaxos/db.ts implements them for JIT Paxos; another system
  * implements them without touching the harness.
  */
 import type { CommitMeta } from './history.js';
+
+/** Node capabilities beyond start / stop / kill: a system may lack them, and the nemeses that need one say so. */
+export type Capability = 'pause' | 'primary' | 'logDump' | 'env';
 
 /** host:port */
 export type HostPort = string;
@@ -32,16 +35,17 @@ export interface Db {
   start(node: string): Promise<void>;
   /** SIGKILL; the node's durable state stays. */
   kill(node: string): Promise<void>;
-  pause(node: string): Promise<void>;
-  resume(node: string): Promise<void>;
+  /** SIGSTOP / SIGCONT (capability "pause"). */
+  pause?(node: string): Promise<void>;
+  resume?(node: string): Promise<void>;
   state(node: string): Promise<NodeState>;
-  /** The node's current leader, if the system has one and this node knows it. */
-  primary(): Promise<string | null>;
-  /** A dump of a node's log/state for the checkers (taken-at time in ns since the run started), or null. */
-  logDump(node: string): Promise<unknown | null>;
+  /** The cluster's current leader, if the system has one and a node knows it (capability "primary"). */
+  primary?(): Promise<string | null>;
+  /** A dump of a node's log for the checkers (taken-at time in ns since the run started), or null (capability "logDump"). */
+  logDump?(node: string): Promise<unknown | null>;
   /** OS pid of a running node (for tests and the report). */
   pid(node: string): number | undefined;
-  /** Extra environment for a node's process (the clock nemesis sets libfaketime here). Applied at (re)start. */
+  /** Extra environment for a node's process (the clock nemesis sets libfaketime here). Applied at (re)start (capability "env"). */
   setEnv?(node: string, env: Record<string, string>): void;
 }
 

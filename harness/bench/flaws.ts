@@ -5,20 +5,20 @@
  * counterexample or violations name. Fixed mode must find nothing: an invalid fixed run is printed as such,
  * with its folder and the checker's reason.
  *
- *   node dist/nemesis/bench-flaws.js [--seeds 10] [--first-seed 1] [--time-limit 30] [--store DIR] [--only seed|fixed]
- *   node dist/nemesis/bench-flaws.js --summarize <store>/bench-nemesis.jsonl
+ *   node dist/harness/bench/flaws.js [--seeds 10] [--first-seed 1] [--time-limit 30] [--store DIR] [--only seed|fixed]
+ *   node dist/harness/bench/flaws.js --summarize <store>/bench-nemesis.jsonl
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { readHistoryFile } from '../checkers/index.js';
-import { firstAnomaly, median } from '../harness/anomaly.js';
-import type { RunResults } from '../harness/store.js';
+import { readHistoryFile } from '../../checkers/index.js';
+import type { RunResults } from '../../core/store.js';
+import { firstAnomaly, median } from '../anomaly.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, '..', 'harness', 'cli.js');
+const CLI = path.resolve(here, '..', 'cli.js');
 
 const CONFIGS: Array<{ label: string; args: string[] }> = [];
 for (const mode of ['seed', 'fixed'])

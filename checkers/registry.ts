@@ -1,0 +1,105 @@
+/**
+ * Checkers as plugins: each registers one `Checker` by name; a run names the checkers it wants, and
+ * `runCheckers` is the one place they are composed. A checker that throws, is missing, or gets nothing to
+ * check says `unknown` instead of failing the run or claiming a clean bill.
+ */
+import type { History } from '../core/history.js';
+import type { CheckResult } from '../core/verdict.js';
+import type { ReplicaStateEvent } from './replica-state.js';
+import type { ReplicaLogDump } from './types.js';
+
+/** Everything any checker may look at; each declares in `needs` which parts it cannot do without. */
+export interface CheckInput {
+  history: History;
+  /** Replica log dumps, when the system under test can take them. */
+  dumps: readonly ReplicaLogDump[];
+  /** All replica ids (to report replicas that never dumped). */
+  replicas: readonly string[];
+  /** The linearizability model (checkers/models) the workload names. */
+  model: string;
+  /** Budget for searches, in ms. */
+  timeoutMs?: number;
+  /** What the replicas' own logs say of their view, logViewID and status over time. */
+  replicaEvents?: readonly ReplicaStateEvent[];
+}
+
+/** Parts of a CheckInput without which a checker has nothing to check. */
+export type CheckNeed = 'client-ops' | 'dumps' | 'replica-events';
+
+export interface Checker<R extends CheckResult = CheckResult> {
+  readonly name: string;
+  /** One line, for `--help` and docs. */
+  readonly description: string;
+  readonly needs: readonly CheckNeed[];
+  /** Safety findings are anomalies; liveness findings (stalls) count only when asked for. */
+  readonly kind: 'safety' | 'liveness' | 'info';
+  check(input: CheckInput): R;
+  /** History times (ns) of the events a false verdict implicates: the earliest dates the anomaly. */
+  implicated?(result: R, history: History): number[];
+}
+
+const registry = new Map<string, Checker>();
+
+export function registerChecker<R extends CheckResult>(checker: Checker<R>): Checker<R> {
+  if (registry.has(checker.name)) throw new Error(`checker ${checker.name} registered twice`);
+  registry.set(checker.name, checker as unknown as Checker);
+  return checker;
+}
+
+export function getChecker(name: string): Checker | undefined {
+  return registry.get(name);
+}
+
+/** Registered names, in registration order (the order results are listed in). */
+export function checkerNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** A stored result read back as the checker's own shape (results.json holds what `check` returned). */
+export function resultOf<R extends CheckResult>(
+  checker: Checker<R>,
+  results: Record<string, CheckResult> | undefined,
+): R | undefined {
+  return results?.[checker.name] as R | undefined;
+}
+
+const MISSING: Record<CheckNeed, string> = {
+  'client-ops': 'no client operations to check',
+  dumps: 'no replica log dumps to check',
+  'replica-events': 'no replica state events to check',
+};
+
+function lacking(need: CheckNeed, input: CheckInput): boolean {
+  if (need === 'dumps') return input.dumps.length === 0;
+  if (need === 'replica-events') return !input.replicaEvents?.length;
+  return !input.history.some((op) => op.process !== 'nemesis');
+}
+
+/** Runs one checker; whatever goes wrong becomes an `unknown` result that says why. */
+export function runChecker(name: string, input: CheckInput): CheckResult {
+  const checker = registry.get(name);
+  if (!checker) return { checker: name, valid: 'unknown', reason: `no checker named ${name}` };
+  const need = checker.needs.find((n) => lacking(n, input));
+  if (need) return { checker: name, valid: 'unknown', reason: MISSING[need] };
+  try {
+    return checker.check(input);
+  } catch (err) {
+    return {
+      checker: name,
+      valid: 'unknown',
+      reason: `checker threw: ${(err as Error).message ?? String(err)}`,
+    };
+  }
+}
+
+/** The named checkers' results by name, in registration order (unregistered names last); duplicates once. */
+export function runCheckers(names: readonly string[], input: CheckInput): Record<string, CheckResult> {
+  const wanted = new Set(names);
+  const ordered = [
+    ...checkerNames().filter((n) => wanted.has(n)),
+    ...[...wanted].filter((n) => !registry.has(n)),
+  ];
+  const out: Record<string, CheckResult> = {};
+  for (const name of ordered) out[name] = runChecker(name, input);
+  return out;
+}

@@ -1,0 +1,223 @@
+/**
+ * Replica-state checker: what the replicas said about themselves must follow the protocol, whatever the
+ * clients saw. From each replica's own log (replicas/<id>.log, in file order) and from the dumps (in time
+ * order, per replica):
+ *   - its view never goes backwards, not even across a restart (a restart as Recovering, whose state
+ *     was untrusted and is rebuilt from its peers, starts over);
+ *   - its logViewID never goes backwards (same exception, seen in a dump as Recovering or logViewID 0);
+ *   - its status moves only along the protocol's transitions;
+ *   - a prefix it held as committed (entries acknowledged to clients at those indices) never shrinks or
+ *     changes in a later dump where it is a Normal member of its view's quorum.
+ * The two sources are never merged by time: replica clocks may be skewed by the clock nemesis.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Op } from '../core/history.js';
+import type { CheckResult, ReplicaLogDump } from './types.js';
+
+/** One line of a replica's log that matters here. */
+export interface ReplicaStateEvent {
+  replica: string;
+  event: string;
+  view?: number;
+  status?: string;
+  detail?: string;
+}
+
+export interface ReplicaStateViolation {
+  kind: 'view-backwards' | 'log-view-backwards' | 'status-transition' | 'committed-prefix';
+  replica: string;
+  message: string;
+}
+
+export interface ReplicaStateResult extends CheckResult {
+  checker: 'replica-state';
+  events: number;
+  dumps: number;
+  violations: ReplicaStateViolation[];
+}
+
+/** The protocol's status transitions (replica-core.ts); any status may be entered anew at a restart. */
+const TRANSITIONS: Record<string, readonly string[]> = {
+  Normal: ['ViewChange', 'Repair'],
+  Repair: ['Normal', 'ViewChange'],
+  ViewChange: ['Normal'],
+  Recovering: ['Normal'],
+};
+
+const MAX_REPORTED = 50;
+
+export function checkReplicaState(input: {
+  events: readonly ReplicaStateEvent[];
+  dumps: readonly ReplicaLogDump[];
+  history: readonly Op[];
+}): ReplicaStateResult {
+  const violations: ReplicaStateViolation[] = [];
+  const add = (v: ReplicaStateViolation) => {
+    if (violations.length < MAX_REPORTED) violations.push(v);
+  };
+  checkEvents(input.events, add);
+  checkDumps(input.dumps, input.history, add);
+  const byKind = new Map<string, number>();
+  for (const v of violations) byKind.set(v.kind, (byKind.get(v.kind) ?? 0) + 1);
+  return {
+    checker: 'replica-state',
+    valid: violations.length === 0,
+    events: input.events.length,
+    dumps: input.dumps.length,
+    violations,
+    ...(violations.length > 0
+      ? {
+          reason: `${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}; first: ${violations[0]!.message}`,
+        }
+      : {}),
+  };
+}
+
+function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaStateViolation) => void): void {
+  const last = new Map<string, { view: number | null; status: string | null }>();
+  for (const e of events) {
+    const s = last.get(e.replica) ?? { view: null, status: null };
+    last.set(e.replica, s);
+    if (e.event === 'start') {
+      if (e.status === 'Recovering') s.view = null;
+      else if (e.view !== undefined && s.view !== null && e.view < s.view)
+        add({
+          kind: 'view-backwards',
+          replica: e.replica,
+          message: `${e.replica} restarted in view ${e.view} after having been in view ${s.view}`,
+        });
+      if (e.status !== 'Recovering' && e.view !== undefined) s.view = Math.max(s.view ?? 0, e.view);
+      s.status = e.status ?? null;
+    } else if (e.event === 'view') {
+      const m = /^(\d+) -> (\d+)/.exec(e.detail ?? '');
+      if (!m) continue;
+      const to = Number(m[2]);
+      if (to < Number(m[1]) || (s.view !== null && to < s.view))
+        add({
+          kind: 'view-backwards',
+          replica: e.replica,
+          message: `${e.replica} moved from view ${Math.max(Number(m[1]), s.view ?? 0)} back to view ${to}`,
+        });
+      s.view = Math.max(s.view ?? 0, to);
+    } else if (e.event === 'status') {
+      const m = /^(\w+) -> (\w+)/.exec(e.detail ?? '');
+      if (!m) continue;
+      const [, from, to] = m as unknown as [string, string, string];
+      if (!TRANSITIONS[from]?.includes(to))
+        add({
+          kind: 'status-transition',
+          replica: e.replica,
+          message: `${e.replica} went ${from} -> ${to}, which the protocol never does (${e.detail})`,
+        });
+      s.status = to;
+    }
+  }
+}
+
+function checkDumps(
+  dumps: readonly ReplicaLogDump[],
+  history: readonly Op[],
+  add: (v: ReplicaStateViolation) => void,
+): void {
+  // Acknowledged commits by index: the request that the client was told committed there, and when.
+  const commits = history
+    .filter((op) => op.type === 'ok' && op.process !== 'nemesis' && op.commit?.client !== undefined)
+    .map((op) => ({
+      time: op.time,
+      index: op.commit!.index,
+      client: op.commit!.client!,
+      req: op.commit!.req,
+    }))
+    .sort((a, b) => a.time - b.time);
+  const byReplica = new Map<string, ReplicaLogDump[]>();
+  for (const d of dumps) byReplica.set(d.replica, [...(byReplica.get(d.replica) ?? []), d]);
+  for (const [replica, list] of byReplica) {
+    list.sort((a, b) => a.takenAt - b.takenAt);
+    let view: number | null = null;
+    let logView: number | null = null;
+    /** The longest committed prefix seen in a dump so far, and when. */
+    let prefix: { entries: Array<{ client: string; req: number }>; at: number } | null = null;
+    for (const d of list) {
+      // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
+      // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
+      if (d.status === 'Recovering' || d.logViewID === 0) {
+        view = null;
+        logView = null;
+        if (d.status === 'Recovering') continue;
+      }
+      if (view !== null && d.view < view)
+        add({
+          kind: 'view-backwards',
+          replica,
+          message: `${replica} dumped view ${d.view} after view ${view}`,
+        });
+      if (logView !== null && d.logViewID < logView)
+        add({
+          kind: 'log-view-backwards',
+          replica,
+          message: `${replica} dumped logViewID ${d.logViewID} after logViewID ${logView}`,
+        });
+      view = Math.max(view ?? 0, d.view);
+      logView = Math.max(logView ?? 0, d.logViewID);
+      if (d.status !== 'Normal' || !d.inQuorum) continue;
+      if (prefix) {
+        const n = Math.min(prefix.entries.length, d.log.length + 1);
+        for (let i = 0; i < prefix.entries.length; i++) {
+          const e = d.log[i];
+          const p = prefix.entries[i]!;
+          if (!e || e.client !== p.client || e.req !== p.req) {
+            add({
+              kind: 'committed-prefix',
+              replica,
+              message:
+                `${replica}'s committed prefix of ${prefix.entries.length} entries (dump at ${(prefix.at / 1e9).toFixed(3)} s) ` +
+                `${e ? `holds ${e.client}#${e.req} instead of ${p.client}#${p.req}` : `ends at ${d.log.length}`} at index ${i + 1} ` +
+                `in the dump at ${(d.takenAt / 1e9).toFixed(3)} s (of ${n} compared)`,
+            });
+            break;
+          }
+        }
+      }
+      // This dump's committed prefix: up to the highest acknowledged commit (before it) it holds as told.
+      let k = 0;
+      for (const c of commits) {
+        if (c.time > d.takenAt) break;
+        const e = d.log[c.index - 1];
+        if (c.index > k && e && e.client === c.client && e.req === c.req) k = c.index;
+      }
+      if (!prefix || k > prefix.entries.length)
+        prefix = { entries: d.log.slice(0, k).map((e) => ({ client: e.client, req: e.req })), at: d.takenAt };
+    }
+  }
+}
+
+/** Replica log lines of a run folder (replicas/<id>.log), in file order; unreadable lines are skipped. */
+export function readReplicaStateEvents(replicasDir: string): ReplicaStateEvent[] {
+  const out: ReplicaStateEvent[] = [];
+  if (!fs.existsSync(replicasDir)) return out;
+  for (const file of fs
+    .readdirSync(replicasDir)
+    .filter((f) => f.endsWith('.log'))
+    .sort()) {
+    const id = path.basename(file, '.log');
+    for (const line of fs.readFileSync(path.join(replicasDir, file), 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const v = JSON.parse(line) as Record<string, unknown>;
+        const event = String(v.event ?? '');
+        if (event !== 'start' && event !== 'view' && event !== 'status') continue;
+        out.push({
+          replica: typeof v.replica === 'string' ? v.replica : id,
+          event,
+          ...(typeof v.view === 'number' ? { view: v.view } : {}),
+          ...(typeof v.status === 'string' ? { status: v.status } : {}),
+          ...(typeof v.detail === 'string' ? { detail: v.detail } : {}),
+        });
+      } catch {
+        // A torn last line (a killed replica) says nothing.
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+/**
+ * Per-window figures of a soak run, from what the run stored (history, replica logs) and what the bench
+ * sampled while it ran (WAL bytes, replica RSS). Pure: no I/O, so it is easy to check by hand.
+ */
+
+export interface HistoryOp {
+  /** Nanoseconds since the run started. */
+  time: number;
+  type: 'invoke' | 'ok' | 'fail' | 'info';
+  process: number;
+}
+
+export interface Sample {
+  /** Milliseconds since the run started. */
+  atMs: number;
+  walBytes: number;
+  rssBytes: number;
+}
+
+export interface WindowRow {
+  fromS: number;
+  toS: number;
+  okPerS: number;
+  viewChanges: number;
+  longestStallS: number;
+  p99Ms: number;
+  walMB: number;
+  rssMB: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/**
+ * `viewStartsMs`: when a new primary started a view (its start-view notice), in ms since the run started.
+ * The longest stall is the longest time in the window with no operation completing ok.
+ */
+export function windows(
+  ops: HistoryOp[],
+  viewStartsMs: number[],
+  samples: Sample[],
+  windowS: number,
+  totalS: number,
+): WindowRow[] {
+  const rows: WindowRow[] = [];
+  const invokedAt = new Map<number, number>();
+  const done: { atMs: number; latencyMs: number; ok: boolean }[] = [];
+  for (const op of ops) {
+    const ms = op.time / 1e6;
+    if (op.type === 'invoke') invokedAt.set(op.process, ms);
+    else {
+      const t0 = invokedAt.get(op.process);
+      invokedAt.delete(op.process);
+      if (t0 !== undefined) done.push({ atMs: ms, latencyMs: ms - t0, ok: op.type === 'ok' });
+    }
+  }
+  for (let from = 0; from < totalS; from += windowS) {
+    const to = Math.min(totalS, from + windowS);
+    const inWin = done.filter((d) => d.atMs >= from * 1000 && d.atMs < to * 1000);
+    const ok = inWin.filter((d) => d.ok);
+    let last = from * 1000;
+    let stall = 0;
+    for (const d of ok) {
+      stall = Math.max(stall, d.atMs - last);
+      last = d.atMs;
+    }
+    stall = Math.max(stall, to * 1000 - last);
+    const lat = ok.map((d) => d.latencyMs).sort((a, b) => a - b);
+    const inSamples = samples.filter((s) => s.atMs >= from * 1000 && s.atMs < to * 1000);
+    const lastSample = inSamples[inSamples.length - 1];
+    rows.push({
+      fromS: from,
+      toS: to,
+      okPerS: ok.length / (to - from),
+      viewChanges: viewStartsMs.filter((t) => t >= from * 1000 && t < to * 1000).length,
+      longestStallS: stall / 1000,
+      p99Ms: quantile(lat, 0.99),
+      walMB: (lastSample?.walBytes ?? Number.NaN) / 2 ** 20,
+      rssMB: (lastSample?.rssBytes ?? Number.NaN) / 2 ** 20,
+    });
+  }
+  return rows;
+}
+
+export function formatRows(rows: WindowRow[]): string {
+  const head = 'window        ok/s  views  stall_s  p99_ms  wal_MB  rss_MB';
+  const lines = rows.map((r) =>
+    [
+      `${r.fromS}-${r.toS}s`.padEnd(12),
+      r.okPerS.toFixed(1).padStart(6),
+      String(r.viewChanges).padStart(6),
+      r.longestStallS.toFixed(1).padStart(8),
+      r.p99Ms.toFixed(0).padStart(7),
+      r.walMB.toFixed(1).padStart(7),
+      r.rssMB.toFixed(0).padStart(7),
+    ].join(' '),
+  );
+  return [head, ...lines].join('\n');
+}

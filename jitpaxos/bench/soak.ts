@@ -1,0 +1,178 @@
+/**
+ * bench:soak — a long fixed-mode `jitter test` under faults (3 replicas, then 5), with a table per window:
+ * ok ops/s, view changes, the longest stall, p99 latency, WAL bytes and replica RSS (summed over replicas,
+ * sampled while the run goes), then the verdict. Built on the CLI as a user runs it.
+ *
+ *   npm run bench:soak -- --window 300 --total 1800 [--replicas 3,5] [--nemesis ...] [--seed n]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { formatRows, type HistoryOp, type Sample, windows } from './soak-windows.js';
+
+interface Flags {
+  window: number;
+  total: number;
+  replicas: number[];
+  nemesis: string;
+  seed: number;
+  workload: string;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const f: Flags = {
+    window: 300,
+    total: 1800,
+    replicas: [3, 5],
+    nemesis: 'partition,latency,kill,pause,clock',
+    seed: 1,
+    workload: 'register',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (v === undefined) throw new Error(`${k} needs a value`);
+    if (k === '--window') f.window = Number(v);
+    else if (k === '--total') f.total = Number(v);
+    else if (k === '--replicas') f.replicas = v.split(',').map(Number);
+    else if (k === '--nemesis') f.nemesis = v;
+    else if (k === '--seed') f.seed = Number(v);
+    else if (k === '--workload') f.workload = v;
+    else
+      throw new Error(
+        `unknown flag ${k} (--window s, --total s, --replicas 3,5, --nemesis list, --seed n, --workload name)`,
+      );
+    i++;
+  }
+  if (!(f.window > 0 && f.total >= f.window)) throw new Error('--window must be > 0 and --total >= --window');
+  return f;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, '..', '..', 'harness', 'cli.js');
+
+function newestRunDir(store: string): string | null {
+  if (!fs.existsSync(store)) return null;
+  const dirs: string[] = [];
+  for (const name of fs.readdirSync(store)) {
+    const d = path.join(store, name);
+    if (!fs.statSync(d).isDirectory()) continue;
+    for (const run of fs.readdirSync(d))
+      if (fs.existsSync(path.join(d, run, 'test.json'))) dirs.push(path.join(d, run));
+  }
+  return dirs.sort().pop() ?? null;
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    n += e.isDirectory() ? dirBytes(p) : fs.statSync(p).size;
+  }
+  return n;
+}
+
+/** The latest admin port each replica announced in its log. */
+function adminPorts(runDir: string): number[] {
+  const out: number[] = [];
+  const dir = path.join(runDir, 'replicas');
+  if (!fs.existsSync(dir)) return out;
+  for (const f of fs.readdirSync(dir)) {
+    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const m = /"event":"listening".*"admin":(\d+)/.exec(lines[i]!);
+      if (m) {
+        out.push(Number(m[1]));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+async function rssOf(adminPort: number): Promise<number> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/status`, { signal: AbortSignal.timeout(1000) });
+    const pid = ((await res.json()) as { pid: number }).pid;
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // killed or paused right now
+  }
+}
+
+async function soak(n: number, f: Flags): Promise<void> {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), `jitter-soak-${n}-`));
+  const args = [cli, 'test', '--json', '--mode', 'fixed', '--replicas', String(n), '--workload', f.workload];
+  args.push(
+    '--nemesis',
+    f.nemesis,
+    '--time-limit',
+    String(f.total),
+    '--seed',
+    String(f.seed),
+    '--store',
+    store,
+  );
+  console.log(
+    `\n== ${n} replicas, ${f.nemesis}, ${f.total} s in ${f.window} s windows, seed ${f.seed}: jitter ${args.slice(1).join(' ')}`,
+  );
+  const child = execa(process.execPath, args, { reject: false, stderr: 'inherit' });
+  const samples: Sample[] = [];
+  let startMs = 0;
+  let runDir: string | null = null;
+  const sampler = setInterval(() => {
+    void (async () => {
+      runDir ??= newestRunDir(store);
+      if (!runDir) return;
+      if (!startMs) startMs = JSON.parse(fs.readFileSync(path.join(runDir, 'test.json'), 'utf8')).startMs;
+      const rss = (await Promise.all(adminPorts(runDir).map(rssOf))).reduce((a, b) => a + b, 0);
+      samples.push({
+        atMs: Date.now() - startMs,
+        walBytes: dirBytes(path.join(runDir, 'nodes')),
+        rssBytes: rss,
+      });
+    })();
+  }, 5000);
+  const result = await child;
+  clearInterval(sampler);
+  const verdict = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as {
+    valid?: unknown;
+    dir?: string;
+  };
+  const dir = verdict.dir ?? runDir;
+  if (!dir) throw new Error(`no run directory; jitter said: ${result.stdout}`);
+  startMs ||= JSON.parse(fs.readFileSync(path.join(dir, 'test.json'), 'utf8')).startMs;
+  const ops = fs
+    .readFileSync(path.join(dir, 'history.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as HistoryOp);
+  const views: number[] = [];
+  for (const file of fs.readdirSync(path.join(dir, 'replicas'))) {
+    for (const line of fs.readFileSync(path.join(dir, 'replicas', file), 'utf8').split('\n')) {
+      if (line.includes('"event":"start-view"')) views.push(JSON.parse(line).t - startMs);
+    }
+  }
+  console.log(formatRows(windows(ops, views, samples, f.window, f.total)));
+  // Which faults started in each window, so that a stall can be told apart from one a fault explains.
+  const schedule = (JSON.parse(fs.readFileSync(path.join(dir, 'test.json'), 'utf8')).schedule ?? []) as {
+    atMs: number;
+    fault: string;
+    action: string;
+  }[];
+  for (let from = 0; from < f.total; from += f.window) {
+    const started = schedule
+      .filter((a) => a.action === 'start' && a.atMs >= from * 1000 && a.atMs < (from + f.window) * 1000)
+      .map((a) => a.fault);
+    console.log(
+      `faults started in ${from}-${Math.min(f.total, from + f.window)}s: ${started.join(' ') || 'none'}`,
+    );
+  }
+  console.log(`verdict: ${JSON.stringify(verdict.valid)} (${JSON.stringify(verdict)})`);
+}
+
+const flags = parseFlags(process.argv.slice(2));
+for (const n of flags.replicas) await soak(n, flags);

@@ -1,0 +1,204 @@
+/**
+ * `jitter sim`: one simulated run (`--seed N`, stored and reported like a real run, replayable byte for
+ * byte) or a sweep over many seeds (`--seeds 1-10000 --jobs N`). Exit codes as `jitter test`: 0 valid,
+ * 1 invalid, 2 unknown or a usage error (one line naming the flag).
+ */
+import os from 'node:os';
+import { Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
+import { intArg } from '../core/cli-util.js';
+import { ConfigError, readScheduleFile } from '../harness/config.js';
+import { writeRunReport } from '../harness/reporting.js';
+import { verdictText } from '../harness/run-console.js';
+import { ALL_FLAWS, isFlaw } from '../jitpaxos/config.js';
+import type { ScheduledAction } from '../nemesis/types.js';
+import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/index.js';
+import { SIM_FAULT_NAMES } from './faults.js';
+import { ALL_SIM_FAULTS, type SimOptions, simDefaults } from './options.js';
+import { runSim } from './run.js';
+import { writeSimRun } from './store.js';
+import { parseSeeds, sweep } from './sweep.js';
+
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
+  return n;
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function exitCodeOfVerdict(v: true | false | 'unknown'): number {
+  return v === true ? 0 : v === false ? 1 : 2;
+}
+
+/** Usage errors end with one line and exit code 2 (commander's own default would be 1). */
+export function usageExit(cmd: Command): Command {
+  return cmd.exitOverride((err: CommanderError) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+}
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+}
+
+/** Flags to options; a bad combination fails here with one line. */
+export function simOptionsFrom(o: Record<string, unknown>, seed: number): SimOptions {
+  const s = simDefaults(seed);
+  if (o.replicas !== undefined) s.replicas = o.replicas as number;
+  if (o.mode !== undefined) s.mode = o.mode as SimOptions['mode'];
+  const flaws = (o.flaw as string[] | undefined) ?? [];
+  for (const f of flaws) if (!isFlaw(f)) fail(`--flaw: unknown flaw "${f}"; known: ${ALL_FLAWS.join(', ')}`);
+  if (flaws.length > 0 && s.mode === 'seed') fail('--flaw is for fixed mode: seed mode has every flaw');
+  s.flaws = [...new Set(flaws)];
+  if (o.workload !== undefined) s.workload = o.workload as WorkloadName;
+  if (o.concurrency !== undefined) s.concurrency = o.concurrency as number;
+  if (o.time !== undefined) s.timeLimit = o.time as number;
+  if (o.nemesis !== undefined) {
+    const text = String(o.nemesis);
+    const names = text === 'none' ? [] : text === 'all' ? ALL_SIM_FAULTS : text.split(',').filter(Boolean);
+    for (const n of names)
+      if (!SIM_FAULT_NAMES.includes(n))
+        fail(`--nemesis: unknown fault "${n}"; known: ${SIM_FAULT_NAMES.join(', ')}, all, none`);
+    s.nemesis = names;
+  }
+  if (o.nemesisInterval !== undefined) s.nemesisInterval = o.nemesisInterval as number;
+  if (o.keys !== undefined) s.keys = o.keys as number;
+  if (o.clockGranularity !== undefined) s.clockGranularityUs = o.clockGranularity as number;
+  if (o.schedule !== undefined) {
+    try {
+      s.schedule = readScheduleFile(String(o.schedule)) as ScheduledAction[];
+    } catch (err) {
+      fail(`--schedule: ${err instanceof ConfigError ? err.message : (err as Error).message}`);
+    }
+    for (const a of s.schedule)
+      if (!SIM_FAULT_NAMES.includes(a.fault)) fail(`--schedule: unknown fault "${a.fault}"`);
+  }
+  return s;
+}
+
+export function simCommand(): Command {
+  const cmd = new Command('sim')
+    .description(
+      'simulate the protocol core in one process: one seed (stored, replayable) or a sweep of seeds',
+    )
+    .option('--seed <n>', 'run this one seed and store it (default 1)', intArg('--seed', 0, 2 ** 31 - 1))
+    .option('--seeds <ranges>', 'sweep these seeds, e.g. 1-10000 or 1,5,9-12')
+    .option('--jobs <n>', 'worker threads for a sweep (default: cores)', intArg('--jobs', 1, 256))
+    .option('--keep-going', 'in a sweep, run every seed instead of stopping at the first failure')
+    .option('--replicas <n>', 'number of replicas (default 3)', intArg('--replicas', 1, 15))
+    .addOption(new Option('--mode <mode>', 'protocol mode (default fixed)').choices(['fixed', 'seed']))
+    .option(
+      '--flaw <name>',
+      `turn one seed flaw on in fixed mode (repeatable): ${ALL_FLAWS.join(', ')}`,
+      collect,
+    )
+    .addOption(new Option('--workload <name>', 'workload (default register)').choices(WORKLOAD_NAMES))
+    .option('--concurrency <n>', 'client processes (default 2 per replica)', intArg('--concurrency', 1, 1000))
+    .option('--time <seconds>', 'simulated length of the main phase (default 60)', positive('--time'))
+    .option(
+      '--nemesis <list>',
+      `comma-separated faults: ${SIM_FAULT_NAMES.join(', ')}; "all" or "none" (default partition,kill,pause,latency)`,
+    )
+    .option(
+      '--nemesis-interval <seconds>',
+      'seconds between fault actions (default 5)',
+      positive('--nemesis-interval'),
+    )
+    .option('--keys <n>', 'keys of the kv workload (default 8)', intArg('--keys', 1, 10000))
+    .option(
+      '--clock-granularity <us>',
+      'client clocks tick in steps of this many microseconds',
+      intArg('--clock-granularity', 1, 60_000_000),
+    )
+    .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
+    .option('--store <dir>', 'where runs are kept (default ./store)', 'store')
+    .option('--no-report', 'do not write the HTML report')
+    .option('--json', 'print one JSON object with the verdict(s)')
+    .action(async (o: Record<string, unknown>) => {
+      if (o.seed !== undefined && o.seeds !== undefined) fail('--seed and --seeds: give one of them');
+      if (o.seeds !== undefined) {
+        let seeds: number[];
+        try {
+          seeds = parseSeeds(String(o.seeds));
+        } catch (err) {
+          fail((err as Error).message);
+        }
+        process.exitCode = await runSweep(o, seeds);
+        return;
+      }
+      process.exitCode = await runOne(o, simOptionsFrom(o, (o.seed as number | undefined) ?? 1));
+    });
+  return usageExit(cmd);
+}
+
+async function runOne(o: Record<string, unknown>, opts: SimOptions): Promise<number> {
+  const run = runSim(opts);
+  const dir = writeSimRun(String(o.store), run);
+  if (o.report !== false) await writeRunReport(dir, String(o.store)).catch(() => {});
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({ dir, seed: opts.seed, valid: run.results.valid, ops: run.results.ops, simulatedUs: run.simulatedUs })}\n`,
+    );
+  } else {
+    const failing = Object.entries(run.results.checkers)
+      .filter(([, r]) => r.valid !== true)
+      .map(([n, r]) => `${n}: ${r.reason ?? r.valid}`);
+    process.stderr.write(
+      `jitter sim seed=${opts.seed} ${opts.mode}${opts.flaws.length ? ` +${opts.flaws.join('+')}` : ''}: ` +
+        `${verdictText(run.results.valid)} (${run.results.ops.total} ops, ${(run.simulatedUs / 1e6).toFixed(1)} simulated s in ` +
+        `${((run.wall.simMs + run.wall.checkMs) / 1000).toFixed(2)} s) -> ${dir}\n` +
+        failing.map((l) => `  ${l}\n`).join(''),
+    );
+  }
+  return exitCodeOfVerdict(run.results.valid);
+}
+
+async function runSweep(o: Record<string, unknown>, seeds: number[]): Promise<number> {
+  const base = simOptionsFrom(o, seeds[0] ?? 1);
+  const jobs = (o.jobs as number | undefined) ?? os.availableParallelism();
+  const tty = process.stderr.isTTY && !o.json;
+  let last = 0;
+  const r = await sweep({
+    base,
+    seeds,
+    jobs,
+    keepGoing: Boolean(o.keepGoing),
+    progress: (done, total, failures, simS, wallMs) => {
+      if (o.json) return;
+      const line =
+        `[${done}/${total}] ${failures} failed | ${(simS / (wallMs / 1000)).toFixed(0)} simulated s/s, ` +
+        `${((done / wallMs) * 60_000).toFixed(0)} runs/min`;
+      if (tty) process.stderr.write(`\r\x1b[K${line}`);
+      else if (wallMs - last > 5000 || done === total) {
+        last = wallMs;
+        process.stderr.write(`${line}\n`);
+      }
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  const bad = r.verdicts.filter((v) => v.valid !== true);
+  const stored: string[] = [];
+  // Store the failures (re-run here: a seed is deterministic), so each can be replayed and shrunk.
+  for (const v of bad.slice(0, 20)) {
+    const run = runSim({ ...base, seed: v.seed });
+    stored.push(writeSimRun(String(o.store), run));
+  }
+  const code = bad.some((v) => v.valid === false) ? 1 : bad.length > 0 ? 2 : 0;
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({ seeds: r.verdicts.length, failures: bad, stored, wallMs: Math.round(r.wallMs) })}\n`,
+    );
+  } else {
+    for (let i = 0; i < bad.length; i++) {
+      const v = bad[i]!;
+      process.stderr.write(
+        `seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})${stored[i] ? ` -> ${stored[i]}` : ''}\n`,
+      );
+    }
+    process.stderr.write(
+      `${r.verdicts.length} seeds, ${bad.length} failed${r.stopped ? ' (stopped at the first failure; --keep-going runs them all)' : ''}\n`,
+    );
+  }
+  return code;
+}

@@ -1,0 +1,66 @@
+/**
+ * A replica's simulated disk. Records are written (into the page cache) as the core emits them and become
+ * durable only when a sync that started after them completes. A crash (kill -9) loses the process's
+ * memory but not the page cache; a power loss also loses what was not synced, except that a prefix of the
+ * unsynced tail may have reached the platter (a torn tail, which the real WAL drops as an unfinished write).
+ */
+import type { PersistRecord } from '../jitpaxos/effects.js';
+import { applyRecord, type DurableState } from '../jitpaxos/storage.js';
+
+export class SimDisk {
+  private records: PersistRecord[] = [];
+  /** records[0..synced) are durable. */
+  private synced = 0;
+  /** Set by a power loss that left a record half-written in the middle: the next open cannot trust the WAL. */
+  corrupt = false;
+
+  get written(): number {
+    return this.records.length;
+  }
+  get durable(): number {
+    return this.synced;
+  }
+  get empty(): boolean {
+    return this.records.length === 0;
+  }
+
+  write(r: PersistRecord): void {
+    this.records.push(r);
+  }
+
+  /** A sync that started when `upTo` records were written has completed. */
+  markSynced(upTo: number): void {
+    this.synced = Math.max(this.synced, Math.min(upTo, this.records.length));
+  }
+
+  /** Power loss: unsynced records are lost, except `keep` of them (a prefix that happened to land). */
+  powerLoss(keep: number): number {
+    const lost = this.records.length - this.synced - keep;
+    this.records.length = this.synced + Math.max(0, Math.min(keep, this.records.length - this.synced));
+    this.synced = this.records.length;
+    return Math.max(0, lost);
+  }
+
+  /** What a restart replays: the state after every record on disk, in order. */
+  replay(): DurableState | null {
+    if (this.records.length === 0) return null;
+    const s: DurableState = { view: 0, status: 'Normal', logViewID: 0, syncIndex: 0, log: [] };
+    for (const r of this.records) applyRecord(s, r);
+    return s;
+  }
+
+  /** Compact to the replayed state, as the real WAL does on open, so replays stay short. */
+  compact(): void {
+    const s = this.replay();
+    if (!s) return;
+    const meta: PersistRecord = {
+      t: 'meta',
+      view: s.view,
+      status: s.status,
+      logViewID: s.logViewID,
+      syncIndex: s.syncIndex,
+    };
+    this.records = s.log.length > 0 ? [{ t: 'append', entries: s.log }, meta] : [meta];
+    this.synced = this.records.length;
+  }
+}

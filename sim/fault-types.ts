@@ -1,0 +1,58 @@
+/**
+ * Faults of the simulated world. Each plans its parameters from the seed (faults that exist for real runs
+ * reuse the real fault's plan, so a simulated schedule is a `jitter test --schedule` schedule) and acts on
+ * the world synchronously, in simulated time.
+ */
+import type { Rng } from '../core/rng.js';
+import type { FaultRecord } from '../nemesis/types.js';
+import type { SimClock } from './clock.js';
+import type { EventQueue } from './event-queue.js';
+import type { Network } from './network.js';
+import type { SimReplica } from './replica-node.js';
+
+export interface FaultWorld {
+  queue: EventQueue;
+  nodes: readonly string[];
+  replicas: ReadonlyMap<string, SimReplica>;
+  net: Network;
+  /** Client clocks by worker slot name (`client-<slot>`). */
+  clientClocks: ReadonlyMap<string, SimClock>;
+  /** The primary of the highest view a reachable Normal replica reports (as the JIT Paxos adapter's (systems/jitpaxos/db.ts) primary()). */
+  primary(): string | null;
+  /** Randomness for what a fault decides while it acts (not in its plan). */
+  rng: Rng;
+}
+
+export interface SimFault {
+  readonly name: string;
+  /** Whether `jitter test` can run it against real processes (and so a shrunk schedule may name it). */
+  readonly real: boolean;
+  plan(rng: Rng, nodes: readonly string[]): Record<string, unknown>;
+  start(w: FaultWorld, params: Record<string, unknown>): FaultRecord;
+  stop(w: FaultWorld): FaultRecord;
+}
+
+export type Target = 'one' | 'minority' | 'majority' | 'primary' | 'all';
+
+/** The nodes a target names now, as nemesis/targets.ts resolves them (synchronously here). */
+export function resolveTarget(
+  w: FaultWorld,
+  target: Target,
+  order: readonly string[],
+): { nodes: string[]; primary?: string } {
+  const n = order.length;
+  switch (target) {
+    case 'one':
+      return { nodes: order.slice(0, 1) };
+    case 'minority':
+      return { nodes: order.slice(0, Math.max(1, Math.floor((n - 1) / 2))) };
+    case 'majority':
+      return { nodes: order.slice(0, Math.floor(n / 2) + 1) };
+    case 'all':
+      return { nodes: [...order] };
+    case 'primary': {
+      const p = w.primary();
+      return p ? { nodes: [p], primary: p } : { nodes: order.slice(0, 1) };
+    }
+  }
+}

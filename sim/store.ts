@@ -1,0 +1,74 @@
+/**
+ * A simulated run in the store, in the layout of harness/store.ts (store/sim-<...>/<stamp>/), so that
+ * `jitter analyze`, the report and the store browser read it like a real run. Everything in the folder
+ * but wall.json (and the report) depends only on the options: replaying a seed rewrites it byte for byte.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RunDir, type RunRecord } from '../core/store.js';
+import { historyToEdn } from '../harness/recorder.js';
+import { JITTER_VERSION } from '../harness/run.js';
+import { makeWorkload } from '../workloads/index.js';
+import { simRunName } from './options.js';
+import type { SimRun } from './run.js';
+import { SIM_EPOCH_MS } from './world.js';
+
+/** The extra file of a simulated run: how to replay it and what the world did. */
+export const SIM_FILE = 'sim.json';
+export const WALL_FILE = 'wall.json';
+
+export function writeSimRun(store: string, run: SimRun, extra: Partial<RunRecord> = {}): string {
+  const o = run.options;
+  const dir = RunDir.create(store, simRunName(o), new Date());
+  // Two runs in the same millisecond (a sweep) must not share a folder.
+  let d = dir.dir;
+  for (let i = 1; fs.existsSync(path.join(d, 'test.json')); i++) d = `${dir.dir}-${i}`;
+  const rd = d === dir.dir ? dir : new RunDir(d);
+  const workload = makeWorkload(o.workload, { keys: o.keys });
+  const start = new Date(SIM_EPOCH_MS);
+  const record: RunRecord = {
+    name: simRunName(o),
+    start: start.toISOString(),
+    startMs: SIM_EPOCH_MS,
+    config: {
+      ...o,
+      name: simRunName(o),
+      simulated: true,
+      system: { system: 'jitpaxos', mode: o.mode, flaws: o.flaws, replicas: o.replicas, simulated: true },
+      workloadInfo: { description: workload.description, model: workload.model },
+    },
+    seed: o.seed,
+    versions: { jitter: JITTER_VERSION, node: process.version, platform: `${os.platform()} simulated` },
+    toxiproxy: { kind: 'simulated', version: '', url: '' },
+    cluster: { replicas: [...run.replicaLogs.keys()], proxies: [] },
+    schedule: run.schedule,
+    end: new Date(SIM_EPOCH_MS + Math.round(run.simulatedUs / 1000)).toISOString(),
+    durationMs: Math.round(run.simulatedUs / 1000),
+    ...(run.interrupted ? { interrupted: run.interrupted } : {}),
+    ...extra,
+  };
+  rd.writeJson('test', record);
+  fs.writeFileSync(rd.file('history'), run.history.map((op) => `${JSON.stringify(op)}\n`).join(''));
+  fs.writeFileSync(rd.file('historyEdn'), historyToEdn(run.history));
+  fs.writeFileSync(rd.file('dumps'), run.dumps.map((x) => `${JSON.stringify(x)}\n`).join(''));
+  for (const [id, lines] of run.replicaLogs) {
+    fs.writeFileSync(rd.replicaLog(id), lines.map((l) => `${l}\n`).join(''));
+  }
+  rd.writeJson('results', run.results);
+  fs.writeFileSync(
+    path.join(rd.dir, SIM_FILE),
+    `${JSON.stringify({ options: o, simulatedUs: run.simulatedUs, stats: run.stats }, null, 2)}\n`,
+  );
+  fs.writeFileSync(path.join(rd.dir, WALL_FILE), `${JSON.stringify(run.wall)}\n`);
+  rd.linkLatest(store, simRunName(o));
+  return rd.dir;
+}
+
+/** The options a stored simulated run was made with. */
+export function readSimOptions(runDir: string): import('./options.js').SimOptions {
+  const file = path.join(runDir, SIM_FILE);
+  if (!fs.existsSync(file)) throw new Error(`${runDir} is not a simulated run (no ${SIM_FILE})`);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { options: import('./options.js').SimOptions })
+    .options;
+}

@@ -1,0 +1,143 @@
+/**
+ * The simulated world: replicas and clients running the real protocol core, a network, clocks, disks and
+ * an event queue on simulated time. All randomness is forked from the run's seed by purpose, so a seed
+ * (with the options) determines everything that happens.
+ */
+import type { ReplicaLogDump } from '../checkers/types.js';
+import { clientClockName } from '../core/clocks.js';
+import type { Rng } from '../core/rng.js';
+import { clientProxyName, linkProxyName } from '../core/topology.js';
+import { HistoryRecorder } from '../harness/recorder.js';
+import { makeConfig, type ProtocolConfig } from '../jitpaxos/config.js';
+import type { ClientMessage, ClientReply, PeerMessage } from '../jitpaxos/messages.js';
+import { SimClient } from './client-node.js';
+import { SimClock } from './clock.js';
+import { EventQueue } from './event-queue.js';
+import type { FaultWorld } from './fault-types.js';
+import { exp, Network } from './network.js';
+import type { SimOptions } from './options.js';
+import { SimReplica } from './replica-node.js';
+
+/** Simulated time 0 on every clock: a fixed epoch, so that runs do not depend on when they ran. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+export class World implements FaultWorld {
+  readonly queue = new EventQueue();
+  readonly cfg: ProtocolConfig;
+  readonly nodes: string[];
+  readonly replicas = new Map<string, SimReplica>();
+  readonly clients = new Map<string, SimClient>();
+  readonly clientClocks = new Map<string, SimClock>();
+  readonly net: Network;
+  readonly recorder: HistoryRecorder;
+  readonly dumps: ReplicaLogDump[] = [];
+  readonly replicaLogs = new Map<string, string[]>();
+  readonly rng: Rng;
+  /** The newest view any client learned: a fresh client starts there (the JIT Paxos adapter's (systems/jitpaxos/db.ts) ViewHint). */
+  private viewHint = 1;
+
+  constructor(
+    readonly o: SimOptions,
+    private readonly root: Rng,
+  ) {
+    this.nodes = Array.from({ length: o.replicas }, (_, i) => `r${i + 1}`);
+    this.cfg = makeConfig({ replicas: this.nodes, mode: o.mode, flaws: o.flaws });
+    this.net = new Network(root.fork('network'));
+    this.rng = root.fork('faults');
+    this.recorder = new HistoryRecorder(null, () => this.queue.now * 1000);
+    const fsyncRng = root.fork('fsync');
+    // fdatasync on a fast SSD: ~100 µs, with a long tail.
+    const fsyncUs = () => Math.round(80 + exp(fsyncRng, 150));
+    const epochUs = SIM_EPOCH_MS * 1000;
+    for (const id of this.nodes) {
+      this.replicaLogs.set(id, []);
+      const clock = new SimClock(epochUs);
+      this.replicas.set(id, new SimReplica(id, this, clock, root.fork(`replica-${id}`), fsyncUs));
+    }
+  }
+
+  get now(): number {
+    return this.queue.now;
+  }
+
+  log(replica: string, event: string, fields: Record<string, unknown>): void {
+    this.replicaLogs
+      .get(replica)
+      ?.push(
+        JSON.stringify({ t: Math.floor(SIM_EPOCH_MS + this.queue.now / 1000), replica, event, ...fields }),
+      );
+  }
+
+  sendPeer(from: string, to: string, msg: PeerMessage): void {
+    const dest = this.replicas.get(to);
+    if (!dest) return;
+    const life = dest.incarnation;
+    for (const at of this.net.deliveries(this.queue.now, from, to, linkProxyName(from, to))) {
+      // A message on a connection to a process that died since is lost with the connection.
+      this.queue.at(at, () => life === dest.incarnation && dest.deliver({ kind: 'peer', msg }));
+    }
+  }
+
+  sendReply(from: string, clientId: string, msg: ClientReply): void {
+    const c = this.clients.get(clientId);
+    if (!c) return;
+    for (const at of this.net.deliveries(this.queue.now, from, c.slotName, clientProxyName(from))) {
+      this.queue.at(at, () => c.receive(msg));
+    }
+  }
+
+  send(from: SimClient, to: string, msg: ClientMessage): void {
+    const dest = this.replicas.get(to);
+    if (!dest || from.closed) return;
+    const life = dest.incarnation;
+    for (const at of this.net.deliveries(this.queue.now, from.slotName, to, clientProxyName(to))) {
+      this.queue.at(at, () => life === dest.incarnation && dest.deliver({ kind: 'client', msg }));
+    }
+  }
+
+  /** A fresh client for a process, on its slot's clock. */
+  newClient(process: number, slot: number): SimClient {
+    const name = clientClockName(slot);
+    let clock = this.clientClocks.get(name);
+    if (!clock) {
+      // Client machines' clocks disagree a little even without faults (±2 ms).
+      clock = new SimClock(SIM_EPOCH_MS * 1000);
+      clock.offsetUs = this.root.fork(`clock-${slot}`).int(4000) - 2000;
+      this.clientClocks.set(name, clock);
+    }
+    const granularity = this.o.clockGranularityUs;
+    const k = clock;
+    const read =
+      granularity > 1
+        ? (t: number) => {
+            const x = k.read(t);
+            return x - (x % granularity);
+          }
+        : (t: number) => k.read(t);
+    for (const [id, c] of this.clients) {
+      if (c.closed) {
+        this.viewHint = Math.max(this.viewHint, c.view);
+        this.clients.delete(id);
+      }
+    }
+    const c = new SimClient(`c${process}`, name, this, read, this.o.opTimeoutMs, this.viewHint);
+    this.clients.set(c.id, c);
+    return c;
+  }
+
+  primary(): string | null {
+    let best: { view: number; primary: string } | null = null;
+    for (const r of this.replicas.values()) {
+      const p = r.primary();
+      if (p && (!best || p.view > best.view)) best = p;
+    }
+    return best?.primary ?? null;
+  }
+
+  takeDumps(final: boolean): void {
+    for (const r of this.replicas.values()) {
+      const d = r.dump(this.queue.now, final);
+      if (d) this.dumps.push(d);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+/** Every system jitter can test; importing this module registers them. */
+import './jitpaxos/index.js';
+
+export * from './registry.js';

@@ -1,0 +1,37 @@
+/**
+ * JIT Paxos as a registered system. Its options (mode, flaws, fsync) stay top-level fields of the test
+ * config, where configs and stored runs written before systems were plugins have them.
+ */
+import type { Mode } from '../../jitpaxos/config.js';
+import { registerSystem } from '../registry.js';
+import { jitPaxos } from './db.js';
+import { ALL_FLAWS } from './flaws.js';
+
+export const jitPaxosSystem = registerSystem({
+  name: 'jitpaxos',
+  description: 'the built-in Just-In-Time Paxos cluster',
+  configSchema: {
+    mode: { enum: ['fixed', 'seed'] },
+    flaws: { type: 'array', items: { enum: ALL_FLAWS }, uniqueItems: true },
+    fsync: { type: 'boolean' },
+  },
+  defaults: { mode: 'fixed', flaws: [], fsync: true },
+  capabilities: ['pause', 'primary', 'logDump', 'env'],
+  // Its replicas dump their logs, which commit consistency checks the clients' commits against; their own
+  // logs say how view, logViewID and status moved, which replica-state checks.
+  checkers: ['commit-consistency', 'replica-state'],
+  validate: (c) =>
+    c.mode === 'seed' && Array.isArray(c.flaws) && c.flaws.length > 0
+      ? 'flaws are for fixed mode; seed mode has them all'
+      : null,
+  runName: (c) => `jitpaxos-${String(c.mode)}-${String(c.workload)}`,
+  make: (ctx) =>
+    jitPaxos({
+      replicas: ctx.replicas,
+      mode: ctx.config.mode as Mode,
+      flaws: ctx.config.flaws as string[],
+      fsync: ctx.config.fsync as boolean,
+      runStartMs: ctx.runStartMs,
+      logFile: ctx.logFile,
+    }),
+});

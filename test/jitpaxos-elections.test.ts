@@ -1,0 +1,133 @@
+/**
+ * Calm elections (fixed mode, DESIGN §2.6): a replica moves the cluster to a new view only after a
+ * majority agrees it no longer hears the primary (pre-vote); timeouts are randomized from a seeded source.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeConfig } from '../jitpaxos/config.js';
+import type { ReplicaEffect } from '../jitpaxos/effects.js';
+import { initialReplica, restoreReplica, step } from '../jitpaxos/replica-core.js';
+import { from, ofType, Sim, to } from '../jitpaxos/sim.js';
+
+const R3 = ['r1', 'r2', 'r3'];
+const w = (key: string, value: string) => ({ f: 'write' as const, key, value });
+
+function fixed(): Sim {
+  return new Sim(makeConfig({ replicas: R3, mode: 'fixed' }), ['c1']);
+}
+
+/** A heartbeat from the primary reaches every backup but `deaf`. */
+function heartbeat(s: Sim, primaryId: string, deaf?: string): void {
+  s.fire(primaryId, 'heartbeat');
+  if (deaf) s.drop((m) => m.to === deaf && m.msg.type === 'Heartbeat');
+  s.deliverAll(ofType('Heartbeat'));
+}
+
+describe('calm elections (fixed)', () => {
+  it('a restarted replica with a stale view does not start a view change while the primary is heard', () => {
+    const s = fixed();
+    // r1 and r2 are Normal in view 3 (primary r1, Quorum(3) = {r1, r2}); r3 crashed back in view 1.
+    for (const r of ['r1', 'r2']) {
+      s.replicas.set(
+        r,
+        restoreReplica(r, { view: 3, status: 'Normal', logViewID: 3, syncIndex: 0, log: [] }),
+      );
+    }
+    s.client('c1').view = 3;
+    const req = s.invoke('c1', w('x', '1'), 100);
+    heartbeat(s, 'r1', 'r3');
+    // r3 restarts from its (view 1) WAL and its election timer fires before any heartbeat reaches it.
+    s.restart('r3', 'durable');
+    expect(s.replica('r3').view).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      s.fire('r3', 'election');
+      expect(s.pending(from('r3', 'ViewChange'))).toEqual([]);
+      s.deliverAll((m) => m.msg.type === 'PreVote' || m.msg.type === 'PreVoteReply');
+      heartbeat(s, 'r1', 'r3');
+    }
+    // Denied, but told of view 3: r3 joins it through a view-change reply the primary answers with StartView.
+    s.deliverAll((m) => m.msg.type !== 'ClientRequest' && m.to !== 'c1');
+    expect(s.pending(ofType('ViewChange'))).toEqual([]);
+    for (const r of R3) {
+      expect(s.replica(r).view).toBe(3);
+      expect(s.replica(r).status).toBe('Normal');
+    }
+    s.deliverAll();
+    expect(s.outcome('c1', req)?.type).toBe('ok');
+  });
+
+  it('an isolated replica does not raise its view, so healing it deposes no one', () => {
+    const s = fixed();
+    heartbeat(s, 'r1');
+    for (let i = 0; i < 5; i++) {
+      s.fire('r3', 'election');
+      s.drop(from('r3'));
+    }
+    expect(s.replica('r3').view).toBe(1);
+    s.fire('r3', 'election');
+    s.deliverAll();
+    expect(s.pending(ofType('ViewChange'))).toEqual([]);
+    for (const r of R3) expect(s.replica(r).view).toBe(1);
+  });
+
+  it('a dead primary is replaced once a majority stopped hearing it', () => {
+    const s = fixed();
+    heartbeat(s, 'r1');
+    s.drop(to('r1'));
+    // r3 (outside Quorum(1) = {r1, r2}) times out first; r2 still heard r1 recently and refuses.
+    s.fire('r3', 'election');
+    s.deliverAll((m) => m.to !== 'r1' && (m.msg.type === 'PreVote' || m.msg.type === 'PreVoteReply'));
+    expect(s.pending(ofType('ViewChange'))).toEqual([]);
+    // Then r2 times out too: r3 grants, and the view change goes ahead without r1.
+    s.fire('r2', 'election');
+    s.drop(to('r1'));
+    s.deliverAll((m) => m.to !== 'r1');
+    expect(s.replica('r2').view).toBe(2);
+    expect(s.replica('r2').status).toBe('Normal');
+    expect(s.replica('r3').status).toBe('Normal');
+  });
+
+  it('a quorum member cut off from the primary moves the view on, though the other backup hears it', () => {
+    const s = fixed();
+    heartbeat(s, 'r1', 'r2'); // Quorum(1) = {r1, r2}: r2 is cut off from r1, r3 still hears it
+    s.fire('r2', 'election');
+    s.drop((m) => m.to === 'r1' || m.from === 'r1');
+    s.deliverAll((m) => m.to !== 'r1' && m.from !== 'r1');
+    expect(s.replica('r2').view).toBe(2);
+    expect(s.replica('r2').status).toBe('Normal');
+    expect(s.replica('r3').view).toBe(2);
+  });
+
+  it('election timeouts are randomized from a seeded source, and the stuck timer backs off', () => {
+    const cfg = makeConfig({ replicas: R3, mode: 'fixed' });
+    const run = (nonce: number) => {
+      let r = initialReplica('r2');
+      const ms = (effects: ReplicaEffect[], name: string) =>
+        effects.flatMap((e) => (e.kind === 'timer' && e.name === name && e.ms !== null ? [e.ms] : []));
+      const election: number[] = [];
+      const stuck: number[] = [];
+      let out = step(cfg, r, { kind: 'start', nonce });
+      r = out.state;
+      election.push(...ms(out.effects, 'election'));
+      for (let i = 0; i < 3; i++) {
+        out = step(cfg, r, { kind: 'timer', name: 'election' });
+        election.push(...ms(out.effects, 'election'));
+      }
+      out = step(cfg, r, { kind: 'peer', msg: { type: 'ViewChange', src: 'r3', viewID: 2 } });
+      stuck.push(...ms(out.effects, 'stuck'));
+      for (let i = 0; i < 4; i++) {
+        out = step(cfg, r, { kind: 'timer', name: 'stuck' });
+        stuck.push(...ms(out.effects, 'stuck'));
+      }
+      return { election, stuck };
+    };
+    const a = run(1);
+    expect(run(1)).toEqual(a); // deterministic for a simulator
+    expect(run(2).election).not.toEqual(a.election);
+    for (const t of a.election) expect(t >= 400 && t < 800).toBe(true);
+    expect(new Set(a.election).size).toBeGreaterThan(1);
+    // 500 ms, then doubling per failed view change up to 4x, each with up to 50% jitter.
+    expect(a.stuck[0]!).toBeLessThan(750);
+    expect(a.stuck[2]!).toBeGreaterThanOrEqual(2000);
+    expect(Math.max(...a.stuck)).toBeLessThan(3000);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Just in time (fixed mode, DESIGN §2.8): clients stamp requests ahead of their clock by the estimated
+ * one-way delay, and replicas hold a request until their clock passes its timestamp (bounded).
+ */
+import { describe, expect, it } from 'vitest';
+import { clientRequest, handleClientReply, initialClient } from '../jitpaxos/client-core.js';
+import { makeConfig } from '../jitpaxos/config.js';
+import type { ReplicaEffect } from '../jitpaxos/effects.js';
+import type { ClientReply, ClientRequest } from '../jitpaxos/messages.js';
+import { initialReplica, type ReplicaState, step } from '../jitpaxos/replica-core.js';
+
+const cfg = makeConfig({ replicas: ['r1', 'r2', 'r3'], mode: 'fixed' });
+const req = (client: string, reqID: number, ts: number): ClientRequest => ({
+  type: 'ClientRequest',
+  client,
+  viewID: 1,
+  reqID,
+  ts,
+  op: { f: 'write', key: 'k', value: `${client}-${reqID}` },
+});
+const replies = (effects: ReplicaEffect[]) =>
+  effects.flatMap((e) => (e.kind === 'reply' ? [e.msg] : [])).map((m) => `${m.client}:${m.succeeded}`);
+const order = (r: ReplicaState) => r.log.map((e) => `${e.client}-${e.req}`);
+
+describe('just-in-time ordering (fixed)', () => {
+  it('requests reordered within the hold are appended in timestamp order', () => {
+    let r = initialReplica('r2');
+    // c2's request (ts 3 ms) overtakes c1's (ts 2 ms); both arrive before the replica clock reaches them.
+    let out = step(cfg, r, { kind: 'client', msg: req('c2', 1, 3000), now: 1000 });
+    r = out.state;
+    expect(replies(out.effects)).toEqual([]);
+    expect(out.effects).toContainEqual({ kind: 'timer', name: 'hold', ms: 2 });
+    out = step(cfg, r, { kind: 'client', msg: req('c1', 1, 2000), now: 1200 });
+    expect(out.effects).toContainEqual({ kind: 'timer', name: 'hold', ms: 1 });
+    out = step(cfg, r, { kind: 'timer', name: 'hold', now: 2100 });
+    expect(replies(out.effects)).toEqual(['c1:true']);
+    // The reply says how long it was held, so that the client measures the network, not the hold.
+    const held = out.effects.find((e) => e.kind === 'reply');
+    expect(held?.kind === 'reply' && held.msg.heldUs).toBe(900);
+    out = step(cfg, r, { kind: 'timer', name: 'hold', now: 3000 });
+    expect(replies(out.effects)).toEqual(['c2:true']);
+    expect(order(out.state)).toEqual(['c1-1', 'c2-1']);
+  });
+
+  it('without the hold (no clock reading) the overtaken request is rejected', () => {
+    let r = initialReplica('r2');
+    r = step(cfg, r, { kind: 'client', msg: req('c2', 1, 3000) }).state;
+    const out = step(cfg, r, { kind: 'client', msg: req('c1', 1, 2000) });
+    expect(replies(out.effects)).toEqual(['c1:false']);
+  });
+
+  it('the hold is bounded: a request stamped far ahead is handled at once', () => {
+    const r = initialReplica('r2');
+    const out = step(cfg, r, { kind: 'client', msg: req('c1', 1, 10_000_000), now: 1000 });
+    expect(replies(out.effects)).toEqual(['c1:true']);
+    // Seed mode never holds.
+    const seed = makeConfig({ replicas: ['r1', 'r2', 'r3'], mode: 'seed' });
+    const s = step(seed, initialReplica('r2'), { kind: 'client', msg: req('c1', 1, 3000), now: 1000 });
+    expect(replies(s.effects)).toEqual(['c1:true']);
+  });
+
+  it('clients stamp ahead of their clock by the estimated one-way delay to the slowest quorum member', () => {
+    const c = initialClient('c1');
+    const first = clientRequest(cfg, c, { f: 'read', key: 'k' }, 1_000_000);
+    const sent = first.effects.find((e) => e.kind === 'send')!;
+    expect((sent as { msg: ClientRequest }).msg.ts).toBe(1_000_000); // nothing measured yet
+    // r1 answers after 2 ms, r2 after 40 ms: the lead follows the slower one.
+    const reply = (src: string): ClientReply => ({
+      type: 'ClientReply',
+      src,
+      client: 'c1',
+      reqID: first.reqID,
+      reqViewID: 1,
+      viewID: 1,
+      succeeded: false,
+      index: 0,
+      checksum: '0000000000000000',
+      ts: 0,
+    });
+    handleClientReply(cfg, c, reply('r1'), 1_002_000);
+    // r2 held the request 30 ms of its 70: the network took 40.
+    handleClientReply(cfg, c, { ...reply('r2'), heldUs: 30_000 }, 1_070_000);
+    const next = clientRequest(cfg, c, { f: 'read', key: 'k' }, 2_000_000);
+    const ts = (next.effects.find((e) => e.kind === 'send') as { msg: ClientRequest }).msg.ts;
+    // Both replies were rejections (out of order), so the client now stamps ahead.
+    expect(ts).toBeGreaterThanOrEqual(2_000_000 + 10_000);
+    expect(ts).toBeLessThanOrEqual(2_000_000 + cfg.timing.maxLeadMs * 1000);
+  });
+});

@@ -1,0 +1,104 @@
+/** The replica-state checker on small hand-made logs, and on simulated runs where a flaw breaks it. */
+import { describe, expect, it } from 'vitest';
+import { checkReplicaState, type ReplicaStateEvent } from '../checkers/replica-state.js';
+import type { ReplicaLogDump } from '../checkers/types.js';
+import type { Op } from '../core/history.js';
+import { ALL_SIM_FAULTS, simDefaults } from '../sim/options.js';
+import { runSim } from '../sim/run.js';
+
+const ev = (replica: string, event: string, more: Partial<ReplicaStateEvent> = {}): ReplicaStateEvent => ({
+  replica,
+  event,
+  ...more,
+});
+
+const entry = (client: string, req: number) => ({
+  ts: req,
+  client,
+  req,
+  op: { f: 'read' as const, key: 'x' },
+});
+
+function dump(
+  takenAt: number,
+  log: ReturnType<typeof entry>[],
+  more: Partial<ReplicaLogDump> = {},
+): ReplicaLogDump {
+  return {
+    replica: 'r1',
+    takenAt,
+    status: 'Normal',
+    view: 2,
+    logViewID: 2,
+    syncIndex: log.length,
+    inQuorum: true,
+    log,
+    ...more,
+  };
+}
+
+describe('replica-state checker', () => {
+  it('accepts the protocol transitions, and a restart as Recovering starting over', () => {
+    const r = checkReplicaState({
+      events: [
+        ev('r1', 'start', { status: 'Normal', view: 1 }),
+        ev('r1', 'view', { detail: '1 -> 2' }),
+        ev('r1', 'status', { detail: 'Normal -> ViewChange in view 1' }),
+        ev('r1', 'status', { detail: 'ViewChange -> Normal in view 2' }),
+        ev('r1', 'status', { detail: 'Normal -> Repair in view 2' }),
+        ev('r1', 'status', { detail: 'Repair -> Normal in view 2' }),
+        ev('r1', 'start', { status: 'Recovering', view: 0 }),
+        ev('r1', 'view', { detail: '0 -> 2' }),
+        ev('r1', 'status', { detail: 'Recovering -> Normal in view 3' }),
+      ],
+      dumps: [],
+      history: [],
+    });
+    expect(r.valid).toBe(true);
+  });
+
+  it('finds a view that went back across a restart, and a transition the protocol never makes', () => {
+    const r = checkReplicaState({
+      events: [
+        ev('r1', 'start', { status: 'Normal', view: 1 }),
+        ev('r1', 'view', { detail: '1 -> 5' }),
+        ev('r1', 'start', { status: 'Normal', view: 1 }),
+        ev('r1', 'status', { detail: 'ViewChange -> Repair in view 5' }),
+      ],
+      dumps: [],
+      history: [],
+    });
+    expect(r.valid).toBe(false);
+    expect(r.violations.map((v) => v.kind).sort()).toEqual(['status-transition', 'view-backwards']);
+  });
+
+  it('finds a committed prefix that changed in a later dump', () => {
+    const history: Op[] = [
+      { index: 0, time: 1, type: 'invoke', process: 0, f: 'read', key: 'x', value: null },
+      {
+        index: 1,
+        time: 2,
+        type: 'ok',
+        process: 0,
+        f: 'read',
+        key: 'x',
+        value: null,
+        commit: { view: 2, index: 2, checksum: 'x', client: 'c0', req: 2 },
+      },
+    ];
+    const r = checkReplicaState({
+      events: [],
+      dumps: [dump(10, [entry('c0', 1), entry('c0', 2)]), dump(20, [entry('c0', 1), entry('c1', 7)])],
+      history,
+    });
+    expect(r.valid).toBe(false);
+    expect(r.violations[0]!.kind).toBe('committed-prefix');
+  });
+
+  it('judges every simulated run: fixed mode passes, no-durability restarts in view 1', () => {
+    const base = { ...simDefaults(1), timeLimit: 20, nemesis: ALL_SIM_FAULTS, nemesisInterval: 2 };
+    expect(runSim(base).results.checkers['replica-state']?.valid).toBe(true);
+    const flawed = runSim({ ...base, flaws: ['no-durability'], nemesis: ['kill'] });
+    expect(flawed.results.checkers['replica-state']?.valid).toBe(false);
+  });
+});
