@@ -5,7 +5,6 @@
  * records are made durable (one group write + fsync) before any of its messages leave, and batches
  * leave in order.
  */
-import { wallClockMicros } from '../harness/clocks.js';
 import { type AdminServer, startAdmin } from './admin.js';
 import { type Mode, makeConfig, type ProtocolConfig, type Timing } from './config.js';
 import type { ReplicaEffect, ReplicaTimer } from './effects.js';
@@ -24,6 +23,12 @@ import {
 import { MemoryStore, type Store, Wal } from './storage.js';
 import { type Conn, Listener, PeerLink } from './transport.js';
 import { REPLICA_ACCEPTS } from './wire.js';
+
+/**
+ * The replica's clock for the just-in-time hold: Date.now(), not the monotonic-based wall clock, because
+ * the clock nemesis skews a replica through libfaketime, which moves Date.now() live and not performance.now().
+ */
+const replicaClockMicros = (): number => Date.now() * 1000;
 
 export interface Address {
   host: string;
@@ -187,7 +192,7 @@ export class ReplicaProcess {
     this.clientBatch = [];
     if (this.stopping) return;
     if (batch.length > 1) batch.sort(compareClientMessages);
-    for (const msg of batch) this.handle({ kind: 'client', msg, now: wallClockMicros() });
+    for (const msg of batch) this.handle({ kind: 'client', msg, now: replicaClockMicros() });
   }
 
   private handle(ev: ReplicaEvent): void {
@@ -277,7 +282,7 @@ export class ReplicaProcess {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        if (!this.stopping) this.handle({ kind: 'timer', name, now: wallClockMicros() });
+        if (!this.stopping) this.handle({ kind: 'timer', name, now: replicaClockMicros() });
       }, delay),
     );
   }
