@@ -8,7 +8,9 @@
  *   - its status moves only along the protocol's transitions;
  *   - a prefix it held as committed (entries acknowledged to clients at those indices) never shrinks or
  *     changes in a later dump where it is a Normal member of its view's quorum.
- * The two sources are never merged by time: replica clocks may be skewed by the clock nemesis.
+ * The two sources are never merged by time (replica clocks may be skewed by the clock nemesis), except for a
+ * simulated power loss, stamped on the simulated clock: a view entered but not yet synced (so never acted
+ * on) is legitimately lost with it, and the checks go on from what survived.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +24,10 @@ export interface ReplicaStateEvent {
   view?: number;
   status?: string;
   detail?: string;
+  /** `power-loss` (simulated runs only): when (ns since the start), and the view state that survived it. */
+  atNs?: number;
+  durableView?: number;
+  durableLogViewID?: number;
 }
 
 export interface ReplicaStateViolation {
@@ -57,7 +63,12 @@ export function checkReplicaState(input: {
     if (violations.length < MAX_REPORTED) violations.push(v);
   };
   checkEvents(input.events, add);
-  checkDumps(input.dumps, input.history, add);
+  checkDumps(
+    input.dumps,
+    input.history,
+    input.events.filter((e) => e.event === 'power-loss' && e.atNs !== undefined),
+    add,
+  );
   const byKind = new Map<string, number>();
   for (const v of violations) byKind.set(v.kind, (byKind.get(v.kind) ?? 0) + 1);
   return {
@@ -89,6 +100,9 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
         });
       if (e.status !== 'Recovering' && e.view !== undefined) s.view = Math.max(s.view ?? 0, e.view);
       s.status = e.status ?? null;
+    } else if (e.event === 'power-loss') {
+      if (e.durableView !== undefined) s.view = e.durableView;
+      s.status = null;
     } else if (e.event === 'view') {
       const m = /^(\d+) -> (\d+)/.exec(e.detail ?? '');
       if (!m) continue;
@@ -118,6 +132,7 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
 function checkDumps(
   dumps: readonly ReplicaLogDump[],
   history: readonly Op[],
+  powerLosses: readonly ReplicaStateEvent[],
   add: (v: ReplicaStateViolation) => void,
 ): void {
   // Acknowledged commits by index: the request that the client was told committed there, and when.
@@ -138,7 +153,14 @@ function checkDumps(
     let logView: number | null = null;
     /** The longest committed prefix seen in a dump so far, and when. */
     let prefix: { entries: Array<{ client: string; req: number }>; at: number } | null = null;
+    let prevAt = Number.NEGATIVE_INFINITY;
     for (const d of list) {
+      for (const p of powerLosses) {
+        if (p.replica !== replica || p.atNs! <= prevAt || p.atNs! > d.takenAt) continue;
+        view = p.durableView ?? null;
+        logView = p.durableLogViewID ?? null;
+      }
+      prevAt = d.takenAt;
       // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
       // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
       if (d.status === 'Recovering' || d.logViewID === 0) {
@@ -192,6 +214,9 @@ function checkDumps(
   }
 }
 
+/** The replica log events this checker reads. */
+export const STATE_EVENTS = new Set(['start', 'view', 'status', 'power-loss']);
+
 /** Replica log lines of a run folder (replicas/<id>.log), in file order; unreadable lines are skipped. */
 export function readReplicaStateEvents(replicasDir: string): ReplicaStateEvent[] {
   const out: ReplicaStateEvent[] = [];
@@ -206,13 +231,16 @@ export function readReplicaStateEvents(replicasDir: string): ReplicaStateEvent[]
       try {
         const v = JSON.parse(line) as Record<string, unknown>;
         const event = String(v.event ?? '');
-        if (event !== 'start' && event !== 'view' && event !== 'status') continue;
+        if (!STATE_EVENTS.has(event)) continue;
         out.push({
           replica: typeof v.replica === 'string' ? v.replica : id,
           event,
           ...(typeof v.view === 'number' ? { view: v.view } : {}),
           ...(typeof v.status === 'string' ? { status: v.status } : {}),
           ...(typeof v.detail === 'string' ? { detail: v.detail } : {}),
+          ...(typeof v.atNs === 'number' ? { atNs: v.atNs } : {}),
+          ...(typeof v.durableView === 'number' ? { durableView: v.durableView } : {}),
+          ...(typeof v.durableLogViewID === 'number' ? { durableLogViewID: v.durableLogViewID } : {}),
         });
       } catch {
         // A torn last line (a killed replica) says nothing.

@@ -4,7 +4,7 @@
  * Math.random: the seed and the options decide the run.
  */
 
-import type { ReplicaStateEvent } from '../checkers/replica-state.js';
+import { type ReplicaStateEvent, STATE_EVENTS } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { analyze } from '../harness/analyze.js';
 import { concat, limit, timeLimit, untilOk } from '../harness/generator.js';
@@ -17,6 +17,7 @@ import { makeWorkload } from '../workloads/index.js';
 import type { SimEvent } from './event-queue.js';
 import { makeSimFaults } from './faults.js';
 import type { SimOptions } from './options.js';
+import { swarmOptions } from './swarm.js';
 import { SimWorkers } from './workers.js';
 import { World } from './world.js';
 
@@ -40,7 +41,8 @@ export interface SimRun {
 const TAIL_BUDGET_US = 300_000_000;
 
 export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): SimRun {
-  const o: SimOptions = { ...input, concurrency: input.concurrency || 2 * input.replicas };
+  const shaped = input.swarm ? swarmOptions(input) : input;
+  const o: SimOptions = { ...shaped, concurrency: shaped.concurrency || 2 * shaped.replicas };
   const wall0 = performance.now();
   const root = new Rng(o.seed);
   const world = new World(o, root);
@@ -178,7 +180,7 @@ function replicaEventsOf(logs: Map<string, string[]>): ReplicaStateEvent[] {
   for (const lines of logs.values()) {
     for (const l of lines) {
       const v = JSON.parse(l) as ReplicaStateEvent;
-      if (v.event === 'start' || v.event === 'view' || v.event === 'status') out.push(v);
+      if (STATE_EVENTS.has(v.event)) out.push(v);
     }
   }
   return out;
