@@ -166,6 +166,12 @@ async function runSweep(o: Record<string, unknown>, seeds: number[]): Promise<nu
     seeds,
     jobs,
     keepGoing: Boolean(o.keepGoing),
+    onVerdict: (v) => {
+      if (v.valid !== true && !o.json)
+        process.stderr.write(
+          `${tty ? '\r\x1b[K' : ''}seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})\n`,
+        );
+    },
     progress: (done, total, failures, simS, wallMs) => {
       if (o.json) return;
       const line =
