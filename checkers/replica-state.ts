@@ -6,8 +6,9 @@
  *     was untrusted and is rebuilt from its peers, starts over);
  *   - its logViewID never goes backwards (same exception, seen in a dump as Recovering or logViewID 0);
  *   - its status moves only along the protocol's transitions;
- *   - a prefix it held as committed (entries acknowledged to clients at those indices) never shrinks or
- *     changes in a later dump where it is a Normal member of its view's quorum.
+ *   - a prefix it held as committed (up to an index a client was told committed, with that commit's checksum
+ *     of the whole prefix) never shrinks or changes in a later dump where it is a Normal member of its view's
+ *     quorum.
  * The two sources are never merged by time (replica clocks may be skewed by the clock nemesis), except for a
  * simulated power loss, stamped on the simulated clock: a view entered but not yet synced (so never acted
  * on) is legitimately lost with it, and the checks go on from what survived.
@@ -15,6 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../harness/history.js';
+import { checksums } from '../jitpaxos/checksum.js';
+import type { Entry } from '../jitpaxos/messages.js';
 import type { CheckResult, ReplicaLogDump } from './types.js';
 
 /** One line of a replica's log that matters here. */
@@ -135,15 +138,10 @@ function checkDumps(
   powerLosses: readonly ReplicaStateEvent[],
   add: (v: ReplicaStateViolation) => void,
 ): void {
-  // Acknowledged commits by index: the request that the client was told committed there, and when.
+  // Acknowledged commits: where, with which prefix checksum, and when the client was told.
   const commits = history
-    .filter((op) => op.type === 'ok' && op.process !== 'nemesis' && op.commit?.client !== undefined)
-    .map((op) => ({
-      time: op.time,
-      index: op.commit!.index,
-      client: op.commit!.client!,
-      req: op.commit!.req,
-    }))
+    .filter((op) => op.type === 'ok' && op.process !== 'nemesis' && op.commit !== undefined)
+    .map((op) => ({ time: op.time, index: op.commit!.index, checksum: op.commit!.checksum }))
     .sort((a, b) => a.time - b.time);
   const byReplica = new Map<string, ReplicaLogDump[]>();
   for (const d of dumps) byReplica.set(d.replica, [...(byReplica.get(d.replica) ?? []), d]);
@@ -151,8 +149,8 @@ function checkDumps(
     list.sort((a, b) => a.takenAt - b.takenAt);
     let view: number | null = null;
     let logView: number | null = null;
-    /** The longest committed prefix seen in a dump so far, and when. */
-    let prefix: { entries: Array<{ client: string; req: number }>; at: number } | null = null;
+    /** The longest committed prefix seen in a dump so far: its length, checksum, entries, and when. */
+    let prefix: { length: number; checksum: string; entries: Entry[]; at: number } | null = null;
     let prevAt = Number.NEGATIVE_INFINITY;
     for (const d of list) {
       for (const p of powerLosses) {
@@ -183,35 +181,42 @@ function checkDumps(
       view = Math.max(view ?? 0, d.view);
       logView = Math.max(logView ?? 0, d.logViewID);
       if (d.status !== 'Normal' || !d.inQuorum) continue;
-      if (prefix) {
-        const n = Math.min(prefix.entries.length, d.log.length + 1);
-        for (let i = 0; i < prefix.entries.length; i++) {
+      const hashes = checksums(d.log);
+      if (prefix && prefix.length > 0) {
+        if (prefix.length > d.log.length || hashes[prefix.length] !== prefix.checksum) {
+          let i = 0;
+          while (i < Math.min(prefix.length, d.log.length) && sameEntry(d.log[i]!, prefix.entries[i]!)) i++;
           const e = d.log[i];
-          const p = prefix.entries[i]!;
-          if (!e || e.client !== p.client || e.req !== p.req) {
-            add({
-              kind: 'committed-prefix',
-              replica,
-              message:
-                `${replica}'s committed prefix of ${prefix.entries.length} entries (dump at ${(prefix.at / 1e9).toFixed(3)} s) ` +
-                `${e ? `holds ${e.client}#${e.req} instead of ${p.client}#${p.req}` : `ends at ${d.log.length}`} at index ${i + 1} ` +
-                `in the dump at ${(d.takenAt / 1e9).toFixed(3)} s (of ${n} compared)`,
-            });
-            break;
-          }
+          const p = prefix.entries[i];
+          add({
+            kind: 'committed-prefix',
+            replica,
+            message:
+              `${replica}'s committed prefix of ${prefix.length} entries (dump at ${(prefix.at / 1e9).toFixed(3)} s) ` +
+              `${e && p ? `holds ${e.client}#${e.req} instead of ${p.client}#${p.req}` : `ends at ${d.log.length}`} ` +
+              `at index ${i + 1} in the dump at ${(d.takenAt / 1e9).toFixed(3)} s`,
+          });
         }
       }
-      // This dump's committed prefix: up to the highest acknowledged commit (before it) it holds as told.
+      // This dump's committed prefix: up to the highest commit acknowledged before it whose checksum (the
+      // whole prefix, as the client verified it) this log has at that index.
       let k = 0;
+      let sum = '';
       for (const c of commits) {
         if (c.time > d.takenAt) break;
-        const e = d.log[c.index - 1];
-        if (c.index > k && e && e.client === c.client && e.req === c.req) k = c.index;
+        if (c.index > k && c.index <= d.log.length && hashes[c.index] === c.checksum) {
+          k = c.index;
+          sum = c.checksum;
+        }
       }
-      if (!prefix || k > prefix.entries.length)
-        prefix = { entries: d.log.slice(0, k).map((e) => ({ client: e.client, req: e.req })), at: d.takenAt };
+      if (!prefix || k > prefix.length)
+        prefix = { length: k, checksum: sum, entries: d.log.slice(0, k), at: d.takenAt };
     }
   }
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return a.client === b.client && a.req === b.req && a.ts === b.ts;
 }
 
 /** The replica log events this checker reads. */

@@ -75,9 +75,8 @@ export class SimReplica {
       notes.push('WAL damaged before its tail: recovering from peers');
       this.disk.corrupt = false;
       s = recoveringReplica(this.id);
-      this.disk.powerLoss(0);
-      this.disk.write({ t: 'meta', view: 0, status: 'Recovering', logViewID: 0, syncIndex: 0 });
-      this.disk.markSynced(this.disk.written);
+      // As jitpaxos/storage.ts does: the damaged WAL is set aside and a new one holds only "Recovering".
+      this.disk.replaceAll([{ t: 'meta', view: 0, status: 'Recovering', logViewID: 0, syncIndex: 0 }]);
     } else {
       const d = this.disk.replay();
       if (d) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkReplicaState, type ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import type { Op } from '../harness/history.js';
+import { checksums } from '../jitpaxos/checksum.js';
 import { ALL_SIM_FAULTS, simDefaults } from '../sim/options.js';
 import { runSim } from '../sim/run.js';
 
@@ -73,6 +74,7 @@ describe('replica-state checker', () => {
   });
 
   it('finds a committed prefix that changed in a later dump', () => {
+    const committed = [entry('c0', 1), entry('c0', 2)];
     const history: Op[] = [
       { index: 0, time: 1, type: 'invoke', process: 0, f: 'read', key: 'x', value: null },
       {
@@ -83,12 +85,12 @@ describe('replica-state checker', () => {
         f: 'read',
         key: 'x',
         value: null,
-        commit: { view: 2, index: 2, checksum: 'x', client: 'c0', req: 2 },
+        commit: { view: 2, index: 2, checksum: checksums(committed)[2]!, client: 'c0', req: 2 },
       },
     ];
     const r = checkReplicaState({
       events: [],
-      dumps: [dump(10, [entry('c0', 1), entry('c0', 2)]), dump(20, [entry('c0', 1), entry('c1', 7)])],
+      dumps: [dump(10, committed), dump(20, [entry('c0', 1), entry('c1', 7)])],
       history,
     });
     expect(r.valid).toBe(false);
