@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../harness/history.js';
-import { checksums } from '../jitpaxos/checksum.js';
+import { checksums, nextChecksum } from '../jitpaxos/checksum.js';
 import type { Entry } from '../jitpaxos/messages.js';
 import type { CheckResult, ReplicaLogDump } from './types.js';
 
@@ -152,6 +152,7 @@ function checkDumps(
     /** The longest committed prefix seen in a dump so far: its length, checksum, entries, and when. */
     let prefix: { length: number; checksum: string; entries: Entry[]; at: number } | null = null;
     let prevAt = Number.NEGATIVE_INFINITY;
+    let last: { log: Entry[]; hashes: string[] } | null = null;
     for (const d of list) {
       for (const p of powerLosses) {
         if (p.replica !== replica || p.atNs! <= prevAt || p.atNs! > d.takenAt) continue;
@@ -181,7 +182,8 @@ function checkDumps(
       view = Math.max(view ?? 0, d.view);
       logView = Math.max(logView ?? 0, d.logViewID);
       if (d.status !== 'Normal' || !d.inQuorum) continue;
-      const hashes = checksums(d.log);
+      const hashes = extendHashes(last, d.log);
+      last = { log: d.log, hashes };
       if (prefix && prefix.length > 0) {
         if (prefix.length > d.log.length || hashes[prefix.length] !== prefix.checksum) {
           let i = 0;
@@ -213,6 +215,17 @@ function checkDumps(
         prefix = { length: k, checksum: sum, entries: d.log.slice(0, k), at: d.takenAt };
     }
   }
+}
+
+/** Prefix checksums of `log`, reusing the previous dump's where the logs agree (hashing is the costly part). */
+function extendHashes(prev: { log: Entry[]; hashes: string[] } | null, log: Entry[]): string[] {
+  if (!prev) return checksums(log);
+  let common = 0;
+  const n = Math.min(prev.log.length, log.length);
+  while (common < n && sameEntry(prev.log[common]!, log[common]!)) common++;
+  const out = prev.hashes.slice(0, common + 1);
+  for (let i = common; i < log.length; i++) out.push(nextChecksum(out[i]!, log[i]!));
+  return out;
 }
 
 function sameEntry(a: Entry, b: Entry): boolean {
