@@ -106,5 +106,10 @@ export const replicaStateChecker = registerChecker<ReplicaStateResult>({
   needs: ['replica-events'],
   kind: 'safety',
   check: (input) =>
-    checkReplicaState({ events: input.replicaEvents ?? [], dumps: input.dumps, history: input.history }),
+    checkReplicaState({
+      events: input.replicaEvents ?? [],
+      dumps: input.dumps,
+      history: input.history,
+      ...(input.logChecksum ? { logChecksum: input.logChecksum } : {}),
+    }),
 });

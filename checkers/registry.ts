@@ -6,7 +6,7 @@
 import type { History, Op } from '../core/history.js';
 import type { CheckResult } from '../core/verdict.js';
 import type { DumpRecord } from './dump-stream.js';
-import type { ReplicaStateEvent } from './replica-state.js';
+import type { LogChecksum, ReplicaStateEvent } from './replica-state.js';
 
 /** Everything any checker may look at; each declares in `needs` which parts it cannot do without. */
 export interface CheckInput {
@@ -24,6 +24,8 @@ export interface CheckInput {
   timeoutMs?: number;
   /** What the replicas' own logs say of their view, logViewID and status over time. */
   replicaEvents?: readonly ReplicaStateEvent[];
+  /** The system's log prefix checksum (systems/ supply it). */
+  logChecksum?: LogChecksum;
 }
 
 /** Parts of a CheckInput without which a checker has nothing to check. */

@@ -6,15 +6,27 @@
  *     was untrusted and is rebuilt from its peers, starts over);
  *   - its logViewID never goes backwards (same exception, seen in a dump as Recovering or logViewID 0);
  *   - its status moves only along the protocol's transitions;
- *   - a prefix it held as committed (entries acknowledged to clients at those indices) never shrinks or
- *     changes in a later dump where it is a Normal member of its view's quorum.
- * The two sources are never merged by time: replica clocks may be skewed by the clock nemesis.
+ *   - a prefix it held as committed (up to an index a client was told committed, with that commit's checksum
+ *     of the whole prefix) never shrinks or changes in a later dump where it is a Normal member of its view's
+ *     quorum.
+ * The two sources are never merged by time (replica clocks may be skewed by the clock nemesis), except for a
+ * simulated power loss, stamped on the simulated clock: a view entered but not yet synced (so never acted
+ * on) is legitimately lost with it, and the checks go on from what survived.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../core/history.js';
 import { type DumpRecord, decodeDumps } from './dump-stream.js';
-import type { CheckResult } from './types.js';
+import type { CheckResult, LogEntry } from './types.js';
+
+/**
+ * The system's rolling prefix checksum, the one its commits carry (`op.commit.checksum`): the system under
+ * test supplies it (systems/), since checkers know no protocol. Without it the committed-prefix rule is skipped.
+ */
+export interface LogChecksum {
+  empty: string;
+  next(prev: string, entry: LogEntry): string;
+}
 
 /** One line of a replica's log that matters here. */
 export interface ReplicaStateEvent {
@@ -23,6 +35,10 @@ export interface ReplicaStateEvent {
   view?: number;
   status?: string;
   detail?: string;
+  /** `power-loss` (simulated runs only): when (ns since the start), and the view state that survived it. */
+  atNs?: number;
+  durableView?: number;
+  durableLogViewID?: number;
 }
 
 export interface ReplicaStateViolation {
@@ -50,15 +66,23 @@ const MAX_REPORTED = 50;
 
 export function checkReplicaState(input: {
   events: readonly ReplicaStateEvent[];
+  /** Whole dumps, or dumps.jsonl's records (deltas among them), in the order they were taken. */
   dumps: Iterable<DumpRecord>;
   history: readonly Op[];
+  logChecksum?: LogChecksum;
 }): ReplicaStateResult {
   const violations: ReplicaStateViolation[] = [];
   const add = (v: ReplicaStateViolation) => {
     if (violations.length < MAX_REPORTED) violations.push(v);
   };
   checkEvents(input.events, add);
-  const dumps = checkDumps(input.dumps, input.history, add);
+  const dumps = checkDumps(
+    input.dumps,
+    input.history,
+    input.events.filter((e) => e.event === 'power-loss' && e.atNs !== undefined),
+    input.logChecksum,
+    add,
+  );
   const byKind = new Map<string, number>();
   for (const v of violations) byKind.set(v.kind, (byKind.get(v.kind) ?? 0) + 1);
   return {
@@ -90,6 +114,9 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
         });
       if (e.status !== 'Recovering' && e.view !== undefined) s.view = Math.max(s.view ?? 0, e.view);
       s.status = e.status ?? null;
+    } else if (e.event === 'power-loss') {
+      if (e.durableView !== undefined) s.view = e.durableView;
+      s.status = null;
     } else if (e.event === 'view') {
       const m = /^(\d+) -> (\d+)/.exec(e.detail ?? '');
       if (!m) continue;
@@ -119,91 +146,124 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
 function checkDumps(
   dumps: Iterable<DumpRecord>,
   history: readonly Op[],
+  powerLosses: readonly ReplicaStateEvent[],
+  sum: LogChecksum | undefined,
   add: (v: ReplicaStateViolation) => void,
 ): number {
-  let count = 0;
-  // Acknowledged commits by index: the request that the client was told committed there, and when.
+  // Acknowledged commits: where, with which prefix checksum, and when the client was told.
   const commits = history
-    .filter((op) => op.type === 'ok' && op.process !== 'nemesis' && op.commit?.client !== undefined)
-    .map((op) => ({
-      time: op.time,
-      index: op.commit!.index,
-      client: op.commit!.client!,
-      req: op.commit!.req,
-    }))
+    .filter((op) => op.type === 'ok' && op.process !== 'nemesis' && op.commit !== undefined)
+    .map((op) => ({ time: op.time, index: op.commit!.index, checksum: op.commit!.checksum }))
     .sort((a, b) => a.time - b.time);
-  // Dump records come in the order they were taken, so each replica's state is carried along the stream and
-  // no log is held past its own dump (the decoder changes them in place).
-  const seen = new Map<
+  // Records come in the order they were taken, so each replica's state rides along the stream; the decoder
+  // changes a replica's log in place, so nothing here keeps a log past its dump but the prefix it copies.
+  const replicas = new Map<
     string,
     {
       view: number | null;
       logView: number | null;
-      /** The longest committed prefix seen in a dump so far, and when. */
-      prefix: { entries: Array<{ client: string; req: number }>; at: number } | null;
+      /** The longest committed prefix seen in a dump so far: its length, checksum, entries, and when. */
+      prefix: { length: number; checksum: string; entries: LogEntry[]; at: number } | null;
+      prevAt: number;
+      /** Prefix checksums of the replica's last Normal dump: hashes[i] covers entries 1..i. */
+      hashes: string[] | null;
     }
   >();
-  for (const { dump: d } of decodeDumps(dumps)) {
+  let count = 0;
+  for (const { dump: d, kept } of decodeDumps(dumps)) {
     count++;
     const replica = d.replica;
-    const st = seen.get(replica) ?? { view: null, logView: null, prefix: null };
-    seen.set(replica, st);
+    const r = replicas.get(replica) ?? {
+      view: null,
+      logView: null,
+      prefix: null,
+      prevAt: Number.NEGATIVE_INFINITY,
+      hashes: null,
+    };
+    replicas.set(replica, r);
+    for (const p of powerLosses) {
+      if (p.replica !== replica || p.atNs! <= r.prevAt || p.atNs! > d.takenAt) continue;
+      r.view = p.durableView ?? null;
+      r.logView = p.durableLogViewID ?? null;
+    }
+    r.prevAt = d.takenAt;
+    // Hashing is the costly part: reuse the entries this dump kept from the replica's previous one.
+    if (sum) r.hashes = extendHashes(sum, r.hashes, kept, d.log);
     // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
     // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
     if (d.status === 'Recovering' || d.logViewID === 0) {
-      st.view = null;
-      st.logView = null;
+      r.view = null;
+      r.logView = null;
       if (d.status === 'Recovering') continue;
     }
-    if (st.view !== null && d.view < st.view)
+    if (r.view !== null && d.view < r.view)
       add({
         kind: 'view-backwards',
         replica,
-        message: `${replica} dumped view ${d.view} after view ${st.view}`,
+        message: `${replica} dumped view ${d.view} after view ${r.view}`,
       });
-    if (st.logView !== null && d.logViewID < st.logView)
+    if (r.logView !== null && d.logViewID < r.logView)
       add({
         kind: 'log-view-backwards',
         replica,
-        message: `${replica} dumped logViewID ${d.logViewID} after logViewID ${st.logView}`,
+        message: `${replica} dumped logViewID ${d.logViewID} after logViewID ${r.logView}`,
       });
-    st.view = Math.max(st.view ?? 0, d.view);
-    st.logView = Math.max(st.logView ?? 0, d.logViewID);
-    if (d.status !== 'Normal' || !d.inQuorum) continue;
-    const prefix = st.prefix;
-    if (prefix) {
-      const n = Math.min(prefix.entries.length, d.log.length + 1);
-      for (let i = 0; i < prefix.entries.length; i++) {
+    r.view = Math.max(r.view ?? 0, d.view);
+    r.logView = Math.max(r.logView ?? 0, d.logViewID);
+    if (d.status !== 'Normal' || !d.inQuorum || !r.hashes) continue;
+    const hashes = r.hashes;
+    const prefix = r.prefix;
+    if (prefix && prefix.length > 0) {
+      if (prefix.length > d.log.length || hashes[prefix.length] !== prefix.checksum) {
+        let i = 0;
+        while (i < Math.min(prefix.length, d.log.length) && sameEntry(d.log[i]!, prefix.entries[i]!)) i++;
         const e = d.log[i];
-        const p = prefix.entries[i]!;
-        if (!e || e.client !== p.client || e.req !== p.req) {
-          add({
-            kind: 'committed-prefix',
-            replica,
-            message:
-              `${replica}'s committed prefix of ${prefix.entries.length} entries (dump at ${(prefix.at / 1e9).toFixed(3)} s) ` +
-              `${e ? `holds ${e.client}#${e.req} instead of ${p.client}#${p.req}` : `ends at ${d.log.length}`} at index ${i + 1} ` +
-              `in the dump at ${(d.takenAt / 1e9).toFixed(3)} s (of ${n} compared)`,
-          });
-          break;
-        }
+        const p = prefix.entries[i];
+        add({
+          kind: 'committed-prefix',
+          replica,
+          message:
+            `${replica}'s committed prefix of ${prefix.length} entries (dump at ${(prefix.at / 1e9).toFixed(3)} s) ` +
+            `${e && p ? `holds ${e.client}#${e.req} instead of ${p.client}#${p.req}` : `ends at ${d.log.length}`} ` +
+            `at index ${i + 1} in the dump at ${(d.takenAt / 1e9).toFixed(3)} s`,
+        });
       }
     }
-    // This dump's committed prefix: up to the highest acknowledged commit (before it) it holds as told.
+    // This dump's committed prefix: up to the highest commit acknowledged before it whose checksum (the
+    // whole prefix, as the client verified it) this log has at that index.
     let k = 0;
+    let checksum = '';
     for (const c of commits) {
       if (c.time > d.takenAt) break;
-      const e = d.log[c.index - 1];
-      if (c.index > k && e && e.client === c.client && e.req === c.req) k = c.index;
+      if (c.index > k && c.index <= d.log.length && hashes[c.index] === c.checksum) {
+        k = c.index;
+        checksum = c.checksum;
+      }
     }
-    if (!prefix || k > prefix.entries.length)
-      st.prefix = {
-        entries: d.log.slice(0, k).map((e) => ({ client: e.client, req: e.req })),
-        at: d.takenAt,
-      };
+    if (!prefix || k > prefix.length)
+      r.prefix = { length: k, checksum, entries: d.log.slice(0, k), at: d.takenAt };
   }
   return count;
 }
+
+/** Prefix checksums of `log`, keeping the first `kept` entries' from the previous dump's. */
+function extendHashes(
+  sum: LogChecksum,
+  prev: string[] | null,
+  kept: number,
+  log: readonly LogEntry[],
+): string[] {
+  const out = prev ? prev.slice(0, Math.min(kept, prev.length - 1) + 1) : [sum.empty];
+  for (let i = out.length - 1; i < log.length; i++) out.push(sum.next(out[i]!, log[i]!));
+  return out;
+}
+
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  return a.client === b.client && a.req === b.req && a.ts === b.ts;
+}
+
+/** The replica log events this checker reads. */
+export const STATE_EVENTS = new Set(['start', 'view', 'status', 'power-loss']);
 
 /** Replica log lines of a run folder (replicas/<id>.log), in file order; unreadable lines are skipped. */
 export function readReplicaStateEvents(replicasDir: string): ReplicaStateEvent[] {
@@ -219,13 +279,16 @@ export function readReplicaStateEvents(replicasDir: string): ReplicaStateEvent[]
       try {
         const v = JSON.parse(line) as Record<string, unknown>;
         const event = String(v.event ?? '');
-        if (event !== 'start' && event !== 'view' && event !== 'status') continue;
+        if (!STATE_EVENTS.has(event)) continue;
         out.push({
           replica: typeof v.replica === 'string' ? v.replica : id,
           event,
           ...(typeof v.view === 'number' ? { view: v.view } : {}),
           ...(typeof v.status === 'string' ? { status: v.status } : {}),
           ...(typeof v.detail === 'string' ? { detail: v.detail } : {}),
+          ...(typeof v.atNs === 'number' ? { atNs: v.atNs } : {}),
+          ...(typeof v.durableView === 'number' ? { durableView: v.durableView } : {}),
+          ...(typeof v.durableLogViewID === 'number' ? { durableLogViewID: v.durableLogViewID } : {}),
         });
       } catch {
         // A torn last line (a killed replica) says nothing.

@@ -7,6 +7,7 @@ import { defaultModel, readHistoryFile } from '../checkers/index.js';
 import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import { intArg } from '../core/cli-util.js';
 import { FILES, type RunResults } from '../core/store.js';
+import { getSystem } from '../systems/index.js';
 import { analyze, exitCodeFor } from './analyze.js';
 import { isRunDir, loadRun } from './run-dir.js';
 import { paint } from './terminal.js';
@@ -24,6 +25,8 @@ export function analyzePath(
     if (!isRunDir(target))
       throw new Error(`${target} is not a run folder (no ${FILES.test}) and not a history file`);
     const run = loadRun(target);
+    // Runs stored before systems were plugins are JIT Paxos runs.
+    const logChecksum = getSystem(String(run.record.config.system ?? 'jitpaxos'))?.logChecksum;
     const results = analyze({
       history: run.history,
       dumps: run.dumps,
@@ -32,6 +35,7 @@ export function analyzePath(
       checkers: run.checkers,
       timeoutMs,
       replicaEvents: readReplicaStateEvents(path.join(target, FILES.replicasDir)),
+      ...(logChecksum ? { logChecksum } : {}),
     });
     fs.writeFileSync(path.join(target, FILES.results), `${JSON.stringify(results, null, 2)}\n`);
     return { results, runDir: target };

@@ -1,7 +1,7 @@
 /** Checks a run's history (and replica dumps) with the checkers its workload names: results.json's content. */
 import type { DumpRecord } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
-import type { ReplicaStateEvent } from '../checkers/replica-state.js';
+import type { LogChecksum, ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { History } from '../core/history.js';
 import type { RunResults } from '../core/store.js';
 import { jsonLinesOf } from './jsonl-stream.js';
@@ -17,6 +17,8 @@ export interface AnalyzeInput {
   timeoutMs?: number;
   /** The replicas' own logs, for the replica-state checker. */
   replicaEvents?: ReplicaStateEvent[];
+  /** The system's log prefix checksum, for the replica-state checker. */
+  logChecksum?: LogChecksum;
 }
 
 export function analyze(input: AnalyzeInput): RunResults {
@@ -28,6 +30,7 @@ export function analyze(input: AnalyzeInput): RunResults {
     model: input.model,
     timeoutMs: input.timeoutMs ?? 120_000,
     ...(input.replicaEvents ? { replicaEvents: input.replicaEvents } : {}),
+    ...(input.logChecksum ? { logChecksum: input.logChecksum } : {}),
   });
   const client = input.history.filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
   return {

@@ -298,6 +298,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       model: workload.model,
       checkers,
       replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
+      ...(systemOf(cfg).logChecksum ? { logChecksum: systemOf(cfg).logChecksum } : {}),
     });
     run.writeJson('results', results);
   }

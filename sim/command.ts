@@ -63,6 +63,7 @@ export function simOptionsFrom(o: Record<string, unknown>, seed: number): SimOpt
     s.nemesis = names;
   }
   if (o.nemesisInterval !== undefined) s.nemesisInterval = o.nemesisInterval as number;
+  if (o.swarm) s.swarm = true;
   if (o.keys !== undefined) s.keys = o.keys as number;
   if (o.clockGranularity !== undefined) s.clockGranularityUs = o.clockGranularity as number;
   if (o.schedule !== undefined) {
@@ -111,6 +112,7 @@ export function simCommand(): Command {
       'client clocks tick in steps of this many microseconds',
       intArg('--clock-granularity', 1, 60_000_000),
     )
+    .option('--swarm', 'let each seed also choose the faults, their interval, clock granularity and workload')
     .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
     .option('--store <dir>', 'where runs are kept (default ./store)', 'store')
     .option('--no-report', 'do not write the HTML report')
@@ -164,6 +166,12 @@ async function runSweep(o: Record<string, unknown>, seeds: number[]): Promise<nu
     seeds,
     jobs,
     keepGoing: Boolean(o.keepGoing),
+    onVerdict: (v) => {
+      if (v.valid !== true && !o.json)
+        process.stderr.write(
+          `${tty ? '\r\x1b[K' : ''}seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})\n`,
+        );
+    },
     progress: (done, total, failures, simS, wallMs) => {
       if (o.json) return;
       const line =

@@ -1,6 +1,7 @@
 /**
  * The simulation column of bench:detect: each seed flaw alone in fixed mode, over N seeds of the simulated
- * world with every fault on (no per-flaw tuning: finding them untuned is the point), and plain fixed mode,
+ * world in swarm mode (each seed picks its own faults, interval, clock granularity and workload: no per-flaw
+ * tuning, finding them untuned is the point), and plain fixed mode,
  * which must stay clean. Per flaw: seeds that fail, the median simulated time to the first anomaly, and the
  * wall time a one-core sweep from seed 1 takes to reach its first failing seed.
  */
@@ -26,7 +27,7 @@ export function simDetectOptions(label: string, timeLimit: number): SimOptions {
     flaws: label === 'fixed' ? [] : [label],
     timeLimit,
     nemesis: ALL_SIM_FAULTS,
-    nemesisInterval: 3,
+    swarm: true,
   };
 }
 

@@ -41,6 +41,12 @@ export class SimDisk {
     return Math.max(0, lost);
   }
 
+  /** Start over with `records` as the whole, synced content (what the real WAL does when it cannot trust itself). */
+  replaceAll(records: PersistRecord[]): void {
+    this.records = records.slice();
+    this.synced = this.records.length;
+  }
+
   /** What a restart replays: the state after every record on disk, in order. */
   replay(): DurableState | null {
     if (this.records.length === 0) return null;

@@ -24,6 +24,8 @@ export interface SimOptions {
   schedule?: ScheduledAction[];
   /** Stop the main phase's clients after this many operations in all (shrinking). */
   opLimit?: number;
+  /** Let the seed choose faults, interval, clock granularity and workload too (sim/swarm.ts). */
+  swarm?: boolean;
 }
 
 export function simDefaults(seed: number): SimOptions {

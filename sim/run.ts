@@ -4,7 +4,7 @@
  * Math.random: the seed and the options decide the run.
  */
 
-import type { ReplicaStateEvent } from '../checkers/replica-state.js';
+import { type ReplicaStateEvent, STATE_EVENTS } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { concat, limit, timeLimit, untilOk } from '../core/generator.js';
 import type { History } from '../core/history.js';
@@ -18,6 +18,7 @@ import { makeWorkload } from '../workloads/index.js';
 import type { SimEvent } from './event-queue.js';
 import { makeSimFaults } from './faults.js';
 import type { SimOptions } from './options.js';
+import { swarmOptions } from './swarm.js';
 import { SimWorkers } from './workers.js';
 import { World } from './world.js';
 
@@ -41,7 +42,8 @@ export interface SimRun {
 const TAIL_BUDGET_US = 300_000_000;
 
 export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): SimRun {
-  const o: SimOptions = { ...input, concurrency: input.concurrency || 2 * input.replicas };
+  const shaped = input.swarm ? swarmOptions(input) : input;
+  const o: SimOptions = { ...shaped, concurrency: shaped.concurrency || 2 * shaped.replicas };
   const wall0 = performance.now();
   const root = new Rng(o.seed);
   const world = new World(o, root);
@@ -144,6 +146,7 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
     // A generous wall budget: a verdict that depends on the machine's load would break replay.
     timeoutMs: check.timeoutMs ?? 300_000,
     replicaEvents: replicaEventsOf(world.replicaLogs),
+    ...(jitPaxosSystem.logChecksum ? { logChecksum: jitPaxosSystem.logChecksum } : {}),
   });
   // Wall time is not part of a simulated run's result (it would break byte-for-byte replay).
   const timeless = withoutWallTime(analyzed) as RunResults;
@@ -179,7 +182,7 @@ function replicaEventsOf(logs: Map<string, string[]>): ReplicaStateEvent[] {
   for (const lines of logs.values()) {
     for (const l of lines) {
       const v = JSON.parse(l) as ReplicaStateEvent;
-      if (v.event === 'start' || v.event === 'view' || v.event === 'status') out.push(v);
+      if (STATE_EVENTS.has(v.event)) out.push(v);
     }
   }
   return out;

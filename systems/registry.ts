@@ -3,6 +3,7 @@
  * A plugin owns its options (their JSON Schema, defaults and flags), says which optional node capabilities
  * it has, names the checkers its runs add to the workload's, and builds the db and clients for a run.
  */
+import type { LogChecksum } from '../checkers/replica-state.js';
 import type { Capability, SystemUnderTest } from '../core/db.js';
 
 export type { Capability };
@@ -45,6 +46,8 @@ export interface SystemPlugin {
   readonly capabilities: readonly Capability[];
   /** Checkers this system's runs go through besides the workload's (e.g. ones that read its log dumps). */
   readonly checkers: readonly string[];
+  /** The prefix checksum its commits carry, for the replica-state checker's committed-prefix rule. */
+  readonly logChecksum?: LogChecksum;
   /** Checks across fields that a schema cannot express; returns a one-line problem or null. */
   validate?(config: Readonly<Record<string, unknown>>): string | null;
   /** A default run name. */

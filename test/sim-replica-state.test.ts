@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { checkReplicaState, type ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import type { Op } from '../core/history.js';
+import { checksums } from '../jitpaxos/checksum.js';
 import { ALL_SIM_FAULTS, simDefaults } from '../sim/options.js';
 import { runSim } from '../sim/run.js';
+import { jitPaxosSystem } from '../systems/jitpaxos/index.js';
 
 const ev = (replica: string, event: string, more: Partial<ReplicaStateEvent> = {}): ReplicaStateEvent => ({
   replica,
@@ -73,6 +75,7 @@ describe('replica-state checker', () => {
   });
 
   it('finds a committed prefix that changed in a later dump', () => {
+    const committed = [entry('c0', 1), entry('c0', 2)];
     const history: Op[] = [
       { index: 0, time: 1, type: 'invoke', process: 0, f: 'read', key: 'x', value: null },
       {
@@ -83,13 +86,14 @@ describe('replica-state checker', () => {
         f: 'read',
         key: 'x',
         value: null,
-        commit: { view: 2, index: 2, checksum: 'x', client: 'c0', req: 2 },
+        commit: { view: 2, index: 2, checksum: checksums(committed)[2]!, client: 'c0', req: 2 },
       },
     ];
     const r = checkReplicaState({
       events: [],
-      dumps: [dump(10, [entry('c0', 1), entry('c0', 2)]), dump(20, [entry('c0', 1), entry('c1', 7)])],
+      dumps: [dump(10, committed), dump(20, [entry('c0', 1), entry('c1', 7)])],
       history,
+      logChecksum: jitPaxosSystem.logChecksum!,
     });
     expect(r.valid).toBe(false);
     expect(r.violations[0]!.kind).toBe('committed-prefix');

@@ -2,7 +2,9 @@
  * JIT Paxos as a registered system. Its options (mode, flaws, fsync) stay top-level fields of the test
  * config, where configs and stored runs written before systems were plugins have them.
  */
+import { EMPTY_CHECKSUM, nextChecksum } from '../../jitpaxos/checksum.js';
 import type { Mode } from '../../jitpaxos/config.js';
+import type { Entry } from '../../jitpaxos/messages.js';
 import { registerSystem } from '../registry.js';
 import { jitPaxos } from './db.js';
 import { ALL_FLAWS } from './flaws.js';
@@ -20,6 +22,7 @@ export const jitPaxosSystem = registerSystem({
   // Its replicas dump their logs, which commit consistency checks the clients' commits against; their own
   // logs say how view, logViewID and status moved, which replica-state checks.
   checkers: ['commit-consistency', 'replica-state'],
+  logChecksum: { empty: EMPTY_CHECKSUM, next: (prev, e) => nextChecksum(prev, e as Entry) },
   validate: (c) =>
     c.mode === 'seed' && Array.isArray(c.flaws) && c.flaws.length > 0
       ? 'flaws are for fixed mode; seed mode has them all'
