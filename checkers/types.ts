@@ -5,7 +5,7 @@
 
 import type { CommitMeta, Op, ProcessId } from '../harness/history.js';
 import type { Entry, ReplicaId, ReplicaStatus } from '../jitpaxos/messages.js';
-import type { DumpRecord } from './dump-stream.js';
+import type { DumpRecord, StoredDelta } from './dump-stream.js';
 
 /** false beats "unknown" beats true when results are composed. */
 export type Verdict = true | false | 'unknown';
@@ -175,7 +175,7 @@ export interface ReplicaLogDump {
 export interface CommitConsistencyInput {
   history: Iterable<Op>;
   /** Whole dumps, or the records of dumps.jsonl (deltas among them): see dump-stream.ts. */
-  dumps: Iterable<DumpRecord>;
+  dumps: Iterable<DumpRecord | StoredDelta>;
   /** All replica ids of the cluster (to report replicas that never dumped). */
   replicas?: ReplicaId[];
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { DumpEncoder, type LogSuffix } from '../checkers/dump-stream.js';
+import { DumpEncoder, type LogSuffix, recordLine } from '../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { jitPaxos } from '../jitpaxos/jitter-db.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
@@ -157,7 +157,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       if (final) d.final = true;
       const rec = dumpEncoder.encode(d);
       if (!rec) continue;
-      fs.writeSync(dumpsFd, `${JSON.stringify(rec)}\n`);
+      fs.writeSync(dumpsFd, `${recordLine(rec)}\n`);
       live?.dump(rec);
     }
   };
