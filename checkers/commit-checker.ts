@@ -19,7 +19,7 @@ import {
   sameCommit,
   strip,
 } from './commit-rules.js';
-import { type DecodedDump, DumpDecoder, type DumpRecord } from './dump-stream.js';
+import { type DecodedDump, DumpDecoder, type DumpRecord, type StoredDelta } from './dump-stream.js';
 import type { CommitRef, CommitViolation, CommitViolationKind, LogEntry, ReplicaLogDump } from './types.js';
 
 /** Violations kept per kind: enough to debug, not so many that a report drowns. */
@@ -126,7 +126,7 @@ export class CommitChecker {
     }));
   }
 
-  record(r: DumpRecord): void {
+  record(r: DumpRecord | StoredDelta): void {
     const d = this.decoder.push(r);
     if (d) this.dump(d);
   }

@@ -37,8 +37,27 @@ export function isSuffix(d: ReplicaLogDump | LogSuffix): d is LogSuffix {
   return Array.isArray((d as LogSuffix).append);
 }
 
-export function isDelta(r: DumpRecord): r is DeltaDumpRecord {
-  return (r as DeltaDumpRecord).from !== undefined && Array.isArray((r as DeltaDumpRecord).append);
+/** A delta as stored: its entries as [ts, client, req, op] rows, a third smaller than objects. */
+export interface StoredDelta extends Omit<DeltaDumpRecord, 'append'> {
+  rows: Array<[number, string, number, LogEntry['op']]>;
+}
+
+export function isDelta(r: DumpRecord | StoredDelta): r is DeltaDumpRecord | StoredDelta {
+  const d = r as Partial<DeltaDumpRecord & StoredDelta>;
+  return d.from !== undefined && (Array.isArray(d.append) || Array.isArray(d.rows));
+}
+
+/** A record as one line of dumps.jsonl: deltas with rows, whole dumps as they are. */
+export function recordLine(r: DumpRecord): string {
+  if (!isDelta(r) || !('append' in r)) return JSON.stringify(r);
+  const { append, ...rest } = r;
+  const rows = append.map((e) => [e.ts, e.client, e.req, e.op]);
+  return JSON.stringify({ ...rest, rows });
+}
+
+function appended(r: DeltaDumpRecord | StoredDelta): LogEntry[] {
+  if ('append' in r && Array.isArray(r.append)) return r.append;
+  return (r as StoredDelta).rows.map(([ts, client, req, op]) => ({ ts, client, req, op }));
 }
 
 /** A dump as the checkers see it, whole again. */
@@ -125,26 +144,28 @@ export class DumpDecoder {
   private readonly logs = new Map<string, { log: LogEntry[]; checksum: string; broken: boolean }>();
   skipped = 0;
 
-  push(r: DumpRecord): DecodedDump | null {
+  push(r: DumpRecord | StoredDelta): DecodedDump | null {
     if (!r || typeof r !== 'object' || typeof r.replica !== 'string') return null;
     const held = this.logs.get(r.replica);
     if (isDelta(r)) {
+      const append = appended(r);
       if (!held || held.broken || held.log.length !== r.from) {
         if (held) held.broken = true;
         this.skipped++;
         return null;
       }
       let h = held.checksum;
-      for (const e of r.append) h = nextChecksum(h, e);
+      for (const e of append) h = nextChecksum(h, e);
       if (h !== r.checksum) {
         held.broken = true;
         this.skipped++;
         return null;
       }
       const previous = held.log.length;
-      for (const e of r.append) held.log.push(e);
+      for (const e of append) held.log.push(e);
       held.checksum = h;
-      const { from: _f, append: _a, length: _l, checksum: _c, ...meta } = r;
+      const { from: _f, length: _l, checksum: _c, ...rest } = r;
+      const { append: _a, rows: _r, ...meta } = rest as typeof rest & { append?: unknown; rows?: unknown };
       return { dump: { ...meta, log: held.log }, kept: previous, previous };
     }
     if (!Array.isArray(r.log)) return null;
@@ -168,7 +189,7 @@ export class DumpDecoder {
 }
 
 /** Whole dumps from records, lazily; logs are shared as DumpDecoder says. */
-export function* decodeDumps(records: Iterable<DumpRecord>): Generator<DecodedDump> {
+export function* decodeDumps(records: Iterable<DumpRecord | StoredDelta>): Generator<DecodedDump> {
   const decoder = new DumpDecoder();
   for (const r of records) {
     const d = decoder.push(r);

@@ -17,6 +17,8 @@ export {
   isDelta,
   isSuffix,
   type LogSuffix,
+  recordLine,
+  type StoredDelta,
 } from './dump-stream.js';
 export { HistoryError } from './errors.js';
 export { checkHistory } from './linearizability.js';

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../core/history.js';
-import { type DumpRecord, decodeDumps } from './dump-stream.js';
+import { type DumpRecord, decodeDumps, type StoredDelta } from './dump-stream.js';
 import type { CheckResult, LogEntry } from './types.js';
 
 /**
@@ -67,7 +67,7 @@ const MAX_REPORTED = 50;
 export function checkReplicaState(input: {
   events: readonly ReplicaStateEvent[];
   /** Whole dumps, or dumps.jsonl's records (deltas among them), in the order they were taken. */
-  dumps: Iterable<DumpRecord>;
+  dumps: Iterable<DumpRecord | StoredDelta>;
   history: readonly Op[];
   logChecksum?: LogChecksum;
 }): ReplicaStateResult {
@@ -144,7 +144,7 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
 }
 
 function checkDumps(
-  dumps: Iterable<DumpRecord>,
+  dumps: Iterable<DumpRecord | StoredDelta>,
   history: readonly Op[],
   powerLosses: readonly ReplicaStateEvent[],
   sum: LogChecksum | undefined,

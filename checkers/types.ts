@@ -4,7 +4,7 @@
  */
 import type { CommitMeta, Op, ProcessId } from '../core/history.js';
 import type { CheckResult, Verdict } from '../core/verdict.js';
-import type { DumpRecord } from './dump-stream.js';
+import type { DumpRecord, StoredDelta } from './dump-stream.js';
 
 export type { CheckResult, Verdict } from '../core/verdict.js';
 
@@ -181,7 +181,7 @@ export interface ReplicaLogDump {
 export interface CommitConsistencyInput {
   history: Iterable<Op>;
   /** Whole dumps, or the records of dumps.jsonl (deltas among them): see dump-stream.ts. */
-  dumps: Iterable<DumpRecord>;
+  dumps: Iterable<DumpRecord | StoredDelta>;
   /** All replica ids of the cluster (to report replicas that never dumped). */
   replicas?: ReplicaId[];
 }

@@ -1,5 +1,5 @@
 /** Checks a run's history (and replica dumps) with the checkers its workload names: results.json's content. */
-import type { DumpRecord } from '../checkers/dump-stream.js';
+import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
 import type { LogChecksum, ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { History } from '../core/history.js';
@@ -9,7 +9,7 @@ import { jsonLinesOf } from './jsonl-stream.js';
 export interface AnalyzeInput {
   history: History;
   /** Whole dumps or dumps.jsonl's records, read once. */
-  dumps: Iterable<DumpRecord>;
+  dumps: Iterable<DumpRecord | StoredDelta>;
   replicas: string[];
   model: string;
   checkers: readonly string[];
@@ -47,8 +47,8 @@ export function analyze(input: AnalyzeInput): RunResults {
 }
 
 /** dumps.jsonl's records (whole dumps and deltas), read lazily each time they are iterated. */
-export function readDumps(file: string): Iterable<DumpRecord> {
-  return jsonLinesOf<DumpRecord>(file);
+export function readDumps(file: string): Iterable<DumpRecord | StoredDelta> {
+  return jsonLinesOf<DumpRecord | StoredDelta>(file);
 }
 
 /** 0 valid, 1 invalid, 2 unknown, as Jepsen. */

@@ -1,7 +1,7 @@
 /** Reading a stored run back: its record, history and dumps, as `analyze` and `repro` need them. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DumpRecord } from '../checkers/dump-stream.js';
+import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
 import { readHistoryFile } from '../checkers/index.js';
 import type { History } from '../core/history.js';
 import { FILES, type RunRecord } from '../core/store.js';
@@ -16,7 +16,7 @@ export interface StoredRun {
   config: TestConfig;
   history: History;
   /** Read from the file each time it is iterated. */
-  dumps: Iterable<DumpRecord>;
+  dumps: Iterable<DumpRecord | StoredDelta>;
   model: string;
   checkers: readonly string[];
 }

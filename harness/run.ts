@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { DumpEncoder, type LogSuffix } from '../checkers/dump-stream.js';
+import { DumpEncoder, type LogSuffix, recordLine } from '../checkers/dump-stream.js';
 import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { ClockTable, clientClockName } from '../core/clocks.js';
@@ -165,7 +165,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       if (final) d.final = true;
       const rec = dumpEncoder.encode(d);
       if (!rec) continue;
-      fs.writeSync(dumpsFd, `${JSON.stringify(rec)}\n`);
+      fs.writeSync(dumpsFd, `${recordLine(rec)}\n`);
       live?.dump(rec);
     }
   };

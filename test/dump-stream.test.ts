@@ -9,7 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkCommitConsistency } from '../checkers/commit-consistency.js';
-import { DumpEncoder, type DumpRecord, decodeDumps, isDelta } from '../checkers/dump-stream.js';
+import { DumpEncoder, type DumpRecord, decodeDumps, isDelta, recordLine } from '../checkers/dump-stream.js';
 import type { LogEntry, ReplicaLogDump } from '../checkers/types.js';
 import type { Op } from '../core/history.js';
 import { readDumps } from '../harness/analyze.js';
@@ -42,7 +42,7 @@ function fixture(name: string) {
 /** What the harness now writes for those dumps, through JSON as on disk. */
 function encode(dumps: ReplicaLogDump[]): DumpRecord[] {
   const enc = new DumpEncoder();
-  return dumps.map((d) => JSON.parse(JSON.stringify(enc.encode(d))) as DumpRecord);
+  return dumps.map((d) => JSON.parse(recordLine(enc.encode(d)!)) as DumpRecord);
 }
 
 const entry = (client: string, req: number, ts: number): LogEntry => ({
