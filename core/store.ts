@@ -8,7 +8,7 @@
  *       latest -> <start>
  *       <start>/                      start time, e.g. 20261124T033000.123Z
  *         test.json                   RunRecord: full config, seed, versions, Toxiproxy used, schedule
- *         history.jsonl               one Op (harness/history.ts) per line, written as it happens
+ *         history.jsonl               one Op (core/history.ts) per line, written as it happens
  *         history.edn                 the same history in Jepsen's EDN
  *         replicas/<id>.log           each replica's stdout/stderr (JSON lines, see jitpaxos/PROTOCOL.md)
  *         dumps.jsonl                 replica log dumps (checkers' ReplicaLogDump), during the run and final

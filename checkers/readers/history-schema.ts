@@ -1,4 +1,4 @@
-/** JSON Schema of one line of jitter's history.jsonl (an Op of harness/history.ts). */
+/** JSON Schema of one line of jitter's history.jsonl (an Op of core/history.ts). */
 export const OP_SCHEMA = {
   $id: 'https://jitter.dev/schemas/op.json',
   type: 'object',
