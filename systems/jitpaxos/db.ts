@@ -1,6 +1,6 @@
 /**
  * JIT Paxos as a system under test for the harness: the *db* (replica processes) and the *client*
- * (JitClient), behind core/db.ts's interfaces.
+ * (JitClient), behind core/db.ts's interfaces; registered as a system in ./index.ts.
  */
 
 import type { LogSuffix } from '../../checkers/dump-stream.js';
