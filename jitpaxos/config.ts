@@ -47,7 +47,8 @@ export interface Timing {
   clientRetryMs: number;
   /** Fixed mode: a replica holds a request stamped ahead of its clock until then, if at most this far ahead. */
   maxHoldMs: number;
-  /** Fixed mode: a client stamps requests at most this far ahead of its clock. */
+  /** Fixed mode: a client stamps requests at most this far ahead of its clock; 0 (the default) turns
+   * just-in-time stamping off (DESIGN §2.8 says why it is opt-in for now). */
   maxLeadMs: number;
 }
 
@@ -57,7 +58,7 @@ export const DEFAULT_TIMING: Timing = {
   stuckMs: 500,
   clientRetryMs: 150,
   maxHoldMs: 200,
-  maxLeadMs: 150,
+  maxLeadMs: 0,
 };
 
 export function isFlaw(name: string): name is Flaw {

@@ -9,7 +9,7 @@ import type { ReplicaEffect } from '../jitpaxos/effects.js';
 import type { ClientReply, ClientRequest } from '../jitpaxos/messages.js';
 import { initialReplica, type ReplicaState, step } from '../jitpaxos/replica-core.js';
 
-const cfg = makeConfig({ replicas: ['r1', 'r2', 'r3'], mode: 'fixed' });
+const cfg = makeConfig({ replicas: ['r1', 'r2', 'r3'], mode: 'fixed', timing: { maxLeadMs: 150 } });
 const req = (client: string, reqID: number, ts: number): ClientRequest => ({
   type: 'ClientRequest',
   client,

@@ -4,6 +4,9 @@
  * sampled while the run goes), then the verdict. Built on the CLI as a user runs it.
  *
  *   npm run bench:soak -- --window 300 --total 1800 [--replicas 3,5] [--nemesis ...] [--seed n]
+ *   npm run bench:soak -- --steady-latency 100,55 --total 120 --window 60   (nothing but latency+jitter)
+ *   npm run bench:soak -- --nemesis none ...                              (the fault-free figure)
+ *   add --lead 150 to turn on just-in-time stamping (clients stamp ahead by up to 150 ms)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +22,10 @@ interface Flags {
   nemesis: string;
   seed: number;
   workload: string;
+  /** `latency,jitter` in ms on every link for the whole run, instead of the random fault schedule. */
+  steadyLatency: [number, number] | null;
+  /** Just-in-time stamping: clients stamp at most this far ahead (ms); 0 leaves it off. */
+  lead: number;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -29,6 +36,8 @@ function parseFlags(argv: string[]): Flags {
     nemesis: 'partition,latency,kill,pause,clock',
     seed: 1,
     workload: 'register',
+    steadyLatency: null,
+    lead: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -39,9 +48,13 @@ function parseFlags(argv: string[]): Flags {
     else if (k === '--nemesis') f.nemesis = v;
     else if (k === '--seed') f.seed = Number(v);
     else if (k === '--workload') f.workload = v;
-    else
+    else if (k === '--lead') f.lead = Number(v);
+    else if (k === '--steady-latency') {
+      const [l, j] = v.split(',').map(Number);
+      f.steadyLatency = [l!, j ?? 0];
+    } else
       throw new Error(
-        `unknown flag ${k} (--window s, --total s, --replicas 3,5, --nemesis list, --seed n, --workload name)`,
+        `unknown flag ${k} (--window s, --total s, --replicas 3,5, --nemesis list, --seed n, --workload name, --steady-latency ms,jitter, --lead ms)`,
       );
     i++;
   }
@@ -106,20 +119,34 @@ async function rssOf(adminPort: number): Promise<number> {
 async function soak(n: number, f: Flags): Promise<void> {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), `jitter-soak-${n}-`));
   const args = [cli, 'test', '--json', '--mode', 'fixed', '--replicas', String(n), '--workload', f.workload];
-  args.push(
-    '--nemesis',
-    f.nemesis,
-    '--time-limit',
-    String(f.total),
-    '--seed',
-    String(f.seed),
-    '--store',
-    store,
-  );
+  args.push('--time-limit', String(f.total), '--seed', String(f.seed), '--store', store);
+  if (f.steadyLatency) {
+    // One latency toxic on every link (replica pairs both ways and the client proxies) for the whole run.
+    const ids = Array.from({ length: n }, (_, i) => `r${i + 1}`);
+    const proxies = [
+      ...ids.flatMap((a) => ids.filter((b) => b !== a).map((b) => `${a}->${b}`)),
+      ...ids.map((r) => `client->${r}`),
+    ];
+    const [latency, jitter] = f.steadyLatency;
+    const schedule = [
+      {
+        atMs: 0,
+        fault: 'latency',
+        action: 'start',
+        params: { scope: 'all', proxies, attributes: { latency, jitter } },
+      },
+      { atMs: f.total * 1000, fault: 'latency', action: 'stop' },
+    ];
+    const file = path.join(store, 'schedule.json');
+    fs.writeFileSync(file, JSON.stringify(schedule));
+    args.push('--nemesis', 'none', '--schedule', file);
+  } else args.push('--nemesis', f.nemesis);
+  const what = f.steadyLatency ? `latency ${f.steadyLatency.join('±')} ms on every link` : f.nemesis;
   console.log(
-    `\n== ${n} replicas, ${f.nemesis}, ${f.total} s in ${f.window} s windows, seed ${f.seed}: jitter ${args.slice(1).join(' ')}`,
+    `\n== ${n} replicas, ${what}, ${f.total} s in ${f.window} s windows, seed ${f.seed}: jitter ${args.slice(1).join(' ')}`,
   );
-  const child = execa(process.execPath, args, { reject: false, stderr: 'inherit' });
+  const env = f.lead > 0 ? { JITPAXOS_LEAD_MS: String(f.lead) } : {};
+  const child = execa(process.execPath, args, { reject: false, stderr: 'inherit', env });
   const samples: Sample[] = [];
   let startMs = 0;
   let runDir: string | null = null;
