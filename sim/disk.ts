@@ -55,6 +55,17 @@ export class SimDisk {
     return s;
   }
 
+  /** Whether what is synced lets the replica trust itself after a restart (not damaged, not Recovering). */
+  trustedWhenSynced(): boolean {
+    if (this.corrupt) return false;
+    const s: DurableState = { view: 0, status: 'Normal', logViewID: 0, syncIndex: 0, log: [] };
+    for (let i = 0; i < this.synced; i++) {
+      const r = this.records[i]!;
+      if (r.t === 'meta') applyRecord(s, r);
+    }
+    return s.status !== 'Recovering';
+  }
+
   /** Compact to the replayed state, as the real WAL does on open, so replays stay short. */
   compact(): void {
     const s = this.replay();

@@ -74,11 +74,13 @@ export class SimPowerLoss implements SimFault {
     const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
     const lost: Record<string, number> = {};
     // A scrambled disk loses that replica's state: the protocol tolerates that on one replica at a time
-    // (losing a majority's disks is beyond any fault model), so only the first target, and only when no
-    // other replica is still without trustworthy state.
+    // (losing more disks than a minority is beyond any fault model), so only the first target, and only when
+    // every other replica's synced state is trustworthy (what survives this very power loss, too).
     const scrambled =
       params.scramble &&
-      ![...w.replicas.values()].some((r) => r.disk.corrupt || r.state?.status === 'Recovering')
+      [...w.replicas.values()].every(
+        (r) => r.id === nodes[0] || (r.disk.trustedWhenSynced() && r.state?.status !== 'Recovering'),
+      )
         ? nodes[0]
         : undefined;
     for (const n of nodes) {
