@@ -90,7 +90,7 @@ test('a real short jitter test run: verdict, charts and timeline drawn', async (
       summary.valid === true ? 'valid' : summary.valid === false ? 'INVALID' : 'unknown',
     );
     // Direct rows only: a checker's details hold small count tables of their own.
-    await expect(page.locator('#checkers table.checkers > tbody > tr')).toHaveCount(4);
+    await expect(page.locator('#checkers table.checkers > tbody > tr')).toHaveCount(5);
     await expect(page.locator('header .summary')).toContainText(`${summary.ops.total} operations`);
     const faults = reportData(report).faults;
     expect(faults.length).toBeGreaterThan(0);
