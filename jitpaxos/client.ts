@@ -61,7 +61,7 @@ export class JitClient {
       replicas: Object.keys(opts.replicas),
       mode: opts.mode,
       flaws: opts.flaws ?? [],
-      timing: { ...leadFromEnv(), ...opts.timing },
+      timing: opts.timing,
     });
     this.state = initialClient(opts.id, opts.initialView ?? 1);
     this.clock = opts.clock ?? wallClockMicros;
@@ -162,10 +162,4 @@ export class JitClient {
     for (const id of [...this.waiters.keys()]) this.finish(id, { type: 'info', error: 'client closed' });
     for (const c of this.conns.values()) c.close();
   }
-}
-
-/** `JITPAXOS_LEAD_MS=150` turns just-in-time stamping on for every client of a run (bench:soak --lead). */
-function leadFromEnv(): Partial<Timing> {
-  const ms = Number(process.env.JITPAXOS_LEAD_MS);
-  return Number.isFinite(ms) && ms > 0 ? { maxLeadMs: ms } : {};
 }

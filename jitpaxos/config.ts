@@ -47,8 +47,8 @@ export interface Timing {
   clientRetryMs: number;
   /** Fixed mode: a replica holds a request stamped ahead of its clock until then, if at most this far ahead. */
   maxHoldMs: number;
-  /** Fixed mode: a client stamps requests at most this far ahead of its clock; 0 (the default) turns
-   * just-in-time stamping off (DESIGN §2.8 says why it is opt-in for now). */
+  /** Fixed mode: a client stamps requests at most this far ahead of its clock; 0 turns just-in-time stamping
+   * off (the JIT Paxos system's `jitLeadMs`; DESIGN §2.8). */
   maxLeadMs: number;
 }
 
@@ -58,7 +58,7 @@ export const DEFAULT_TIMING: Timing = {
   stuckMs: 500,
   clientRetryMs: 150,
   maxHoldMs: 200,
-  maxLeadMs: 0,
+  maxLeadMs: 150,
 };
 
 export function isFlaw(name: string): name is Flaw {

@@ -20,6 +20,8 @@ export interface SimOptions {
   keys: number;
   dumpInterval: number;
   clockGranularityUs: number;
+  /** Fixed mode: how far ahead clients may stamp requests (the JIT Paxos system's jitLeadMs); 0 turns it off. */
+  jitLeadMs: number;
   /** An explicit schedule replaces the seeded one (replays, shrinking). */
   schedule?: ScheduledAction[];
   /** Stop the main phase's clients after this many operations in all (shrinking). */
@@ -44,6 +46,7 @@ export function simDefaults(seed: number): SimOptions {
     keys: 8,
     dumpInterval: 5,
     clockGranularityUs: 1,
+    jitLeadMs: 150,
   };
 }
 

@@ -44,7 +44,12 @@ export class World implements FaultWorld {
     private readonly root: Rng,
   ) {
     this.nodes = Array.from({ length: o.replicas }, (_, i) => `r${i + 1}`);
-    this.cfg = makeConfig({ replicas: this.nodes, mode: o.mode, flaws: o.flaws });
+    this.cfg = makeConfig({
+      replicas: this.nodes,
+      mode: o.mode,
+      flaws: o.flaws,
+      timing: { maxLeadMs: o.jitLeadMs ?? 150 },
+    });
     this.net = new Network(root.fork('network'));
     this.rng = root.fork('faults');
     this.recorder = new HistoryRecorder(null, () => this.queue.now * 1000);

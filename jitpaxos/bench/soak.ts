@@ -6,7 +6,7 @@
  *   npm run bench:soak -- --window 300 --total 1800 [--replicas 3,5] [--nemesis ...] [--seed n]
  *   npm run bench:soak -- --steady-latency 100,55 --total 120 --window 60   (nothing but latency+jitter)
  *   npm run bench:soak -- --nemesis none ...                              (the fault-free figure)
- *   add --lead 150 to turn on just-in-time stamping (clients stamp ahead by up to 150 ms)
+ *   --lead MS caps just-in-time stamping (clients stamp ahead by up to MS; default 150, 0 turns it off)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,7 +37,7 @@ function parseFlags(argv: string[]): Flags {
     seed: 1,
     workload: 'register',
     steadyLatency: null,
-    lead: 0,
+    lead: 150,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -145,8 +145,10 @@ async function soak(n: number, f: Flags): Promise<void> {
   console.log(
     `\n== ${n} replicas, ${what}, ${f.total} s in ${f.window} s windows, seed ${f.seed}: jitter ${args.slice(1).join(' ')}`,
   );
-  const env = f.lead > 0 ? { JITPAXOS_LEAD_MS: String(f.lead) } : {};
-  const child = execa(process.execPath, args, { reject: false, stderr: 'inherit', env });
+  const config = path.join(store, `config-${n}.json`);
+  fs.writeFileSync(config, JSON.stringify({ jitLeadMs: f.lead }));
+  args.push('--config', config);
+  const child = execa(process.execPath, args, { reject: false, stderr: 'inherit' });
   const samples: Sample[] = [];
   let startMs = 0;
   let runDir: string | null = null;

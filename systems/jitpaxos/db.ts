@@ -26,6 +26,8 @@ export interface JitPaxosOptions {
   mode: Mode;
   flaws: string[];
   fsync: boolean;
+  /** Fixed mode: how far ahead of its clock a client may stamp a request (just in time); 0 turns it off. */
+  jitLeadMs?: number;
   /** When the run started (ms since the epoch): dump times are reported relative to it. */
   runStartMs: number;
   /** Where each replica's output goes. */
@@ -210,6 +212,7 @@ class JitPaxosClient implements DbClient {
       clock: c.clock,
       timeoutMs: c.timeoutMs,
       initialView: hint.view,
+      ...(o.jitLeadMs !== undefined ? { timing: { maxLeadMs: o.jitLeadMs } } : {}),
     });
   }
 

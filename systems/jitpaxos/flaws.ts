@@ -13,6 +13,7 @@ export type FlawConfig = {
   mode?: 'fixed' | 'seed';
   flaws?: string[];
   fsync?: boolean;
+  jitLeadMs?: number;
   timeLimit?: number;
   nemesisInterval?: number;
   nemesis?: string[];
@@ -35,14 +36,17 @@ export const MASKED_FLAWS: readonly string[] = ['view-change-choice'];
 export const FLAW_EXPOSURE: Record<string, FlawConfig> = {
   // Coarse clocks make timestamps tie.
   'timestamp-tie': { nemesis: [], clockGranularityUs: 1000 },
-  // Jitter reorders requests between replicas, which is what sends them into reconcile and repair.
-  'repair-splice': { nemesis: ['latency'], replicas: 3, workload: 'kv' },
+  // Jitter reorders requests between replicas, which is what sends them into reconcile and repair. Both
+  // reconcile flaws sit on the path that just-in-time stamping (DESIGN §2.8) keeps traffic off, so their
+  // exposures stamp on the client's clock alone (jitLeadMs 0): the exposure's job is to drive that path.
+  'repair-splice': { nemesis: ['latency'], replicas: 3, workload: 'kv', jitLeadMs: 0 },
   // A slow primary answers last, so the seed sends the reconcile to the primary, which ignores it: the
   // replicas that fell behind are never repaired and nothing commits while the primary stays slow. 120 ms
   // (not 40) so the primary still answers last when a busy machine delays the backups' answers too.
   'misdirected-reconcile': {
     nemesis: ['latency'],
     workload: 'kv',
+    jitLeadMs: 0,
     schedule: [
       {
         atMs: 3000,

@@ -16,8 +16,9 @@ export const jitPaxosSystem = registerSystem({
     mode: { enum: ['fixed', 'seed'] },
     flaws: { type: 'array', items: { enum: ALL_FLAWS }, uniqueItems: true },
     fsync: { type: 'boolean' },
+    jitLeadMs: { type: 'number', minimum: 0, maximum: 1000 },
   },
-  defaults: { mode: 'fixed', flaws: [], fsync: true },
+  defaults: { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: 150 },
   capabilities: ['pause', 'primary', 'logDump', 'env'],
   // Its replicas dump their logs, which commit consistency checks the clients' commits against; their own
   // logs say how view, logViewID and status moved, which replica-state checks.
@@ -34,6 +35,7 @@ export const jitPaxosSystem = registerSystem({
       mode: ctx.config.mode as Mode,
       flaws: ctx.config.flaws as string[],
       fsync: ctx.config.fsync as boolean,
+      jitLeadMs: ctx.config.jitLeadMs as number,
       runStartMs: ctx.runStartMs,
       logFile: ctx.logFile,
     }),
