@@ -23,6 +23,11 @@ export function positiveArg(name: string, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+/** A commander collector for a repeatable flag: every value, in order. */
+export function collectArg(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** A commander parser for host:port. */
 export function hostPortArg(name: string) {
   return (value: string): { host: string; port: number } => parseHostPort(name, value);

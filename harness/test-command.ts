@@ -1,6 +1,6 @@
 /** `jitter test`: one chaos test against a registered system (the built-in JIT Paxos cluster by default). */
 import { Command, Option } from 'commander';
-import { intArg, positiveArg } from '../core/cli-util.js';
+import { collectArg, intArg, positiveArg } from '../core/cli-util.js';
 import { randomSeed } from '../core/rng.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { allSystems, systemNames } from '../systems/index.js';
@@ -21,7 +21,7 @@ export function testCommand(): Command {
     .option(
       '--flaw <name>',
       `turn one seed flaw on in fixed mode (repeatable): ${ALL_FLAWS.join(', ')}`,
-      collect,
+      collectArg,
     )
     .addOption(new Option('--workload <name>', 'workload (default register)').choices(WORKLOAD_NAMES))
     .option('--concurrency <n>', 'client processes (default 2 per replica)', intArg('--concurrency', 1, 1000))
@@ -119,8 +119,4 @@ function setField(config: Record<string, unknown>, field: readonly string[], val
     at = at[k] as Record<string, unknown>;
   }
   at[field.at(-1)!] = value;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }

@@ -4,8 +4,9 @@
  * 1 invalid, 2 unknown or a usage error (one line naming the flag).
  */
 import os from 'node:os';
-import { Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
-import { intArg } from '../core/cli-util.js';
+import { Command, Option } from 'commander';
+import { collectArg, intArg, positiveArg } from '../core/cli-util.js';
+import { exitCodeFor } from '../harness/analyze.js';
 import { ConfigError, readScheduleFile } from '../harness/config.js';
 import { writeRunReport } from '../harness/reporting.js';
 import { verdictText } from '../harness/run-console.js';
@@ -17,25 +18,6 @@ import { ALL_SIM_FAULTS, type SimOptions, simDefaults } from './options.js';
 import { runSim } from './run.js';
 import { writeSimRun } from './store.js';
 import { parseSeeds, sweep } from './sweep.js';
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
-  return n;
-};
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-export function exitCodeOfVerdict(v: true | false | 'unknown'): number {
-  return v === true ? 0 : v === false ? 1 : 2;
-}
-
-/** Usage errors end with one line and exit code 2 (commander's own default would be 1). */
-export function usageExit(cmd: Command): Command {
-  return cmd.exitOverride((err: CommanderError) => {
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
-}
 
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
@@ -92,11 +74,11 @@ export function simCommand(): Command {
     .option(
       '--flaw <name>',
       `turn one seed flaw on in fixed mode (repeatable): ${ALL_FLAWS.join(', ')}`,
-      collect,
+      collectArg,
     )
     .addOption(new Option('--workload <name>', 'workload (default register)').choices(WORKLOAD_NAMES))
     .option('--concurrency <n>', 'client processes (default 2 per replica)', intArg('--concurrency', 1, 1000))
-    .option('--time <seconds>', 'simulated length of the main phase (default 60)', positive('--time'))
+    .option('--time <seconds>', 'simulated length of the main phase (default 60)', positiveArg('--time'))
     .option(
       '--nemesis <list>',
       `comma-separated faults: ${SIM_FAULT_NAMES.join(', ')}; "all" or "none" (default partition,kill,pause,latency)`,
@@ -104,7 +86,7 @@ export function simCommand(): Command {
     .option(
       '--nemesis-interval <seconds>',
       'seconds between fault actions (default 5)',
-      positive('--nemesis-interval'),
+      positiveArg('--nemesis-interval'),
     )
     .option('--keys <n>', 'keys of the kv workload (default 8)', intArg('--keys', 1, 10000))
     .option(
@@ -131,7 +113,7 @@ export function simCommand(): Command {
       }
       process.exitCode = await runOne(o, simOptionsFrom(o, (o.seed as number | undefined) ?? 1));
     });
-  return usageExit(cmd);
+  return cmd;
 }
 
 async function runOne(o: Record<string, unknown>, opts: SimOptions): Promise<number> {
@@ -153,7 +135,7 @@ async function runOne(o: Record<string, unknown>, opts: SimOptions): Promise<num
         failing.map((l) => `  ${l}\n`).join(''),
     );
   }
-  return exitCodeOfVerdict(run.results.valid);
+  return exitCodeFor(run.results.valid);
 }
 
 async function runSweep(o: Record<string, unknown>, seeds: number[]): Promise<number> {

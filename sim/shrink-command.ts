@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { intArg } from '../core/cli-util.js';
 import type { RunResults } from '../core/store.js';
-import { usageExit } from './command.js';
 import { makeSimFaults } from './faults.js';
 import { shrink } from './shrink.js';
 import { realSchedule, stepList } from './steps.js';
@@ -86,5 +85,5 @@ export function shrinkCommand(): Command {
       fs.writeFileSync(path.join(dir, SHRINK_FILES.regression), `${JSON.stringify(regression, null, 2)}\n`);
       process.stderr.write(`minimal run (${r.runs} runs): ${dir}\n  ${path.join(dir, SHRINK_FILES.steps)}\n`);
     });
-  return usageExit(cmd);
+  return cmd;
 }
