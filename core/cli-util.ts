@@ -17,7 +17,8 @@ export function positiveArg(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) {
-      throw new InvalidArgumentError(`${name} must be a number above 0 and at most ${max}.`);
+      const most = max === Number.MAX_SAFE_INTEGER ? '' : ` and at most ${max}`;
+      throw new InvalidArgumentError(`${name} must be a number above 0${most}.`);
     }
     return n;
   };
