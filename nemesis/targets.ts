@@ -27,12 +27,15 @@ export function planTarget(
   return { target, order: rng.shuffle(nodes) };
 }
 
-/** The nodes a target names now. `primary` falls back to the first of `order` when no primary is known. */
-export async function resolveTarget(
-  world: NemesisWorld,
+/**
+ * The nodes a target names, given the primary known now (null: none, or not asked). `primary` falls back to
+ * the first of `order` when no primary is known. Pure, so the simulator resolves targets the same way.
+ */
+export function targetNodes(
   target: Target,
   order: readonly string[],
-): Promise<{ nodes: string[]; primary?: string }> {
+  primary: string | null,
+): { nodes: string[]; primary?: string } {
   const n = order.length;
   switch (target) {
     case 'one':
@@ -43,9 +46,16 @@ export async function resolveTarget(
       return { nodes: order.slice(0, Math.floor(n / 2) + 1) };
     case 'all':
       return { nodes: [...order] };
-    case 'primary': {
-      const p = (await world.db.primary?.()) ?? null;
-      return p ? { nodes: [p], primary: p } : { nodes: order.slice(0, 1) };
-    }
+    case 'primary':
+      return primary ? { nodes: [primary], primary } : { nodes: order.slice(0, 1) };
   }
+}
+
+/** The nodes a target names now, asking the system for its primary when the target needs it. */
+export async function resolveTarget(
+  world: NemesisWorld,
+  target: Target,
+  order: readonly string[],
+): Promise<{ nodes: string[]; primary?: string }> {
+  return targetNodes(target, order, target === 'primary' ? ((await world.db.primary?.()) ?? null) : null);
 }

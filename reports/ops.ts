@@ -38,8 +38,9 @@ export function showValue(v: unknown): string | undefined {
 export const usToMs = (us: number): number => us / 1000;
 export const nsToMs = (ns: number): number => Math.round(ns / 1000) / 1000;
 
-export class OpCollector {
-  readonly cols: OpColumns = {
+/** Columns with no operations in them. */
+export function emptyColumns(): OpColumns {
+  return {
     startDeltaUs: [],
     latUs: [],
     proc: [],
@@ -51,6 +52,10 @@ export class OpCollector {
     err: [],
     index: [],
   };
+}
+
+export class OpCollector {
+  readonly cols: OpColumns = emptyColumns();
   readonly processes = new StringTable();
   readonly fs = new StringTable();
   readonly keys = new StringTable();

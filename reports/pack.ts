@@ -4,7 +4,8 @@
  * browser's own DecompressionStream. History indices are stored as differences (nearly all small).
  */
 import zlib from 'node:zlib';
-import type { OpColumns, ReportData } from './types.js';
+import { emptyColumns } from './ops.js';
+import type { ReportData } from './types.js';
 
 /** Below this many operations the columns stay plain JSON: small reports need no unpacking. */
 export const PACK_FROM = 20_000;
@@ -13,17 +14,5 @@ export function packOps(data: ReportData): ReportData {
   if (data.ops.latUs.length < PACK_FROM) return data;
   const index = data.ops.index.map((v, i, a) => (i === 0 ? v : v - a[i - 1]!));
   const gz = zlib.gzipSync(JSON.stringify({ ...data.ops, index }), { level: 9 });
-  const empty: OpColumns = {
-    startDeltaUs: [],
-    latUs: [],
-    proc: [],
-    f: [],
-    type: [],
-    key: [],
-    arg: [],
-    res: [],
-    err: [],
-    index: [],
-  };
-  return { ...data, ops: empty, opsPacked: gz.toString('base64') };
+  return { ...data, ops: emptyColumns(), opsPacked: gz.toString('base64') };
 }

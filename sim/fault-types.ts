@@ -4,6 +4,7 @@
  * the world synchronously, in simulated time.
  */
 import type { Rng } from '../core/rng.js';
+import { type Target, targetNodes } from '../nemesis/targets.js';
 import type { FaultRecord } from '../nemesis/types.js';
 import type { SimClock } from './clock.js';
 import type { EventQueue } from './event-queue.js';
@@ -32,7 +33,7 @@ export interface SimFault {
   stop(w: FaultWorld): FaultRecord;
 }
 
-export type Target = 'one' | 'minority' | 'majority' | 'primary' | 'all';
+export type { Target };
 
 /** The nodes a target names now, as nemesis/targets.ts resolves them (synchronously here). */
 export function resolveTarget(
@@ -40,19 +41,5 @@ export function resolveTarget(
   target: Target,
   order: readonly string[],
 ): { nodes: string[]; primary?: string } {
-  const n = order.length;
-  switch (target) {
-    case 'one':
-      return { nodes: order.slice(0, 1) };
-    case 'minority':
-      return { nodes: order.slice(0, Math.max(1, Math.floor((n - 1) / 2))) };
-    case 'majority':
-      return { nodes: order.slice(0, Math.floor(n / 2) + 1) };
-    case 'all':
-      return { nodes: [...order] };
-    case 'primary': {
-      const p = w.primary();
-      return p ? { nodes: [p], primary: p } : { nodes: order.slice(0, 1) };
-    }
-  }
+  return targetNodes(target, order, target === 'primary' ? w.primary() : null);
 }
