@@ -1,6 +1,7 @@
 /** Systems as plugins: the registry, each system's options validated by its own schema, capabilities. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from '../harness/config.js';
+import { storedConfig } from '../harness/run-dir.js';
 import { getSystem, registerSystem, systemNames } from '../systems/index.js';
 
 const refused = (file: Record<string, unknown>, flags: Record<string, unknown> = {}): string => {
@@ -56,5 +57,15 @@ describe('systems registry', () => {
     const cfg = resolveConfig(1, { system: 'test-bare', 'test-bare': { x: 1 }, nemesis: ['kill'] }, {});
     expect(cfg['test-bare']).toEqual({ x: 1 });
     expect(cfg.name).toBe('test-bare-register');
+  });
+
+  it('reads a run stored before systems were plugins (its description under `system`) as a JIT Paxos run', () => {
+    const old = {
+      mode: 'fixed',
+      system: { system: 'jitpaxos', mode: 'fixed' },
+      workloadInfo: { model: 'jitter-kv' },
+    };
+    expect(storedConfig(old)).toEqual({ mode: 'fixed', system: 'jitpaxos' });
+    expect(storedConfig({ system: 'maelstrom', systemInfo: { bin: 'x' } })).toEqual({ system: 'maelstrom' });
   });
 });
