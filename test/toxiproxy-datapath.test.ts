@@ -4,18 +4,8 @@
  * the embedded server and, with JITTER_REAL_TOXIPROXY set, the real one.
  */
 import type { ICreateToxicBody, Proxy as ToxiProxy } from 'toxiproxy-node-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clearProxies,
-  Probe,
-  raw,
-  SERVERS,
-  serverUnderTest,
-  sleep,
-  type Target,
-  target,
-  type UnderTest,
-} from './toxiproxy-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Probe, proxyWorld, raw, SERVERS, sleep } from './toxiproxy-helpers.js';
 
 /** Long enough that data seen within it was released, not delivered on schedule. */
 const HOLD_MS = 6000;
@@ -23,39 +13,8 @@ const HOLD_MS = 6000;
 const SETTLE_MS = 300;
 
 describe.each(SERVERS)('%s server', (kind) => {
-  let t: UnderTest;
-  const targets: Target[] = [];
-  const probes: Probe[] = [];
-  let n = 0;
-
-  beforeAll(async () => {
-    t = await serverUnderTest(kind);
-  });
-  afterEach(async () => {
-    for (const p of probes.splice(0)) p.destroy();
-    await clearProxies(t);
-    await Promise.all(targets.splice(0).map((x) => x.close()));
-  });
-  afterAll(() => t.close());
-
-  async function proxyTo(
-    onConn?: Parameters<typeof target>[0],
-    halfOpen = false,
-  ): Promise<{ proxy: ToxiProxy; tgt: Target }> {
-    const tgt = await target(onConn, halfOpen);
-    targets.push(tgt);
-    const proxy = await t.client.createProxy({
-      name: `dp_${n++}`,
-      listen: '127.0.0.1:0',
-      upstream: tgt.addr,
-    });
-    return { proxy, tgt };
-  }
-  async function probe(listen: string): Promise<Probe> {
-    const p = await Probe.connect(listen);
-    probes.push(p);
-    return p;
-  }
+  const world = proxyWorld(kind, 'dp');
+  const { proxyTo, probe } = world;
   const gone = (p: Probe) => p.endedAt !== undefined || p.closedAt !== undefined;
   const addToxic = (proxy: ToxiProxy, body: Record<string, unknown>) =>
     proxy.addToxic({ toxicity: 1, ...body } as unknown as ICreateToxicBody<unknown>);
@@ -111,7 +70,7 @@ describe.each(SERVERS)('%s server', (kind) => {
       const { proxy } = await proxyTo();
       const p = await probe(proxy.listen);
       await addToxic(proxy, { name: 'cut', type: 'timeout', stream: 'downstream', attributes: {} });
-      expect((await raw(t.url, 'POST', '/reset')).status).toBe(204);
+      expect((await raw(world.t.url, 'POST', '/reset')).status).toBe(204);
       await p.until(() => gone(p), 5000, 'closed by reset');
     });
   });
@@ -130,7 +89,12 @@ describe.each(SERVERS)('%s server', (kind) => {
       p.socket.write('held');
       await sleep(SETTLE_MS);
       expect(p.bytes).toBe(0);
-      await raw(t.url, 'PATCH', `/proxies/${proxy.name}/toxics/${tox.name}`, '{"attributes": {"jitter": 1}}');
+      await raw(
+        world.t.url,
+        'PATCH',
+        `/proxies/${proxy.name}/toxics/${tox.name}`,
+        '{"attributes": {"jitter": 1}}',
+      );
       await p.until(() => p.text === 'held', HOLD_MS, 'released data');
       expect(performance.now() - t0).toBeLessThan(HOLD_MS);
     });

@@ -6,7 +6,8 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Toxiproxy } from 'toxiproxy-node-client';
+import { type Proxy as ToxiProxy, Toxiproxy } from 'toxiproxy-node-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startToxiproxy } from '../harness/toxiproxy-server.js';
 import { startServer } from '../toxiproxy/server.js';
 
@@ -184,4 +185,52 @@ export async function raw(
     json = undefined;
   }
   return { status: res.status, json, text, type };
+}
+
+/**
+ * One describe block's world: the server under test, and the targets, proxies (named `<prefix>_<n>`) and probes
+ * its tests make, all cleaned up after each test.
+ */
+export function proxyWorld(kind: ServerKind, prefix: string) {
+  let server: UnderTest | null = null;
+  const targets: Target[] = [];
+  const probes: Probe[] = [];
+  let n = 0;
+  beforeAll(async () => {
+    server = await serverUnderTest(kind);
+  });
+  afterEach(async () => {
+    for (const p of probes.splice(0)) p.destroy();
+    if (server) await clearProxies(server);
+    await Promise.all(targets.splice(0).map((x) => x.close()));
+  });
+  afterAll(() => server?.close());
+  const world = {
+    get t(): UnderTest {
+      return server!;
+    },
+    async target(onConn?: Parameters<typeof target>[0], halfOpen = false): Promise<Target> {
+      const tgt = await target(onConn, halfOpen);
+      targets.push(tgt);
+      return tgt;
+    },
+    async proxyTo(
+      onConn?: Parameters<typeof target>[0],
+      halfOpen = false,
+    ): Promise<{ proxy: ToxiProxy; tgt: Target }> {
+      const tgt = await world.target(onConn, halfOpen);
+      const proxy = await world.t.client.createProxy({
+        name: `${prefix}_${n++}`,
+        listen: '127.0.0.1:0',
+        upstream: tgt.addr,
+      });
+      return { proxy, tgt };
+    },
+    async probe(listen: string): Promise<Probe> {
+      const p = await Probe.connect(listen);
+      probes.push(p);
+      return p;
+    },
+  };
+  return world;
 }

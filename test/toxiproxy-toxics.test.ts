@@ -4,51 +4,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ICreateToxicBody, Proxy as ToxiProxy } from 'toxiproxy-node-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServer } from '../toxiproxy/server.js';
-import {
-  canConnect,
-  clearProxies,
-  Probe,
-  SERVERS,
-  serverUnderTest,
-  sleep,
-  type Target,
-  target,
-  type UnderTest,
-} from './toxiproxy-helpers.js';
+import { canConnect, Probe, proxyWorld, SERVERS, sleep } from './toxiproxy-helpers.js';
 
 describe.each(SERVERS)('%s server', (kind) => {
-  let t: UnderTest;
-  const targets: Target[] = [];
-  const probes: Probe[] = [];
-
-  beforeAll(async () => {
-    t = await serverUnderTest(kind);
-  });
-  afterEach(async () => {
-    for (const p of probes.splice(0)) p.destroy();
-    await clearProxies(t);
-    await Promise.all(targets.splice(0).map((x) => x.close()));
-  });
-  afterAll(() => t.close());
-
-  let n = 0;
-  async function proxyTo(onConn?: Parameters<typeof target>[0]): Promise<{ proxy: ToxiProxy; tgt: Target }> {
-    const tgt = await target(onConn);
-    targets.push(tgt);
-    const proxy = await t.client.createProxy({
-      name: `tx_${n++}`,
-      listen: '127.0.0.1:0',
-      upstream: tgt.addr,
-    });
-    return { proxy, tgt };
-  }
-  async function probe(listen: string): Promise<Probe> {
-    const p = await Probe.connect(listen);
-    probes.push(p);
-    return p;
-  }
+  const world = proxyWorld(kind, 'tx');
+  const { proxyTo, probe } = world;
   async function toxic(
     proxy: ToxiProxy,
     type: string,
@@ -250,8 +212,7 @@ describe.each(SERVERS)('%s server', (kind) => {
     async function pattern(url: string, count: number): Promise<boolean[]> {
       const { Toxiproxy } = await import('toxiproxy-node-client');
       const client = new Toxiproxy(url);
-      const tgt = await target();
-      targets.push(tgt);
+      const tgt = await world.target();
       const proxy = await client.createProxy({ name: 'toxicity', listen: '127.0.0.1:0', upstream: tgt.addr });
       await toxic(proxy, 'limit_data', { bytes: 0 }, 'upstream', 0.5);
       const out: boolean[] = [];
