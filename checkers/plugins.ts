@@ -110,6 +110,6 @@ export const replicaStateChecker = registerChecker<ReplicaStateResult>({
       events: input.replicaEvents ?? [],
       dumps: input.dumps,
       history: input.history,
-      ...(input.logChecksum ? { logChecksum: input.logChecksum } : {}),
+      logChecksum: input.logChecksum,
     }),
 });

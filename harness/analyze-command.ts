@@ -35,7 +35,7 @@ export function analyzePath(
       checkers: run.checkers,
       timeoutMs,
       replicaEvents: readReplicaStateEvents(path.join(target, FILES.replicasDir)),
-      ...(logChecksum ? { logChecksum } : {}),
+      logChecksum,
     });
     fs.writeFileSync(path.join(target, FILES.results), `${JSON.stringify(results, null, 2)}\n`);
     return { results, runDir: target };

@@ -29,8 +29,8 @@ export function analyze(input: AnalyzeInput): RunResults {
     replicas: input.replicas,
     model: input.model,
     timeoutMs: input.timeoutMs ?? 120_000,
-    ...(input.replicaEvents ? { replicaEvents: input.replicaEvents } : {}),
-    ...(input.logChecksum ? { logChecksum: input.logChecksum } : {}),
+    replicaEvents: input.replicaEvents,
+    logChecksum: input.logChecksum,
   });
   const client = input.history.filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
   return {

@@ -122,7 +122,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   run.writeJson('test', record);
 
   // The workload names the checkers of client operations; the system those that need its internals.
-  const checkers = [...workload.checkers, ...systemOf(cfg).checkers];
+  const system = systemOf(cfg);
+  const checkers = [...workload.checkers, ...system.checkers];
   const recorder = new HistoryRecorder(run.file('history'));
   const live = cfg.checkEvery
     ? new LiveCheck({ checkers, model: workload.model, replicas: [...db.nodes] })
@@ -298,7 +299,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       model: workload.model,
       checkers,
       replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
-      ...(systemOf(cfg).logChecksum ? { logChecksum: systemOf(cfg).logChecksum } : {}),
+      logChecksum: system.logChecksum,
     });
     run.writeJson('results', results);
   }

@@ -146,7 +146,7 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
     // A generous wall budget: a verdict that depends on the machine's load would break replay.
     timeoutMs: check.timeoutMs ?? 300_000,
     replicaEvents: replicaEventsOf(world.replicaLogs),
-    ...(jitPaxosSystem.logChecksum ? { logChecksum: jitPaxosSystem.logChecksum } : {}),
+    logChecksum: jitPaxosSystem.logChecksum,
   });
   // Wall time is not part of a simulated run's result (it would break byte-for-byte replay).
   const timeless = withoutWallTime(analyzed) as RunResults;
