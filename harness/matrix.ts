@@ -1,10 +1,11 @@
 /**
- * Test matrices for `jitter nightly`: workloads × nemeses × modes × replica counts × seeds (× flaw sets),
- * from a JSON file (validated with ajv) or a built-in preset.
+ * Test matrices for `jitter nightly`: systems × workloads × nemeses × (JIT Paxos modes × flaw sets) ×
+ * variants × replica counts × seeds, from a JSON file (validated with ajv) or a built-in preset.
  */
 import fs from 'node:fs';
 import { Ajv } from 'ajv';
 import { FAULT_NAMES } from '../nemesis/index.js';
+import { systemNames } from '../systems/index.js';
 import { ALL_FLAWS, flawConfig, MASKED_FLAWS } from '../systems/jitpaxos/flaws.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
 import { ConfigError, schemaErrorLine, type TestConfig } from './config.js';
@@ -15,10 +16,15 @@ export interface Matrix {
   workloads?: string[];
   /** Each entry is one nemesis combination, e.g. "partition,latency" or "none". */
   nemeses?: string[];
+  /** Systems under test (default the built-in JIT Paxos); a system's own fields go in `base` or `variants`. */
+  systems?: string[];
+  /** Named sets of config fields, one test each, e.g. {"name": "nofsync", "config": {"fsync": false}}. */
+  variants?: Array<{ name: string; config: Partial<TestConfig> }>;
+  /** JIT Paxos's protocol modes. */
   modes?: Array<'fixed' | 'seed'>;
   replicas?: number[];
   seeds?: number[];
-  /** Each entry is one set of flaws (fixed mode), e.g. [] or ["local-reads"]. */
+  /** JIT Paxos: each entry is one set of flaws (fixed mode), e.g. [] or ["local-reads"]. */
   flaws?: string[][];
   /** Settings shared by every test (any `jitter test` config field). */
   base?: Partial<TestConfig>;
@@ -42,6 +48,17 @@ const MATRIX_SCHEMA = {
     name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
     workloads: { type: 'array', items: { enum: WORKLOAD_NAMES }, minItems: 1 },
     nemeses: { type: 'array', items: { type: 'string', pattern: '^[a-z-]+(,[a-z-]+)*$' }, minItems: 1 },
+    systems: { type: 'array', items: { enum: systemNames() }, minItems: 1, uniqueItems: true },
+    variants: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'config'],
+        properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.+]+$' }, config: { type: 'object' } },
+      },
+    },
     modes: { type: 'array', items: { enum: ['fixed', 'seed'] }, minItems: 1 },
     replicas: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 15 }, minItems: 1 },
     seeds: { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1 },
@@ -91,33 +108,62 @@ export function readMatrix(file: string): Matrix {
   return checkMatrix(json, file);
 }
 
-/** Every combination, in a stable order, each with a readable unique name. */
+/** One value of one dimension: the part of the test name it adds and the config fields it sets. */
+interface Choice {
+  tag: string;
+  config: Partial<TestConfig>;
+}
+
+/**
+ * Every combination, in a stable order, each with a readable unique name. `modes` and `flaws` are JIT
+ * Paxos's own dimensions and apply to it alone; `variants` is how any system varies its options.
+ */
 export function expandMatrix(m: Matrix): PlannedTest[] {
   const out: PlannedTest[] = [];
   const prefix = m.name ?? 'nightly';
   const only = (xs: unknown[] | undefined) => xs === undefined || xs.length > 0;
-  if (only(m.workloads) && (m.workloads || m.nemeses || m.modes || m.replicas || m.seeds || m.flaws)) {
-    for (const workload of m.workloads ?? ['register']) {
-      for (const nemesis of m.nemeses ?? ['partition']) {
-        for (const mode of m.modes ?? ['fixed']) {
-          for (const replicas of m.replicas ?? [3]) {
-            for (const flaws of mode === 'seed' ? [[]] : (m.flaws ?? [[]])) {
-              for (const seed of m.seeds ?? [1]) {
-                const nem = nemesis === 'none' ? [] : nemesis.split(',');
-                const flawTag = flaws.length > 0 ? `-${flaws.join('+')}` : '';
-                out.push({
-                  name: `${prefix}-${mode}${flawTag}-${workload}-${nem.join('+') || 'none'}-n${replicas}-s${seed}`,
-                  config: {
-                    ...m.base,
-                    workload: workload as TestConfig['workload'],
-                    nemesis: nem,
-                    mode,
-                    replicas,
-                    flaws,
-                    seed,
-                  },
-                  expect: m.expect ?? 'valid',
-                });
+  const given =
+    m.workloads || m.nemeses || m.modes || m.replicas || m.seeds || m.flaws || m.systems || m.variants;
+  if (only(m.workloads) && given) {
+    const systems: Choice[] = (m.systems ?? [undefined]).map((system) =>
+      system === undefined || system === 'jitpaxos'
+        ? { tag: '', config: system ? { system } : {} }
+        : { tag: `-${system}`, config: { system } },
+    );
+    const variants: Choice[] = (m.variants ?? [undefined]).map((v) =>
+      v ? { tag: `-${v.name}`, config: v.config } : { tag: '', config: {} },
+    );
+    const jitPaxosModes = (): Choice[] =>
+      (m.modes ?? ['fixed']).flatMap((mode) =>
+        (mode === 'seed' ? [[]] : (m.flaws ?? [[]])).map((flaws) => ({
+          tag: `-${mode}${flaws.length > 0 ? `-${flaws.join('+')}` : ''}`,
+          config: { mode, flaws },
+        })),
+      );
+    for (const system of systems) {
+      const modes = system.tag === '' ? jitPaxosModes() : [{ tag: '', config: {} }];
+      for (const workload of m.workloads ?? ['register']) {
+        for (const nemesis of m.nemeses ?? ['partition']) {
+          for (const mode of modes) {
+            for (const variant of variants) {
+              for (const replicas of m.replicas ?? [3]) {
+                for (const seed of m.seeds ?? [1]) {
+                  const nem = nemesis === 'none' ? [] : nemesis.split(',');
+                  out.push({
+                    name: `${prefix}${system.tag}${mode.tag}${variant.tag}-${workload}-${nem.join('+') || 'none'}-n${replicas}-s${seed}`,
+                    config: {
+                      ...m.base,
+                      ...system.config,
+                      workload: workload as TestConfig['workload'],
+                      nemesis: nem,
+                      ...mode.config,
+                      ...variant.config,
+                      replicas,
+                      seed,
+                    },
+                    expect: m.expect ?? 'valid',
+                  });
+                }
               }
             }
           }

@@ -4,7 +4,6 @@ import { collectArg, intArg, positiveArg } from '../core/cli-util.js';
 import { randomSeed } from '../core/rng.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { allSystems, systemNames } from '../systems/index.js';
-import { ALL_FLAWS } from '../systems/jitpaxos/flaws.js';
 import { WORKLOAD_NAMES } from '../workloads/index.js';
 import { ConfigError, readConfigFile, readScheduleFile, resolveConfig, type TestConfig } from './config.js';
 import { writeRunReport } from './reporting.js';
@@ -17,12 +16,6 @@ export function testCommand(): Command {
     .option('--config <file>', 'JSON config file (flags override it)')
     .addOption(new Option('--system <name>', 'system under test (default jitpaxos)').choices(systemNames()))
     .option('--replicas <n>', 'number of replicas (default 3)', intArg('--replicas', 1, 15))
-    .addOption(new Option('--mode <mode>', 'protocol mode (default fixed)').choices(['fixed', 'seed']))
-    .option(
-      '--flaw <name>',
-      `turn one seed flaw on in fixed mode (repeatable): ${ALL_FLAWS.join(', ')}`,
-      collectArg,
-    )
     .addOption(new Option('--workload <name>', 'workload (default register)').choices(WORKLOAD_NAMES))
     .option('--concurrency <n>', 'client processes (default 2 per replica)', intArg('--concurrency', 1, 1000))
     .option('--rate <ops>', 'cap on operations per second (default none)', positiveArg('--rate'))
@@ -47,7 +40,6 @@ export function testCommand(): Command {
     )
     .option('--store <dir>', 'where runs are kept (default ./store)')
     .option('--toxiproxy <choice>', 'auto | embedded | URL | bin:PATH (default auto)')
-    .option('--no-fsync', 'replicas write their log without fsync')
     .option(
       '--clock-granularity <us>',
       'client clocks tick in steps of this many microseconds (coarse clocks make timestamps tie)',
@@ -65,10 +57,12 @@ export function testCommand(): Command {
       'end the run (heal, final reads, teardown, store) at the first anomaly an incremental check finds',
     )
     .option('--json', 'print one JSON object with the verdict instead of progress and a summary');
-  // Each system's own flags, which set fields of its options block.
+  // Each system's own flags, which set fields of its config.
   const systemFlags = allSystems().flatMap((p) =>
     (p.flags ?? []).map((f) => {
       const option = new Option(f.option, `${f.description} (--system ${p.name})`);
+      if (f.choices) option.choices(f.choices);
+      if (f.repeatable) option.argParser(collectArg);
       cmd.addOption(option);
       return { attribute: option.attributeName(), field: f.field };
     }),
@@ -76,10 +70,10 @@ export function testCommand(): Command {
   return cmd.action(async (o, cmd: Command) => {
     const flags: Partial<TestConfig> = {};
     if (o.system !== undefined) flags.system = o.system;
-    for (const f of systemFlags) if (o[f.attribute] !== undefined) setField(flags, f.field, o[f.attribute]);
+    // Only what was given: a negated flag (--no-fsync) has an implied default that must not override a file.
+    for (const f of systemFlags)
+      if (cmd.getOptionValueSource(f.attribute) === 'cli') setField(flags, f.field, o[f.attribute]);
     if (o.replicas !== undefined) flags.replicas = o.replicas;
-    if (o.mode !== undefined) flags.mode = o.mode;
-    if (o.flaw !== undefined) flags.flaws = o.flaw;
     if (o.workload !== undefined) flags.workload = o.workload;
     if (o.concurrency !== undefined) flags.concurrency = o.concurrency;
     if (o.rate !== undefined) flags.rate = o.rate;
@@ -90,7 +84,6 @@ export function testCommand(): Command {
     if (o.seed !== undefined) flags.seed = o.seed;
     if (o.store !== undefined) flags.store = o.store;
     if (o.toxiproxy !== undefined) flags.toxiproxy = o.toxiproxy;
-    if (o.fsync === false) flags.fsync = false;
     if (o.clockGranularity !== undefined) flags.clockGranularityUs = o.clockGranularity;
     if (o.leaveRunning) flags.leaveRunning = true;
     if (o.checkEvery !== undefined) flags.checkEvery = o.checkEvery;

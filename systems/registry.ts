@@ -33,6 +33,10 @@ export interface SystemFlag {
   description: string;
   /** The config field it sets, as a path (e.g. ["maelstrom", "bin"]). */
   field: readonly string[];
+  /** The values it accepts (commander refuses others in one line). */
+  choices?: readonly string[];
+  /** Given more than once, it collects its values into an array. */
+  repeatable?: boolean;
 }
 
 export interface SystemPlugin {

@@ -1,4 +1,7 @@
-/** The harness's pure parts: seeded generators, partition topologies, the fault schedule, configuration. */
+/**
+ * The harness's pure parts: seeded generators, partition topologies, the fault schedule, configuration, and
+ * matrix expansion.
+ */
 import { describe, expect, it } from 'vitest';
 import type { ClientOp } from '../core/db.js';
 import {
@@ -12,6 +15,7 @@ import {
 } from '../core/generator.js';
 import { Rng } from '../core/rng.js';
 import { ConfigError, checkConfig, resolveConfig } from '../harness/config.js';
+import { checkMatrix, expandMatrix } from '../harness/matrix.js';
 import { makeFaults, planSchedule } from '../nemesis/index.js';
 import { partitionLinks } from '../nemesis/partition.js';
 import { makeWorkload } from '../workloads/index.js';
@@ -156,5 +160,53 @@ describe('configuration', () => {
   });
   it('refuses flaws in seed mode', () => {
     expect(() => resolveConfig(1, { mode: 'seed', flaws: ['local-reads'] }, {})).toThrow(/seed mode/);
+  });
+});
+
+describe('matrix', () => {
+  it('keeps the names a JIT Paxos matrix always had', () => {
+    const tests = expandMatrix({
+      name: 'n',
+      modes: ['fixed', 'seed'],
+      flaws: [[], ['local-reads']],
+      seeds: [1],
+    });
+    expect(tests.map((t) => t.name)).toEqual([
+      'n-fixed-register-partition-n3-s1',
+      'n-fixed-local-reads-register-partition-n3-s1',
+      'n-seed-register-partition-n3-s1',
+    ]);
+    expect(tests[1]!.config).toMatchObject({ mode: 'fixed', flaws: ['local-reads'], replicas: 3, seed: 1 });
+  });
+  it('crosses systems and variants; modes and flaws apply to JIT Paxos alone', () => {
+    const m = checkMatrix(
+      {
+        name: 'n',
+        systems: ['jitpaxos', 'maelstrom'],
+        modes: ['fixed'],
+        variants: [
+          { name: 'a', config: { rate: 10 } },
+          { name: 'b', config: { rate: 20 } },
+        ],
+        base: { maelstrom: { bin: 'node n.js' } },
+      },
+      'm.json',
+    );
+    const tests = expandMatrix(m);
+    expect(tests.map((t) => t.name)).toEqual([
+      'n-fixed-a-register-partition-n3-s1',
+      'n-fixed-b-register-partition-n3-s1',
+      'n-maelstrom-a-register-partition-n3-s1',
+      'n-maelstrom-b-register-partition-n3-s1',
+    ]);
+    expect(tests[3]!.config).toMatchObject({
+      system: 'maelstrom',
+      rate: 20,
+      maelstrom: { bin: 'node n.js' },
+    });
+    expect(tests[3]!.config).not.toHaveProperty('mode');
+  });
+  it('names an unknown system', () => {
+    expect(() => checkMatrix({ systems: ['nope'] }, 'm.json')).toThrow(/m\.json: systems/);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * JIT Paxos as a registered system. Its options (mode, flaws, fsync) stay top-level fields of the test
- * config, where configs and stored runs written before systems were plugins have them.
+ * JIT Paxos as a registered system. Its options (mode, flaws, fsync, jitLeadMs) stay top-level fields of the
+ * test config, where configs and stored runs written before systems were plugins have them.
  */
 import { EMPTY_CHECKSUM, nextChecksum } from '../../jitpaxos/checksum.js';
 import type { Mode } from '../../jitpaxos/config.js';
@@ -19,6 +19,21 @@ export const jitPaxosSystem = registerSystem({
     jitLeadMs: { type: 'number', minimum: 0, maximum: 1000 },
   },
   defaults: { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: 150 },
+  flags: [
+    {
+      option: '--mode <mode>',
+      description: 'protocol mode (default fixed)',
+      field: ['mode'],
+      choices: ['fixed', 'seed'],
+    },
+    {
+      option: '--flaw <name>',
+      description: `turn one seed flaw on in fixed mode (repeatable): ${ALL_FLAWS.join(', ')}`,
+      field: ['flaws'],
+      repeatable: true,
+    },
+    { option: '--no-fsync', description: 'replicas write their log without fsync', field: ['fsync'] },
+  ],
   capabilities: ['pause', 'primary', 'logDump', 'env'],
   // Its replicas dump their logs, which commit consistency checks the clients' commits against; their own
   // logs say how view, logViewID and status moved, which replica-state checks.
