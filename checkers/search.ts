@@ -20,6 +20,9 @@
 import { ILLEGAL, type Model, type Operation } from './types.js';
 
 export interface SearchLimits {
+  /** Search steps allowed for this partition: the deterministic budget (same verdict on any machine). */
+  maxSteps: number;
+  /** Wall-clock deadline (performance.now()), a last resort only asked for explicitly; Infinity: none. */
   deadline: number;
   maxCacheEntries: number;
 }
@@ -409,6 +412,14 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     for (;;) {
       if (next[head] === -1) return { valid: true, steps, cacheEntries: entries };
       if (steps >= stop) return null;
+      if (steps >= limits.maxSteps) {
+        return {
+          valid: 'unknown',
+          reason: `step budget exhausted (${steps} search steps)`,
+          steps,
+          cacheEntries: entries,
+        };
+      }
       if ((++steps & 1023) === 0) {
         if (performance.now() > limits.deadline) {
           return { valid: 'unknown', reason: 'time budget exhausted', steps, cacheEntries: entries };
