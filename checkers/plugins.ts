@@ -1,11 +1,12 @@
 /** The checkers jitter ships, registered by name (importing this module registers them). */
 
-import type { History, Op } from '../core/history.js';
+import type { History } from '../core/history.js';
 import { type AvailabilityResult, checkAvailability } from './availability.js';
 import { CommitChecker } from './commit-checker.js';
 import { type CommitConsistencyResult, checkCommitConsistency } from './commit-consistency.js';
 import { checkHistory } from './linearizability.js';
 import { checkHistoryStream } from './linearizability-stream.js';
+import { liveLinearizability } from './live-linearizability.js';
 import { registerChecker } from './registry.js';
 import { checkReplicaState, type ReplicaStateResult } from './replica-state.js';
 import { checkStats, type StatsResult } from './stats.js';
@@ -32,22 +33,7 @@ export const linearizabilityChecker = registerChecker<LinearizabilityResult>({
       maxSteps: input.maxSteps,
       timeoutMs: input.timeoutMs,
     }),
-  live: (o) => {
-    // Its search needs the whole history so far; operations still open count as indeterminate, so a
-    // prefix of a valid history always passes.
-    const history: Op[] = [];
-    let checked = 0;
-    return {
-      op: (op) => void history.push(op),
-      dump: () => {},
-      anomaly: () => {
-        if (history.length === checked) return null;
-        checked = history.length;
-        const r = checkHistory(history, { model: o.model, timeoutMs: o.timeoutMs ?? 10_000 });
-        return r.valid === false ? (r.reason ?? 'not linearizable') : null;
-      },
-    };
-  },
+  live: liveLinearizability,
   implicated: (r, history) => {
     const cx = r.counterexample;
     return timesAt(
