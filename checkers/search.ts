@@ -219,7 +219,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   let groups = 0;
   let mNext = new Int32Array(cap);
   let mDone = new Uint8Array(cap);
-  let ipool = new Uint32Array(cap * iwords);
+  // Each entry's info-op set takes iwords words, and iwords grows with the partition's info ops (a long run's
+  // key has thousands): sized for a few entries at first, grown as entries come, not cap * iwords upfront.
+  let ipool = new Uint32Array(Math.min(cap, 256) * iwords);
   let entries = 0;
 
   const rehash = () => {
@@ -288,8 +290,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (e >= mNext.length) {
       mNext = grow(mNext, e * 2);
       mDone = grow(mDone, e * 2);
-      ipool = grow(ipool, e * 2 * iwords);
     }
+    if ((e + 1) * iwords > ipool.length) ipool = grow(ipool, (e + 1) * iwords);
     for (let w = 0; w < iwords; w++) ipool[e * iwords + w] = ibits[w]!;
     mDone[e] = 0;
     mNext[e] = gFirst[g]!;
