@@ -10,9 +10,9 @@
  *   rejected and resent; a correct cluster slows down (even past a client's timeout) but must not stall.
  * Partitions, crashes, pauses, clock jumps, bandwidth caps and slicing are disruptive: they may stop progress.
  */
-import type { History, Op } from '../core/history.js';
-import { pairOperations } from './operations.js';
-import type { CheckResult } from './types.js';
+import type { Op } from '../core/history.js';
+import { Pairer } from './operations.js';
+import type { CheckResult, Operation } from './types.js';
 
 export interface AvailabilityOptions {
   /** Window width in nanoseconds (default 1 s). */
@@ -56,17 +56,26 @@ export function benignFault(record: Record<string, unknown>): boolean {
   return (a.latency ?? 0) + (a.jitter ?? 0) <= BENIGN_LATENCY_MS;
 }
 
-export function checkAvailability(history: History, opts: AvailabilityOptions = {}): AvailabilityResult {
+/**
+ * Two passes over the events (an array, or a stream that reads its file again): the first collects the
+ * nemesis's events (few) and the run's span, the second counts windows, late operations and stalls as events
+ * go by. Memory is the windows, the faults and the findings, not the history. Events come in time order.
+ */
+export function checkAvailability(history: Iterable<Op>, opts: AvailabilityOptions = {}): AvailabilityResult {
   const windowNs = opts.windowNs ?? 1e9;
   const boundNs = opts.boundNs ?? 5e9;
-  const nemesis = history.filter((op) => op.process === 'nemesis');
-  const end = history.length > 0 ? history[history.length - 1]!.time : 0;
+  const nemesis: Op[] = [];
+  let end = 0;
+  let first = Number.POSITIVE_INFINITY;
+  for (const op of history) {
+    end = op.time;
+    if (op.process === 'nemesis') nemesis.push(op);
+    else if (op.type === 'invoke' && op.time < first) first = op.time;
+  }
+  if (first === Number.POSITIVE_INFINITY) first = end;
   // A run cut short before its final heal has no "after the heal"; its quiet periods are still checked.
   const heal = nemesis.findLast((op) => op.f === 'heal');
   const healedAt = opts.healedAt ?? heal?.time ?? (nemesis.length > 0 ? end : 0);
-  const ops = pairOperations(history);
-  const { busy, completions } = inFlight(history, end);
-  const first = busy.length > 0 ? busy[0]!.start : end;
   const healthy = subtract({ start: first, end }, disruptions(nemesis, opts.benign ?? benignFault, end));
   const quiet = subtract(
     { start: first, end },
@@ -80,46 +89,65 @@ export function checkAvailability(history: History, opts: AvailabilityOptions = 
     return recovered && (h.end === end || h.end - t >= boundNs);
   };
   const windows = new Map<number, { ops: number; ok: number }>();
-  const late: AvailabilityResult['late'] = [];
-  for (const op of ops) {
-    const invoked = history[op.call]!.time;
-    const done = Number.isFinite(op.ret) ? history[op.ret]!.time : null;
+  const late: Array<AvailabilityResult['late'][number] & { id: number }> = [];
+  const judge = (op: Operation, invoked: number, done: number | null) => {
     const w = Math.floor(invoked / windowNs) * windowNs;
     const bucket = windows.get(w) ?? { ops: 0, ok: 0 };
     bucket.ops++;
     if (op.status === 'ok') bucket.ok++;
     windows.set(w, bucket);
-    if (!heldToBound(invoked)) continue;
+    if (!heldToBound(invoked)) return;
     // An info outcome is a timeout; an operation cut off by the end of the run is only late if it had time.
     const took = done === null || op.status === 'info' ? null : done - invoked;
     if (took === null ? end - invoked > boundNs : took > boundNs) {
-      late.push({ process: op.process, f: op.f, invokedAt: invoked, took });
+      late.push({ id: op.id, process: op.process, f: op.f, invokedAt: invoked, took });
     }
+  };
+  const stalls = new StallFinder(healthy, opts.stallNs ?? 5e9);
+  const pairer = new Pairer();
+  const invokedAt = new Map<Op['process'], number>();
+  let i = 0;
+  for (const ev of history) {
+    const op = pairer.event(ev, i++);
+    if (!op) continue;
+    stalls.advance(ev.time);
+    if (ev.type === 'invoke') {
+      invokedAt.set(ev.process, ev.time);
+      stalls.busy(+1);
+      continue;
+    }
+    const invoked = invokedAt.get(ev.process)!;
+    invokedAt.delete(ev.process);
+    stalls.busy(-1);
+    if (ev.type !== 'info') stalls.completion(ev.time);
+    judge(op, invoked, ev.type === 'info' ? null : ev.time);
   }
-  const stalls = findStalls(healthy, busy, completions, opts.stallNs ?? 5e9);
+  for (const op of pairer.rest()) judge(op, invokedAt.get(op.process)!, null);
+  const found = stalls.finish(end);
   const result: AvailabilityResult = {
     checker: 'availability',
-    valid: late.length === 0 && stalls.length === 0,
+    valid: late.length === 0 && found.length === 0,
     windows: [...windows.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([start, b]) => ({ start, ops: b.ops, ok: b.ok, share: b.ops === 0 ? 0 : b.ok / b.ops })),
     healedAt,
-    late,
+    // In invocation order; found in completion order.
+    late: late.sort((a, b) => a.id - b.id).map(({ id: _, ...l }) => l),
     healthy,
     quiet,
-    stalls,
+    stalls: found,
   };
   const reasons: string[] = [];
-  if (stalls.length > 0) {
-    const s = stalls[0]!;
+  if (result.stalls.length > 0) {
+    const s = result.stalls[0]!;
     reasons.push(
-      `${stalls.length} stall(s) with no disruptive fault active; first: nothing completed from ${s.start} ns for ${((s.end - s.start) / 1e6).toFixed(0)} ms`,
+      `${result.stalls.length} stall(s) with no disruptive fault active; first: nothing completed from ${s.start} ns for ${((s.end - s.start) / 1e6).toFixed(0)} ms`,
     );
   }
-  if (late.length > 0) {
-    const l = late[0]!;
+  if (result.late.length > 0) {
+    const l = result.late[0]!;
     reasons.push(
-      `${late.length} operation(s) invoked with no fault active did not complete within ${boundNs / 1e6} ms; first: ${l.f} by process ${l.process} invoked at ${l.invokedAt} ns`,
+      `${result.late.length} operation(s) invoked with no fault active did not complete within ${boundNs / 1e6} ms; first: ${l.f} by process ${l.process} invoked at ${l.invokedAt} ns`,
     );
   }
   if (reasons.length > 0) result.reason = reasons.join('; ');
@@ -127,26 +155,81 @@ export function checkAvailability(history: History, opts: AvailabilityOptions = 
 }
 
 /**
- * When clients were waiting (an invocation until its completion, a timeout included: the client gave up
- * then and moved on), and when operations completed definitely (ok or fail).
+ * Stalls, found as the events go by: in each healthy period, gaps between consecutive definite completions
+ * (and the period's ends) at least `minNs` long in which clients spent at least `minNs` waiting: idle time
+ * (the quiet phase, think time) does not count, so only a cluster that was asked and did not answer stalls.
+ * Waiting time is the measure of the moments with some operation in flight (an invocation until its
+ * completion, a timeout included: the client gave up then), kept as a running total.
  */
-function inFlight(history: History, end: number): { busy: Interval[]; completions: number[] } {
-  const open = new Map<Op['process'], number>();
-  const spans: Interval[] = [];
-  const completions: number[] = [];
-  for (const op of history) {
-    if (op.process === 'nemesis') continue;
-    if (op.type === 'invoke') {
-      open.set(op.process, op.time);
-      continue;
-    }
-    const start = open.get(op.process);
-    open.delete(op.process);
-    if (start !== undefined) spans.push({ start, end: op.time });
-    if (op.type !== 'info') completions.push(op.time);
+class StallFinder {
+  readonly found: Interval[] = [];
+  /** Operations in flight now, and the waiting time accumulated up to `now`. */
+  private inFlight = 0;
+  private waited = 0;
+  private now = Number.NEGATIVE_INFINITY;
+  /** The healthy period we are in or before; `from` and its waiting total once inside it. */
+  private h = 0;
+  private from: number | null = null;
+  private waitedFrom = 0;
+
+  constructor(
+    private readonly healthy: Interval[],
+    private readonly minNs: number,
+  ) {}
+
+  /** Waiting time accumulated up to x, for now <= x up to the next event. */
+  private waitedAt(x: number): number {
+    return this.inFlight > 0 ? this.waited + (x - this.now) : this.waited;
   }
-  for (const start of open.values()) spans.push({ start, end });
-  return { busy: merge(spans), completions };
+
+  private gap(to: number, waitedTo: number): void {
+    const from = this.from!;
+    if (to - from >= this.minNs && waitedTo - this.waitedFrom >= this.minNs)
+      this.found.push({ start: from, end: to });
+    this.from = to;
+    this.waitedFrom = waitedTo;
+  }
+
+  /** Moves time to t (an event's time), entering and leaving healthy periods on the way. */
+  advance(t: number): void {
+    if (this.now === Number.NEGATIVE_INFINITY) this.now = t;
+    for (;;) {
+      const h = this.healthy[this.h];
+      if (!h) break;
+      if (this.from === null && h.start <= t) {
+        this.from = h.start;
+        this.waitedFrom = this.waitedAt(h.start);
+        continue;
+      }
+      // A completion at the very end of a period belongs to it: the period ends once time is past it.
+      if (this.from !== null && h.end < t) {
+        this.gap(h.end, this.waitedAt(h.end));
+        this.from = null;
+        this.h++;
+        continue;
+      }
+      break;
+    }
+    this.waited = this.waitedAt(t);
+    this.now = t;
+  }
+
+  busy(delta: number): void {
+    this.inFlight += delta;
+  }
+
+  /** A definite completion at the current time. */
+  completion(t: number): void {
+    if (this.from !== null) this.gap(t, this.waited);
+  }
+
+  /** At the run's end (the last event, perhaps the nemesis's): the periods up to it, the last one closed. */
+  finish(end: number): Interval[] {
+    this.advance(end);
+    const h = this.healthy[this.h];
+    if (h && this.from !== null) this.gap(h.end, this.waitedAt(h.end));
+    return this.found;
+  }
 }
 
 /** When disruptive faults were active: from each start to its fault's stop, or to the next heal. */
@@ -203,36 +286,5 @@ function subtract(whole: Interval, cut: Interval[]): Interval[] {
     from = Math.max(from, c.end);
   }
   if (from < whole.end) out.push({ start: from, end: whole.end });
-  return out;
-}
-
-/**
- * Gaps between consecutive completions inside healthy periods, where clients spent at least `minNs` waiting:
- * idle time (the quiet phase, think time) does not count, so only a cluster that was asked and did not
- * answer stalls.
- */
-function findStalls(healthy: Interval[], busy: Interval[], completions: number[], minNs: number): Interval[] {
-  const done = [...completions].sort((a, b) => a - b);
-  const out: Interval[] = [];
-  const waited = (from: number, to: number) => {
-    let t = 0;
-    for (const b of busy) {
-      if (b.start >= to) break;
-      t += Math.max(0, Math.min(b.end, to) - Math.max(b.start, from));
-    }
-    return t;
-  };
-  let k = 0;
-  for (const h of healthy) {
-    let from = h.start;
-    while (k < done.length && done[k]! < h.start) k++;
-    const ends = [];
-    while (k < done.length && done[k]! <= h.end) ends.push(done[k++]!);
-    ends.push(h.end);
-    for (const to of ends) {
-      if (to - from >= minNs && waited(from, to) >= minNs) out.push({ start: from, end: to });
-      from = to;
-    }
-  }
   return out;
 }

@@ -2,6 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { intArg } from '../core/cli-util.js';
 import { combineVerdicts } from './compose.js';
 import { HistoryError } from './errors.js';
 import { checkHistory } from './linearizability.js';
@@ -17,6 +18,7 @@ interface CheckOptions {
   model?: string;
   initial?: unknown;
   timeout?: number;
+  maxSteps?: number;
   json?: boolean;
 }
 
@@ -61,6 +63,7 @@ export function checkFile(file: string, opts: CheckOptions): FileVerdict {
       model,
       initial: opts.initial ?? null,
       timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+      maxSteps: opts.maxSteps,
     });
     const v: FileVerdict = {
       file,
@@ -119,7 +122,16 @@ export function checkCommand(write: (text: string) => void = (t) => void process
         ),
       )
       .option('--initial <json>', "a register's initial value, as JSON (default null, as Knossos)", json)
-      .option('--timeout <seconds>', 'time budget per file; unknown when exceeded', seconds)
+      .option(
+        '--max-steps <n>',
+        'search steps per key before giving up with unknown (deterministic; default 100000000)',
+        intArg('--max-steps', 1, Number.MAX_SAFE_INTEGER),
+      )
+      .option(
+        '--timeout <seconds>',
+        'wall-time cap per file, a last resort (makes the verdict machine-dependent); unknown when exceeded',
+        seconds,
+      )
       .option('--json', 'one JSON object per line per file')
       // A usage error is no verdict: exit 2 ("unknown"), so that 1 keeps meaning "a history is invalid".
       .exitOverride((err) => {

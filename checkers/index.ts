@@ -22,6 +22,7 @@ export {
 } from './dump-stream.js';
 export { HistoryError } from './errors.js';
 export { checkHistory } from './linearizability.js';
+export { checkHistoryStream } from './linearizability-stream.js';
 export { casRegister, etcdRegister, getModel, jitterKv, kvModel, MODEL_NAMES } from './models/index.js';
 export { pairOperations } from './operations.js';
 export {
@@ -32,6 +33,7 @@ export {
 } from './plugins.js';
 export { OP_SCHEMA } from './readers/history-schema.js';
 export { defaultModel, FORMATS, type Format, parseHistory, readHistoryFile } from './readers/index.js';
+export { validateJsonlFile } from './readers/jsonl.js';
 export {
   type Checker,
   type CheckInput,
@@ -44,6 +46,7 @@ export {
   resultOf,
   runChecker,
   runCheckers,
+  type StreamCheckInput,
 } from './registry.js';
 export { checkStats, type StatsResult } from './stats.js';
 export * from './types.js';

@@ -2,7 +2,7 @@
 import type { History } from '../core/history.js';
 import { getModel } from './models/index.js';
 import { pairOperations } from './operations.js';
-import { type SearchOutcome, searchPartition } from './search.js';
+import { type SearchLimits, type SearchOutcome, searchPartition } from './search.js';
 import {
   type AnyModel,
   type Counterexample,
@@ -16,7 +16,38 @@ import {
 } from './types.js';
 
 /** Memo entries per partition before giving up (about 40 bytes each, in typed arrays). */
-const DEFAULT_MAX_CACHE = 5_000_000;
+export const DEFAULT_MAX_CACHE = 5_000_000;
+/**
+ * Search steps per partition before giving up with unknown. Generous: every corpus history and every run
+ * checked so far needs far fewer; at one to a few million steps a second it is up to minutes of one core.
+ */
+export const DEFAULT_MAX_STEPS = 100_000_000;
+
+/** How a partition is named in results: null for a model that does not partition, or the one unkeyed part. */
+export function partitionLabel(model: AnyModel, key: string): string | null {
+  return model.partition && key !== '' ? key : null;
+}
+
+/** The model an options object names or is. */
+export function modelOf(opts: LinearizabilityOptions): AnyModel {
+  return typeof opts.model === 'string' ? getModel(opts.model, opts.initial ?? null) : opts.model;
+}
+
+/** Rejects an operation the model does not know, before any search. */
+export function assertKnown(model: AnyModel, op: Operation): void {
+  if (!model.fs.includes(op.f)) {
+    throw new Error(`model ${model.name} does not know operation f="${op.f}" (knows ${model.fs.join(', ')})`);
+  }
+}
+
+/** The search limits of one partition from the options (deadline already placed in time). */
+export function searchLimits(opts: LinearizabilityOptions, deadline: number): SearchLimits {
+  return {
+    maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS,
+    deadline,
+    maxCacheEntries: opts.maxCacheEntries ?? DEFAULT_MAX_CACHE,
+  };
+}
 
 export function summarize(model: AnyModel, op: Operation): OpSummary {
   const s: OpSummary = {
@@ -59,31 +90,26 @@ function counterexample<S>(
   };
 }
 
-/** Checks a history against a model; synchronous, bounded by opts.timeoutMs and opts.maxCacheEntries. */
+/** Checks a history against a model; synchronous, bounded by opts.maxSteps, opts.maxCacheEntries (and opts.timeoutMs). */
 export function checkHistory(history: History, opts: LinearizabilityOptions): LinearizabilityResult {
-  const model = typeof opts.model === 'string' ? getModel(opts.model, opts.initial ?? null) : opts.model;
+  const model = modelOf(opts);
   const started = performance.now();
   const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + opts.timeoutMs;
   const ops = pairOperations(history);
   const parts = new Map<string, Operation[]>();
   for (const op of ops) {
-    if (!model.fs.includes(op.f)) {
-      throw new Error(
-        `model ${model.name} does not know operation f="${op.f}" (knows ${model.fs.join(', ')})`,
-      );
-    }
+    assertKnown(model, op);
     if (!model.keep(op)) continue;
     const key = model.partition ? model.partition(op) : '';
     const list = parts.get(key);
     if (list) list.push(op);
     else parts.set(key, [op]);
   }
-  const limits = { deadline, maxCacheEntries: opts.maxCacheEntries ?? DEFAULT_MAX_CACHE };
+  const limits = searchLimits(opts, deadline);
   // Sorted keys give a stable report order.
   const keys = [...parts.keys()].sort();
   const searches = keys.map((key) => ({
-    key,
-    label: model.partition && key !== '' ? key : null,
+    label: partitionLabel(model, key),
     ops: parts.get(key)!,
     search: searchPartition(model, parts.get(key)!, limits),
     ms: 0,
@@ -104,17 +130,38 @@ export function checkHistory(history: History, opts: LinearizabilityOptions): Li
       }
     }
   }
+  return assemble(model, ops.length, searches, failing);
+}
+
+/** One partition's search as `assemble` reports it. */
+export interface SearchedPartition {
+  label: string | null;
+  ops: Operation[] | number;
+  ms: number;
+  out: SearchOutcome | null;
+}
+
+/**
+ * The result from the partitions' outcomes: the failing one's counterexample, or the first unknown one's
+ * reason. Partitions left undecided (out null) once another failed are not reported: their verdict would not
+ * matter.
+ */
+export function assemble(
+  model: AnyModel,
+  total: number,
+  searches: Iterable<SearchedPartition>,
+  failing: SearchedPartition | undefined,
+): LinearizabilityResult {
   const partitions: PartitionResult[] = [];
   let failed: Counterexample | undefined;
   let unknownReason: string | undefined;
   for (const s of searches) {
-    // Partitions left undecided once another failed are not reported: their verdict would not matter.
     if (!s.out) continue;
     const out = s.out;
     const pr: PartitionResult = {
       partition: s.label,
       valid: out.valid,
-      ops: s.ops.length,
+      ops: typeof s.ops === 'number' ? s.ops : s.ops.length,
       steps: out.steps,
       cacheEntries: out.cacheEntries,
       ms: s.ms,
@@ -138,7 +185,7 @@ export function checkHistory(history: History, opts: LinearizabilityOptions): Li
     checker: 'linearizability',
     model: model.name,
     valid: failed ? false : unknownReason ? 'unknown' : true,
-    ops: ops.length,
+    ops: total,
     partitions,
   };
   if (failed) {

@@ -15,12 +15,33 @@ export class PairingError extends Error {
 
 export function pairOperations(history: History): Operation[] {
   const ops: Operation[] = [];
-  const open = new Map<Op['process'], Operation>();
+  const pairer = new Pairer();
   for (let i = 0; i < history.length; i++) {
     const ev = history[i]!;
-    if (ev.process === 'nemesis') continue;
+    const op = pairer.event(ev, i);
+    if (op && ev.type === 'invoke') ops.push(op);
+  }
+  return ops;
+}
+
+/**
+ * Pairing one event at a time, for histories read as a stream: memory is the operations open at once (one
+ * per process at most), not the history.
+ */
+export class Pairer {
+  private readonly open = new Map<Op['process'], Operation>();
+  /** Operations invoked so far: the next one's id. */
+  count = 0;
+
+  /**
+   * Feeds the event at history position `i`: returns the operation it opens (an invocation) or completes
+   * (ok, fail or info: an info operation is done with, though it stays open to the end of time), or null for
+   * a nemesis event. Throws a PairingError on an event that does not pair.
+   */
+  event(ev: Op, i: number): Operation | null {
+    if (ev.process === 'nemesis') return null;
     if (ev.type === 'invoke') {
-      if (open.has(ev.process)) {
+      if (this.open.has(ev.process)) {
         throw new PairingError(
           i,
           'process',
@@ -28,7 +49,7 @@ export function pairOperations(history: History): Operation[] {
         );
       }
       const op: Operation = {
-        id: ops.length,
+        id: this.count++,
         process: ev.process,
         f: ev.f,
         value: ev.value,
@@ -38,11 +59,10 @@ export function pairOperations(history: History): Operation[] {
         ret: Number.POSITIVE_INFINITY,
       };
       if (ev.key !== undefined) op.key = ev.key;
-      ops.push(op);
-      open.set(ev.process, op);
-      continue;
+      this.open.set(ev.process, op);
+      return op;
     }
-    const op = open.get(ev.process);
+    const op = this.open.get(ev.process);
     if (!op)
       throw new PairingError(
         i,
@@ -51,13 +71,18 @@ export function pairOperations(history: History): Operation[] {
       );
     if (op.f !== ev.f)
       throw new PairingError(i, 'f', `completion f "${ev.f}" does not match its invocation's "${op.f}"`);
-    open.delete(ev.process);
+    this.open.delete(ev.process);
     op.status = ev.type;
     // An info operation stays open to the end: it may take effect at any later moment, or never.
     if (ev.type !== 'info') {
       op.ret = i;
       op.result = ev.value;
     }
+    return op;
   }
-  return ops;
+
+  /** Operations never completed (info), in invocation order; call once, at the end of the history. */
+  rest(): Operation[] {
+    return [...this.open.values()].sort((a, b) => a.id - b.id);
+  }
 }

@@ -1,10 +1,12 @@
 /** The checkers jitter ships, registered by name (importing this module registers them). */
 
-import type { History, Op } from '../core/history.js';
+import type { History } from '../core/history.js';
 import { type AvailabilityResult, checkAvailability } from './availability.js';
 import { CommitChecker } from './commit-checker.js';
 import { type CommitConsistencyResult, checkCommitConsistency } from './commit-consistency.js';
 import { checkHistory } from './linearizability.js';
+import { checkHistoryStream } from './linearizability-stream.js';
+import { liveLinearizability } from './live-linearizability.js';
 import { registerChecker } from './registry.js';
 import { checkReplicaState, type ReplicaStateResult } from './replica-state.js';
 import { checkStats, type StatsResult } from './stats.js';
@@ -24,23 +26,14 @@ export const linearizabilityChecker = registerChecker<LinearizabilityResult>({
   needs: ['client-ops'],
   kind: 'safety',
   check: (input) =>
-    checkHistory(input.history, { model: input.model, timeoutMs: input.timeoutMs ?? 120_000 }),
-  live: (o) => {
-    // Its search needs the whole history so far; operations still open count as indeterminate, so a
-    // prefix of a valid history always passes.
-    const history: Op[] = [];
-    let checked = 0;
-    return {
-      op: (op) => void history.push(op),
-      dump: () => {},
-      anomaly: () => {
-        if (history.length === checked) return null;
-        checked = history.length;
-        const r = checkHistory(history, { model: o.model, timeoutMs: o.timeoutMs ?? 10_000 });
-        return r.valid === false ? (r.reason ?? 'not linearizable') : null;
-      },
-    };
-  },
+    checkHistory(input.history, { model: input.model, maxSteps: input.maxSteps, timeoutMs: input.timeoutMs }),
+  stream: (input) =>
+    checkHistoryStream(input.history, {
+      model: input.model,
+      maxSteps: input.maxSteps,
+      timeoutMs: input.timeoutMs,
+    }),
+  live: liveLinearizability,
   implicated: (r, history) => {
     const cx = r.counterexample;
     return timesAt(
@@ -58,6 +51,13 @@ export const commitConsistencyChecker = registerChecker<CommitConsistencyResult>
   needs: [],
   kind: 'safety',
   check: (input) =>
+    checkCommitConsistency({
+      history: input.history,
+      dumps: input.dumps,
+      replicas: [...input.replicas],
+    }),
+  // It reads the history once, in order: a stream does as well as an array.
+  stream: (input) =>
     checkCommitConsistency({
       history: input.history,
       dumps: input.dumps,
@@ -88,6 +88,7 @@ export const statsChecker = registerChecker<StatsResult>({
   needs: ['client-ops'],
   kind: 'info',
   check: (input) => checkStats(input.history),
+  stream: (input) => checkStats(input.history),
 });
 
 export const availabilityChecker = registerChecker<AvailabilityResult>({
@@ -96,6 +97,7 @@ export const availabilityChecker = registerChecker<AvailabilityResult>({
   needs: ['client-ops'],
   kind: 'liveness',
   check: (input) => checkAvailability(input.history),
+  stream: (input) => checkAvailability(input.history),
   implicated: (r) => [...r.late.map((l) => l.invokedAt), ...r.stalls.map((st) => st.start)],
 });
 
@@ -106,6 +108,13 @@ export const replicaStateChecker = registerChecker<ReplicaStateResult>({
   needs: ['replica-events'],
   kind: 'safety',
   check: (input) =>
+    checkReplicaState({
+      events: input.replicaEvents ?? [],
+      dumps: input.dumps,
+      history: input.history,
+      logChecksum: input.logChecksum,
+    }),
+  stream: (input) =>
     checkReplicaState({
       events: input.replicaEvents ?? [],
       dumps: input.dumps,

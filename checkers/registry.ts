@@ -20,12 +20,22 @@ export interface CheckInput {
   replicas: readonly string[];
   /** The linearizability model (checkers/models) the workload names. */
   model: string;
-  /** Budget for searches, in ms. */
+  /** Search steps per key for the linearizability search (deterministic); default: the checker's. */
+  maxSteps?: number;
+  /** Wall-clock cap for searches, in ms: a last resort, none by default. */
   timeoutMs?: number;
   /** What the replicas' own logs say of their view, logViewID and status over time. */
   replicaEvents?: readonly ReplicaStateEvent[];
   /** The system's log prefix checksum (systems/ supply it). */
   logChecksum?: LogChecksum;
+}
+
+/**
+ * A CheckInput whose history is a stream of events (e.g. history.jsonl read a line at a time) rather than an
+ * array: it may be iterated more than once, each time from the start.
+ */
+export interface StreamCheckInput extends Omit<CheckInput, 'history'> {
+  history: Iterable<Op>;
 }
 
 /** Parts of a CheckInput without which a checker has nothing to check. */
@@ -39,6 +49,11 @@ export interface Checker<R extends CheckResult = CheckResult> {
   /** Safety findings are anomalies; liveness findings (stalls) count only when asked for. */
   readonly kind: 'safety' | 'liveness' | 'info';
   check(input: CheckInput): R;
+  /**
+   * The same check of a streamed history, in memory that does not grow with the history's length (beyond
+   * what one key's search needs). Without it a streamed history is read into an array for `check`.
+   */
+  stream?(input: StreamCheckInput): R;
   /** History times (ns) of the events a false verdict implicates: the earliest dates the anomaly. */
   implicated?(result: R, history: History): number[];
   /** A checker that can also judge a run as it goes (`jitter test --check-every`). */
@@ -48,7 +63,9 @@ export interface Checker<R extends CheckResult = CheckResult> {
 export interface LiveCheckOptions {
   model: string;
   replicas: readonly string[];
-  /** Budget of one check, in ms; past it a check says nothing (unknown is not an anomaly). */
+  /** Search steps per key of one check; past them a check says nothing (unknown is not an anomaly). */
+  maxSteps?: number;
+  /** Wall-clock cap of one check, in ms, a last resort. */
   timeoutMs?: number;
 }
 
@@ -94,10 +111,11 @@ const MISSING: Record<CheckNeed, string> = {
   'replica-events': 'no replica state events to check',
 };
 
-function lacking(need: CheckNeed, input: CheckInput): boolean {
+function lacking(need: CheckNeed, input: CheckInput | StreamCheckInput): boolean {
   if (need === 'dumps') return isEmpty(input.dumps);
   if (need === 'replica-events') return !input.replicaEvents?.length;
-  return !input.history.some((op) => op.process !== 'nemesis');
+  for (const op of input.history) if (op.process !== 'nemesis') return false;
+  return true;
 }
 
 function isEmpty(items: Iterable<unknown>): boolean {
@@ -106,13 +124,15 @@ function isEmpty(items: Iterable<unknown>): boolean {
 }
 
 /** Runs one checker; whatever goes wrong becomes an `unknown` result that says why. */
-export function runChecker(name: string, input: CheckInput): CheckResult {
+export function runChecker(name: string, input: CheckInput | StreamCheckInput): CheckResult {
   const checker = registry.get(name);
   if (!checker) return { checker: name, valid: 'unknown', reason: `no checker named ${name}` };
   const need = checker.needs.find((n) => lacking(n, input));
   if (need) return { checker: name, valid: 'unknown', reason: MISSING[need] };
   try {
-    return checker.check(input);
+    if (Array.isArray(input.history)) return checker.check(input as CheckInput);
+    if (checker.stream) return checker.stream(input);
+    return checker.check({ ...input, history: Array.from(input.history) });
   } catch (err) {
     return {
       checker: name,
@@ -123,7 +143,10 @@ export function runChecker(name: string, input: CheckInput): CheckResult {
 }
 
 /** The named checkers' results by name, in registration order (unregistered names last); duplicates once. */
-export function runCheckers(names: readonly string[], input: CheckInput): Record<string, CheckResult> {
+export function runCheckers(
+  names: readonly string[],
+  input: CheckInput | StreamCheckInput,
+): Record<string, CheckResult> {
   const wanted = new Set(names);
   const ordered = [
     ...checkerNames().filter((n) => wanted.has(n)),

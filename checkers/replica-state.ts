@@ -68,7 +68,8 @@ export function checkReplicaState(input: {
   events: readonly ReplicaStateEvent[];
   /** Whole dumps, or dumps.jsonl's records (deltas among them), in the order they were taken. */
   dumps: Iterable<DumpRecord | StoredDelta>;
-  history: readonly Op[];
+  /** Read once, in order: an array or a stream. */
+  history: Iterable<Op>;
   logChecksum?: LogChecksum;
 }): ReplicaStateResult {
   const violations: ReplicaStateViolation[] = [];
@@ -145,16 +146,18 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
 
 function checkDumps(
   dumps: Iterable<DumpRecord | StoredDelta>,
-  history: readonly Op[],
+  history: Iterable<Op>,
   powerLosses: readonly ReplicaStateEvent[],
   sum: LogChecksum | undefined,
   add: (v: ReplicaStateViolation) => void,
 ): number {
   // Acknowledged commits: where, with which prefix checksum, and when the client was told.
-  const commits = history
-    .filter((op) => op.type === 'ok' && op.process !== 'nemesis' && op.commit !== undefined)
-    .map((op) => ({ time: op.time, index: op.commit!.index, checksum: op.commit!.checksum }))
-    .sort((a, b) => a.time - b.time);
+  const commits: Array<{ time: number; index: number; checksum: string }> = [];
+  for (const op of history) {
+    if (op.type === 'ok' && op.process !== 'nemesis' && op.commit !== undefined)
+      commits.push({ time: op.time, index: op.commit.index, checksum: op.commit.checksum });
+  }
+  commits.sort((a, b) => a.time - b.time);
   // Records come in the order they were taken, so each replica's state rides along the stream; the decoder
   // changes a replica's log in place, so nothing here keeps a log past its dump but the prefix it copies.
   const replicas = new Map<

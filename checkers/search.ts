@@ -20,6 +20,9 @@
 import { ILLEGAL, type Model, type Operation } from './types.js';
 
 export interface SearchLimits {
+  /** Search steps allowed for this partition: the deterministic budget (same verdict on any machine). */
+  maxSteps: number;
+  /** Wall-clock deadline (performance.now()), a last resort only asked for explicitly; Infinity: none. */
   deadline: number;
   maxCacheEntries: number;
 }
@@ -216,7 +219,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   let groups = 0;
   let mNext = new Int32Array(cap);
   let mDone = new Uint8Array(cap);
-  let ipool = new Uint32Array(cap * iwords);
+  // Each entry's info-op set takes iwords words, and iwords grows with the partition's info ops (a long run's
+  // key has thousands): sized for a few entries at first, grown as entries come, not cap * iwords upfront.
+  let ipool = new Uint32Array(Math.min(cap, 256) * iwords);
   let entries = 0;
 
   const rehash = () => {
@@ -285,8 +290,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (e >= mNext.length) {
       mNext = grow(mNext, e * 2);
       mDone = grow(mDone, e * 2);
-      ipool = grow(ipool, e * 2 * iwords);
     }
+    if ((e + 1) * iwords > ipool.length) ipool = grow(ipool, (e + 1) * iwords);
     for (let w = 0; w < iwords; w++) ipool[e * iwords + w] = ibits[w]!;
     mDone[e] = 0;
     mNext[e] = gFirst[g]!;
@@ -409,6 +414,14 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     for (;;) {
       if (next[head] === -1) return { valid: true, steps, cacheEntries: entries };
       if (steps >= stop) return null;
+      if (steps >= limits.maxSteps) {
+        return {
+          valid: 'unknown',
+          reason: `step budget exhausted (${steps} search steps)`,
+          steps,
+          cacheEntries: entries,
+        };
+      }
       if ((++steps & 1023) === 0) {
         if (performance.now() > limits.deadline) {
           return { valid: 'unknown', reason: 'time budget exhausted', steps, cacheEntries: entries };

@@ -1,6 +1,6 @@
 /** Outcome counts per operation kind; a kind that never succeeded means the run tested nothing of it. */
-import type { History } from '../core/history.js';
-import { pairOperations } from './operations.js';
+import type { Op } from '../core/history.js';
+import { Pairer } from './operations.js';
 import type { CheckResult } from './types.js';
 
 export interface StatsResult extends CheckResult {
@@ -8,12 +8,20 @@ export interface StatsResult extends CheckResult {
   byF: Record<string, { ok: number; fail: number; info: number }>;
 }
 
-export function checkStats(history: History): StatsResult {
+/** One pass over the events (an array or a stream); memory is the operations open at once. */
+export function checkStats(history: Iterable<Op>): StatsResult {
   const byF: StatsResult['byF'] = {};
-  for (const op of pairOperations(history)) {
-    byF[op.f] ??= { ok: 0, fail: 0, info: 0 };
-    byF[op.f]![op.status]++;
+  const count = (op: { f: string; status: 'ok' | 'fail' | 'info' }) => void byF[op.f]![op.status]++;
+  const pairer = new Pairer();
+  let i = 0;
+  for (const ev of history) {
+    const op = pairer.event(ev, i++);
+    if (!op) continue;
+    // Kinds listed in the order they were first invoked.
+    if (ev.type === 'invoke') byF[op.f] ??= { ok: 0, fail: 0, info: 0 };
+    else count(op);
   }
+  for (const op of pairer.rest()) count(op);
   const never = Object.entries(byF)
     .filter(([, c]) => c.ok === 0)
     .map(([f]) => f);

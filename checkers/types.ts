@@ -136,7 +136,12 @@ export interface LinearizabilityOptions {
   model: AnyModel | string;
   /** Initial register value for models that take one (JSON value; default null). */
   initial?: unknown;
-  /** Wall-clock budget for the whole history; unknown when exceeded. */
+  /**
+   * Search steps allowed per partition (key); unknown when exceeded. The budget that decides: a count, so a
+   * history gets the same verdict on a fast or a busy machine. Default DEFAULT_MAX_STEPS.
+   */
+  maxSteps?: number;
+  /** Wall-clock cap for the whole history, a last resort (it makes the verdict depend on the machine). */
   timeoutMs?: number;
   /** Memo entries allowed per partition before giving up with unknown (memory budget). */
   maxCacheEntries?: number;

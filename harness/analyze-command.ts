@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { defaultModel, readHistoryFile } from '../checkers/index.js';
+import { defaultModel, readHistoryFile, validateJsonlFile } from '../checkers/index.js';
 import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import { intArg } from '../core/cli-util.js';
 import { FILES, type RunResults } from '../core/store.js';
@@ -17,14 +17,22 @@ export interface AnalyzeHooks {
   report?: (runDir: string) => Promise<void>;
 }
 
+/** The linearizability search's budgets: steps per key (deterministic), and an optional wall-time cap. */
+export interface AnalyzeBudget {
+  maxSteps?: number;
+  timeoutMs?: number;
+}
+
 export function analyzePath(
   target: string,
-  timeoutMs: number,
+  budget: AnalyzeBudget = {},
 ): { results: RunResults; runDir: string | null } {
   if (fs.statSync(target).isDirectory()) {
     if (!isRunDir(target))
       throw new Error(`${target} is not a run folder (no ${FILES.test}) and not a history file`);
     const run = loadRun(target);
+    // Rejected as readHistoryFile would, then streamed to the checkers: memory does not grow with the run.
+    validateJsonlFile(run.historyFile);
     // Runs stored before systems were plugins are JIT Paxos runs.
     const logChecksum = getSystem(String(run.record.config.system ?? 'jitpaxos'))?.logChecksum;
     const results = analyze({
@@ -33,7 +41,7 @@ export function analyzePath(
       replicas: run.record.cluster.replicas,
       model: run.model,
       checkers: run.checkers,
-      timeoutMs,
+      ...budget,
       replicaEvents: readReplicaStateEvents(path.join(target, FILES.replicasDir)),
       logChecksum,
     });
@@ -48,7 +56,7 @@ export function analyzePath(
     replicas: [],
     model: defaultModel(format, history),
     checkers: ['linearizability', 'stats'],
-    timeoutMs,
+    ...budget,
   });
   return { results, runDir: null };
 }
@@ -61,17 +69,24 @@ export function analyzeCommand(hooks: AnalyzeHooks = {}): Command {
     .showHelpAfterError('(run with --help for usage)')
     .argument('<path>', 'a run folder (rewrites its results.json and report) or a history file')
     .option(
+      '--max-steps <n>',
+      'search steps per key for the linearizability search before it says unknown (deterministic: the same verdict on any machine; default 100000000)',
+      intArg('--max-steps', 1, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
       '--timeout <seconds>',
-      'budget for the linearizability search',
+      'wall-time cap for the linearizability search, a last resort (the verdict then depends on the machine); none by default',
       intArg('--timeout', 1, 86_400),
-      120,
     )
     .option('--json', 'print one JSON object')
     .action(async (target: string, o, cmd: Command) => {
       if (!fs.existsSync(target)) cmd.error(`error: ${target}: no such file or folder`, { exitCode: 2 });
       let out: ReturnType<typeof analyzePath>;
       try {
-        out = analyzePath(target, o.timeout * 1000);
+        out = analyzePath(target, {
+          ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+          ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
+        });
       } catch (err) {
         cmd.error(`error: ${(err as Error).message}`, { exitCode: 2 });
       }

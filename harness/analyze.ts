@@ -2,18 +2,24 @@
 import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
 import type { LogChecksum, ReplicaStateEvent } from '../checkers/replica-state.js';
-import type { History } from '../core/history.js';
+import type { History, Op } from '../core/history.js';
 import type { RunResults } from '../core/store.js';
 import { jsonLinesOf } from './jsonl-stream.js';
 
 export interface AnalyzeInput {
-  history: History;
+  /**
+   * The events: an array, or a stream (e.g. history.jsonl read a line at a time, again for each checker
+   * that reads it), which is checked in memory that does not grow with its length.
+   */
+  history: History | Iterable<Op>;
   /** Whole dumps or dumps.jsonl's records, read once. */
   dumps: Iterable<DumpRecord | StoredDelta>;
   replicas: string[];
   model: string;
   checkers: readonly string[];
-  /** Budget for the linearizability search. */
+  /** Search steps per key for the linearizability search (deterministic); default the checker's. */
+  maxSteps?: number;
+  /** Wall-clock cap for the linearizability search, a last resort; none by default. */
   timeoutMs?: number;
   /** The replicas' own logs, for the replica-state checker. */
   replicaEvents?: ReplicaStateEvent[];
@@ -28,20 +34,21 @@ export function analyze(input: AnalyzeInput): RunResults {
     dumps: input.dumps,
     replicas: input.replicas,
     model: input.model,
-    timeoutMs: input.timeoutMs ?? 120_000,
+    maxSteps: input.maxSteps,
+    timeoutMs: input.timeoutMs,
     replicaEvents: input.replicaEvents,
     logChecksum: input.logChecksum,
   });
-  const client = input.history.filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
+  const ops = { total: 0, ok: 0, fail: 0, info: 0 };
+  for (const op of input.history) {
+    if (op.process === 'nemesis' || op.type === 'invoke') continue;
+    ops.total++;
+    ops[op.type]++;
+  }
   return {
     valid: combineVerdicts(Object.values(results).map((r) => r.valid)),
     checkers: results,
-    ops: {
-      total: client.length,
-      ok: client.filter((o) => o.type === 'ok').length,
-      fail: client.filter((o) => o.type === 'fail').length,
-      info: client.filter((o) => o.type === 'info').length,
-    },
+    ops,
     checkMs: Math.round(performance.now() - started),
   };
 }

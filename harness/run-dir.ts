@@ -2,19 +2,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
-import { readHistoryFile } from '../checkers/index.js';
-import type { History } from '../core/history.js';
+import type { Op } from '../core/history.js';
 import { FILES, type RunRecord } from '../core/store.js';
 import { getSystem } from '../systems/index.js';
 import { makeWorkload, type WorkloadName } from '../workloads/index.js';
 import { readDumps } from './analyze.js';
 import type { TestConfig } from './config.js';
+import { jsonLinesOf } from './jsonl-stream.js';
 
 export interface StoredRun {
   dir: string;
   record: RunRecord;
   config: TestConfig;
-  history: History;
+  /** history.jsonl, read from the file each time it is iterated (not validated: see validateJsonlFile). */
+  history: Iterable<Op>;
+  historyFile: string;
   /** Read from the file each time it is iterated. */
   dumps: Iterable<DumpRecord | StoredDelta>;
   model: string;
@@ -31,12 +33,13 @@ export function loadRun(dir: string): StoredRun {
   const record = JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
   const config = storedConfig(record.config);
   const workload = makeWorkload(config.workload as WorkloadName, { keys: config.keys });
-  const { history } = readHistoryFile(path.join(dir, FILES.history), 'jsonl');
+  const historyFile = path.join(dir, FILES.history);
   return {
     dir,
     record,
     config,
-    history,
+    history: jsonLinesOf<Op>(historyFile),
+    historyFile,
     dumps: readDumps(path.join(dir, FILES.dumps)),
     model: workload.model,
     checkers: [...workload.checkers, ...(getSystem(config.system)?.checkers ?? [])],

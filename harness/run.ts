@@ -23,7 +23,7 @@ import { makeWorkload } from '../workloads/index.js';
 import { analyze, exitCodeFor, readDumps } from './analyze.js';
 import { gzipTree } from './compact.js';
 import type { TestConfig } from './config.js';
-import { jsonLines } from './jsonl-stream.js';
+import { jsonLinesOf } from './jsonl-stream.js';
 import { LiveCheck } from './live-check.js';
 import { progressLine } from './progress.js';
 import { HistoryRecorder, writeEdnFile } from './recorder.js';
@@ -293,7 +293,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   if (!o.signal.aborted) {
     o.progress(`checking ${recorder.count} events...`);
     results = analyze({
-      history: Array.from(jsonLines<Op>(run.file('history'))),
+      // Streamed from the file, checker by checker: memory does not grow with the run's length.
+      history: jsonLinesOf<Op>(run.file('history')),
       dumps: readDumps(run.file('dumps')),
       replicas: [...db.nodes],
       model: workload.model,

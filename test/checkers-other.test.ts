@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkAvailability } from '../checkers/availability.js';
 import { combineVerdicts, composeResults } from '../checkers/compose.js';
 import { checkStats } from '../checkers/stats.js';
+import type { History } from '../core/history.js';
 import { hist } from './checkers-helpers.js';
 
 describe('stats', () => {
@@ -57,7 +58,7 @@ describe('availability', () => {
 
 describe('availability: stalls while no disruptive fault is active', () => {
   const s = 1e9;
-  type H = Parameters<typeof checkAvailability>[0];
+  type H = History;
   /** Process 0 completes a write every 0.5 s except in [from, to), where its operations time out. */
   function run(fault: Record<string, unknown> | null, from: number, to: number): H {
     const h: H = [];

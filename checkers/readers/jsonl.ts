@@ -1,7 +1,11 @@
 /** jitter's own history.jsonl: one Op per line, validated against OP_SCHEMA with ajv. */
+
+import { existsSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { History, Op } from '../../core/history.js';
+import { fileLines } from '../../core/lines.js';
 import { HistoryError } from '../errors.js';
+import { Pairer, PairingError } from '../operations.js';
 import { OP_SCHEMA } from './history-schema.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
@@ -24,6 +28,25 @@ function explain(err: ErrorObject): string {
   return err.message ?? 'is invalid';
 }
 
+/** One line's event, validated (schema, increasing index); throws a HistoryError naming the line. */
+function parseLine(row: string, file: string, line: number, lastIndex: number): Op {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(row);
+  } catch (err) {
+    throw new HistoryError(file, line, null, `invalid JSON: ${(err as Error).message}`);
+  }
+  if (!validate(rec)) {
+    const err = validate.errors?.[0];
+    // oneOf / if-then report on the parent; the deepest error names the field best.
+    throw new HistoryError(file, line, err ? fieldOf(err) : null, err ? explain(err) : 'invalid operation');
+  }
+  if (rec.index <= lastIndex) {
+    throw new HistoryError(file, line, 'index', `must increase (previous ${lastIndex}, here ${rec.index})`);
+  }
+  return rec;
+}
+
 export function readJsonl(text: string, file: string): { history: History; lines: number[] } {
   const history: History = [];
   const lines: number[] = [];
@@ -32,24 +55,35 @@ export function readJsonl(text: string, file: string): { history: History; lines
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (row.trim() === '') continue;
-    const line = i + 1;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(row);
-    } catch (err) {
-      throw new HistoryError(file, line, null, `invalid JSON: ${(err as Error).message}`);
-    }
-    if (!validate(rec)) {
-      const err = validate.errors?.[0];
-      // oneOf / if-then report on the parent; the deepest error names the field best.
-      throw new HistoryError(file, line, err ? fieldOf(err) : null, err ? explain(err) : 'invalid operation');
-    }
-    if (rec.index <= lastIndex) {
-      throw new HistoryError(file, line, 'index', `must increase (previous ${lastIndex}, here ${rec.index})`);
-    }
+    const rec = parseLine(row, file, i + 1, lastIndex);
     lastIndex = rec.index;
     history.push(rec);
-    lines.push(line);
+    lines.push(i + 1);
   }
   return { history, lines };
+}
+
+/**
+ * Validates a history.jsonl file as readHistoryFile would (schema, increasing index, pairing), reading it a
+ * line at a time: what `analyze` does before streaming the file to the checkers. Returns the event count.
+ */
+export function validateJsonlFile(file: string): number {
+  const pairer = new Pairer();
+  let lastIndex = -1;
+  let line = 0;
+  let events = 0;
+  if (!existsSync(file)) throw new HistoryError(file, null, null, 'cannot read: ENOENT');
+  for (const row of fileLines(file)) {
+    line++;
+    if (row.trim() === '') continue;
+    const rec = parseLine(row, file, line, lastIndex);
+    lastIndex = rec.index;
+    try {
+      pairer.event(rec, events++);
+    } catch (err) {
+      if (err instanceof PairingError) throw new HistoryError(file, line, err.field, err.message);
+      throw err;
+    }
+  }
+  return events;
 }
