@@ -132,7 +132,10 @@ export class DumpEncoder {
 function sameEntry(a: LogEntry, b: LogEntry): boolean {
   return (
     a === b ||
-    (a.ts === b.ts && a.client === b.client && a.req === b.req && JSON.stringify(a.op) === JSON.stringify(b.op))
+    (a.ts === b.ts &&
+      a.client === b.client &&
+      a.req === b.req &&
+      JSON.stringify(a.op) === JSON.stringify(b.op))
   );
 }
 

@@ -53,7 +53,12 @@ export function writeSimRun(store: string, run: SimRun, extra: Partial<RunRecord
   rd.writeJson('test', record);
   fs.writeFileSync(rd.file('history'), run.history.map((op) => `${JSON.stringify(op)}\n`).join(''));
   fs.writeFileSync(rd.file('historyEdn'), historyToEdn(run.history));
-  fs.writeFileSync(rd.file('dumps'), dumpRecords(run.dumps).map((x) => `${recordLine(x)}\n`).join(''));
+  fs.writeFileSync(
+    rd.file('dumps'),
+    dumpRecords(run.dumps)
+      .map((x) => `${recordLine(x)}\n`)
+      .join(''),
+  );
   for (const [id, lines] of run.replicaLogs) {
     fs.writeFileSync(rd.replicaLog(id), lines.map((l) => `${l}\n`).join(''));
   }
