@@ -74,6 +74,8 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
 
   const active = new Map<string, FaultRecord>();
   const record = (f: string, value: FaultRecord) => world.recorder.nemesis(f, value);
+  const conditions = world.conditions();
+  for (const c of conditions) record('start', c);
   const pending: SimEvent[] = schedule.map((a) =>
     q.at(a.atMs * 1000, () => {
       const fault = faults.get(a.fault);
@@ -112,6 +114,8 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
     }
     world.net.cut.clear();
     world.net.slow.clear();
+    world.calm();
+    for (const c of conditions) record('stop', { fault: c.fault, healed: true });
     record('heal', { fault: 'all', healed: [...faults.keys()] });
   };
   const finalReads = () =>
