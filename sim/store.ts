@@ -60,7 +60,7 @@ export function writeSimRun(store: string, run: SimRun, extra: Partial<RunRecord
       .join(''),
   );
   for (const [id, lines] of run.replicaLogs) {
-    fs.writeFileSync(rd.replicaLog(id), lines.map((l) => `${l}\n`).join(''));
+    fs.writeFileSync(rd.replicaLog(id), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   }
   rd.writeJson('results', run.results);
   fs.writeFileSync(

@@ -29,6 +29,14 @@ const FLEET_SPREAD_US = 100_000;
 /** Simulated time 0 on every clock: a fixed epoch, so that runs do not depend on when they ran. */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
+/** One record of a replica's log, as the real replica writes it (one JSON object a line). */
+export interface ReplicaLogLine {
+  t: number;
+  replica: string;
+  event: string;
+  [field: string]: unknown;
+}
+
 export class World implements FaultWorld {
   readonly queue = new EventQueue();
   readonly cfg: ProtocolConfig;
@@ -41,7 +49,8 @@ export class World implements FaultWorld {
   /** The history, in memory: a simulated run is short and checked at once. */
   readonly history: Op[] = [];
   readonly dumps: ReplicaLogDump[] = [];
-  readonly replicaLogs = new Map<string, string[]>();
+  /** Each replica's log records (replicas/<id>.log's lines, not yet encoded: the store writes them). */
+  readonly replicaLogs = new Map<string, ReplicaLogLine[]>();
   readonly rng: Rng;
   /** The newest view any client learned: a fresh client starts there (the JIT Paxos adapter's (systems/jitpaxos/db.ts) ViewHint). */
   private viewHint = 1;
@@ -110,9 +119,7 @@ export class World implements FaultWorld {
   log(replica: string, event: string, fields: Record<string, unknown>): void {
     this.replicaLogs
       .get(replica)
-      ?.push(
-        JSON.stringify({ t: Math.floor(SIM_EPOCH_MS + this.queue.now / 1000), replica, event, ...fields }),
-      );
+      ?.push({ t: Math.floor(SIM_EPOCH_MS + this.queue.now / 1000), replica, event, ...fields });
   }
 
   sendPeer(from: string, to: string, msg: PeerMessage): void {
