@@ -88,7 +88,7 @@ export class World implements FaultWorld {
 
   /**
    * The world's standing conditions that a fault would otherwise cause (slow machines, clocks further
-   * apart than NTP keeps them), as fault records: the checkers must not hold a run to a quiet period's
+   * apart than a well-run fleet keeps them), as fault records: the checkers must not hold a run to a quiet period's
    * bounds while they last. They last until the final heal (calm()).
    */
   conditions(): FaultRecord[] {
@@ -104,11 +104,14 @@ export class World implements FaultWorld {
     return out;
   }
 
-  /** The final heal: slow machines get fast, every clock is set right (a jump, as a clock fault's reset). */
+  /**
+   * The final heal: slow machines get fast, clocks beyond the fleet's spread are set right (a jump, as a
+   * clock fault's reset); NTP-sized errors stay, as they would.
+   */
   calm(): void {
     this.net.nodeDelayUs.clear();
-    for (const r of this.replicas.values()) r.clock.skewUs = 0;
-    for (const c of this.clientClocks.values()) c.skewUs = 0;
+    const clocks = [...[...this.replicas.values()].map((r) => r.clock), ...this.clientClocks.values()];
+    for (const c of clocks) if (Math.abs(c.skewUs) > FLEET_SPREAD_US) c.skewUs = 0;
     this.calmed = true;
   }
 
