@@ -51,7 +51,8 @@ export interface AvailabilityResult extends CheckResult {
 /** Delays this small (latency + jitter, ms, per hop) leave every timeout of a correct system far away. */
 const BENIGN_LATENCY_MS = 250;
 export function benignFault(record: Record<string, unknown>): boolean {
-  if (record.fault !== 'latency') return false;
+  // A slow machine (the simulator's standing condition) is latency on every link of one node.
+  if (record.fault !== 'latency' && record.fault !== 'slow-machine') return false;
   const a = (record.attributes ?? {}) as { latency?: number; jitter?: number };
   return (a.latency ?? 0) + (a.jitter ?? 0) <= BENIGN_LATENCY_MS;
 }

@@ -3,6 +3,7 @@
  * quiet → final reads), final state collected, everything torn down, checked and stored.
  * The cluster is torn down whatever happens: success, failure, exception or abort (SIGINT / SIGTERM).
  */
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import type { Op } from '../core/history.js';
 import { Rng } from '../core/rng.js';
 import { RunDir, type RunRecord, type RunResults } from '../core/store.js';
 import { createTopology } from '../core/topology.js';
+import { JITTER_VERSION } from '../core/version.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
 import { getSystem, type SystemPlugin, systemNames } from '../systems/index.js';
 import { makeWorkload } from '../workloads/index.js';
@@ -30,7 +32,7 @@ import { HistoryRecorder, writeEdnFile } from './recorder.js';
 import { startToxiproxy, type ToxiproxyHandle } from './toxiproxy-server.js';
 import { Workers } from './workers.js';
 
-export const JITTER_VERSION = '0.1.0';
+export { JITTER_VERSION };
 
 export interface RunOptions {
   /** Progress and messages for people (stderr); silent with --json. */

@@ -23,8 +23,23 @@ export function entryText(e: Entry): string {
   return `${e.ts}\u0000${e.client}\u0000${e.req}\u0000${opText(e.op)}`;
 }
 
+/**
+ * The last checksum computed over each entry object, with the hash it continued. Entries are immutable and,
+ * in one process (the simulator, a checker), shared by every log that holds them: replicas that agree on a
+ * prefix, and a checker re-deriving their checksums, then hash each entry once instead of once each.
+ */
+const memo = new WeakMap<Entry, { prev: string; next: string }>();
+
 /** Two independent 32-bit multiply-xorshift lanes over the previous hash and the entry: 64 bits of state. */
 export function nextChecksum(prev: string, e: Entry): string {
+  const m = memo.get(e);
+  if (m !== undefined && m.prev === prev) return m.next;
+  const next = computeChecksum(prev, e);
+  memo.set(e, { prev, next });
+  return next;
+}
+
+function computeChecksum(prev: string, e: Entry): string {
   let h1 = Number.parseInt(prev.slice(0, 8), 16) ^ 0x9e3779b9;
   let h2 = Number.parseInt(prev.slice(8, 16), 16) ^ 0x85ebca6b;
   const text = entryText(e);

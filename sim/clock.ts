@@ -7,7 +7,10 @@ export class SimClock {
   private anchorT = 0;
   private anchorLocal: number;
   private drift = 0;
+  /** Set by the clock faults (a jump), and reset to 0 when they heal. */
   offsetUs = 0;
+  /** The machine's own error, for the whole run: a fault's reset does not undo it. */
+  skewUs = 0;
 
   constructor(
     /** Local reading at simulated time 0, in microseconds (an epoch). */
@@ -18,7 +21,7 @@ export class SimClock {
 
   /** The local reading at simulated time `t` (microseconds). */
   read(t: number): number {
-    return Math.floor(this.anchorLocal + (t - this.anchorT) * (1 + this.drift) + this.offsetUs);
+    return Math.floor(this.anchorLocal + (t - this.anchorT) * (1 + this.drift) + this.offsetUs + this.skewUs);
   }
 
   /** Run `rate` faster (0.001 = 1000 ppm fast; negative is slow) from `t` on. */

@@ -6,7 +6,6 @@
  * wall time a one-core sweep from seed 1 takes to reach its first failing seed.
  */
 import { median } from '../harness/anomaly.js';
-import { FLAW_EXPOSURE } from '../systems/jitpaxos/flaws.js';
 import { ALL_SIM_FAULTS, type SimOptions, simDefaults } from './options.js';
 import { type SeedVerdict, sweep } from './sweep.js';
 
@@ -26,8 +25,7 @@ export function simDetectOptions(label: string, timeLimit: number): SimOptions {
   return {
     ...simDefaults(1),
     flaws: label === 'fixed' ? [] : [label],
-    // The exposures of the reconcile flaws stamp on the client's clock alone (systems/jitpaxos/flaws.ts).
-    jitLeadMs: FLAW_EXPOSURE[label]?.jitLeadMs ?? 150,
+    // jitLeadMs, slow machines and clock spreads are swarm dimensions (sim/swarm.ts): nothing per flaw.
     timeLimit,
     nemesis: ALL_SIM_FAULTS,
     swarm: true,

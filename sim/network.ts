@@ -38,6 +38,8 @@ export class Network {
   readonly cut = new Set<string>();
   /** Extra mean latency per proxy (the latency fault), microseconds. */
   readonly slow = new Map<string, number>();
+  /** Extra delay (µs) on every link to or from a node: a slow machine (options.slowNodes). */
+  readonly nodeDelayUs = new Map<string, number>();
   chaos: Chaos = CALM;
   stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
 
@@ -76,6 +78,7 @@ export class Network {
     for (let i = 0; i < copies; i++) {
       const p = this.profile(from, to);
       let d = p.baseUs + exp(this.rng, p.tailUs);
+      if (this.nodeDelayUs.size > 0) d += (this.nodeDelayUs.get(from) ?? 0) + (this.nodeDelayUs.get(to) ?? 0);
       const slow = this.slow.size > 0 ? this.slow.get(proxy) : undefined;
       if (slow) d += slow * (0.5 + this.rng.next());
       if (c.extraUs > 0) d += exp(this.rng, c.extraUs);

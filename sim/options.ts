@@ -22,6 +22,15 @@ export interface SimOptions {
   clockGranularityUs: number;
   /** Fixed mode: how far ahead clients may stamp requests (the JIT Paxos system's jitLeadMs); 0 turns it off. */
   jitLeadMs: number;
+  /**
+   * Slow machines: extra one-way delay (ms) on every link to or from these replicas, clients' links
+   * included, for the whole run (a slow host or NIC rather than a fault that comes and goes).
+   */
+  slowNodes?: Record<string, number>;
+  /** Client clocks start off true time by up to this many µs either way (default 2000: machines' NTP). */
+  clientClockSpreadUs?: number;
+  /** Replica clocks start off true time by up to this many µs either way (default 0). */
+  replicaClockSpreadUs?: number;
   /** An explicit schedule replaces the seeded one (replays, shrinking). */
   schedule?: ScheduledAction[];
   /** Stop the main phase's clients after this many operations in all (shrinking). */

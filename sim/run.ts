@@ -20,14 +20,14 @@ import { makeSimFaults } from './faults.js';
 import type { SimOptions } from './options.js';
 import { swarmOptions } from './swarm.js';
 import { SimWorkers } from './workers.js';
-import { World } from './world.js';
+import { type ReplicaLogLine, World } from './world.js';
 
 export interface SimRun {
   options: SimOptions;
   schedule: ScheduledAction[];
   history: History;
   dumps: ReplicaLogDump[];
-  replicaLogs: Map<string, string[]>;
+  replicaLogs: Map<string, ReplicaLogLine[]>;
   results: RunResults;
   /** Simulated microseconds the run took, and what the world did (deterministic). */
   simulatedUs: number;
@@ -74,6 +74,8 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
 
   const active = new Map<string, FaultRecord>();
   const record = (f: string, value: FaultRecord) => world.recorder.nemesis(f, value);
+  const conditions = world.conditions();
+  for (const c of conditions) record('start', c);
   const pending: SimEvent[] = schedule.map((a) =>
     q.at(a.atMs * 1000, () => {
       const fault = faults.get(a.fault);
@@ -112,6 +114,8 @@ export function runSim(input: SimOptions, check: { timeoutMs?: number } = {}): S
     }
     world.net.cut.clear();
     world.net.slow.clear();
+    world.calm();
+    for (const c of conditions) record('stop', { fault: c.fault, healed: true });
     record('heal', { fault: 'all', healed: [...faults.keys()] });
   };
   const finalReads = () =>
@@ -177,12 +181,12 @@ function withoutWallTime(x: unknown): unknown {
 }
 
 /** The replica-state checker's view of the replicas' logs (the lines replicas/<id>.log will hold). */
-function replicaEventsOf(logs: Map<string, string[]>): ReplicaStateEvent[] {
+function replicaEventsOf(logs: Map<string, ReplicaLogLine[]>): ReplicaStateEvent[] {
   const out: ReplicaStateEvent[] = [];
   for (const lines of logs.values()) {
     for (const l of lines) {
-      const v = JSON.parse(l) as ReplicaStateEvent;
-      if (STATE_EVENTS.has(v.event)) out.push(v);
+      // What JSON.parse would give back of the line the store writes (fields left undefined drop out).
+      if (STATE_EVENTS.has(l.event)) out.push(JSON.parse(JSON.stringify(l)) as ReplicaStateEvent);
     }
   }
   return out;

@@ -21,7 +21,7 @@ export function stepList(run: SimRun, checkers: readonly string[], maxLines = 20
   }));
   for (const [replica, log] of run.replicaLogs) {
     for (const l of log) {
-      const e = JSON.parse(l) as {
+      const e = l as {
         t: number;
         event: string;
         detail?: string;

@@ -6,9 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DumpEncoder, type DumpRecord, recordLine } from '../checkers/dump-stream.js';
+import type { LogEntry, ReplicaLogDump } from '../checkers/types.js';
 import { RunDir, type RunRecord } from '../core/store.js';
+import { JITTER_VERSION } from '../core/version.js';
 import { historyToEdn } from '../harness/recorder.js';
-import { JITTER_VERSION } from '../harness/run.js';
 import { makeWorkload } from '../workloads/index.js';
 import { simRunName } from './options.js';
 import type { SimRun } from './run.js';
@@ -51,9 +53,14 @@ export function writeSimRun(store: string, run: SimRun, extra: Partial<RunRecord
   rd.writeJson('test', record);
   fs.writeFileSync(rd.file('history'), run.history.map((op) => `${JSON.stringify(op)}\n`).join(''));
   fs.writeFileSync(rd.file('historyEdn'), historyToEdn(run.history));
-  fs.writeFileSync(rd.file('dumps'), run.dumps.map((x) => `${JSON.stringify(x)}\n`).join(''));
+  fs.writeFileSync(
+    rd.file('dumps'),
+    dumpRecords(run.dumps)
+      .map((x) => `${recordLine(x)}\n`)
+      .join(''),
+  );
   for (const [id, lines] of run.replicaLogs) {
-    fs.writeFileSync(rd.replicaLog(id), lines.map((l) => `${l}\n`).join(''));
+    fs.writeFileSync(rd.replicaLog(id), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   }
   rd.writeJson('results', run.results);
   fs.writeFileSync(
@@ -71,4 +78,33 @@ export function readSimOptions(runDir: string): import('./options.js').SimOption
   if (!fs.existsSync(file)) throw new Error(`${runDir} is not a simulated run (no ${SIM_FILE})`);
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { options: import('./options.js').SimOptions })
     .options;
+}
+
+/**
+ * The dumps as a real run writes dumps.jsonl: a delta while a replica's log only grew, else whole. Growth
+ * is told by identity (the core never changes an entry it logged), so only new entries are hashed.
+ */
+function dumpRecords(dumps: readonly ReplicaLogDump[]): DumpRecord[] {
+  const encoder = new DumpEncoder();
+  const previous = new Map<string, readonly LogEntry[]>();
+  const out: DumpRecord[] = [];
+  for (const d of dumps) {
+    const prev = previous.get(d.replica);
+    previous.set(d.replica, d.log);
+    if (!prev || !extendsLog(prev, d.log)) {
+      out.push(encoder.encode(d)!);
+      continue;
+    }
+    const { log, ...meta } = d;
+    const rec = encoder.encode({ ...meta, from: prev.length, append: log.slice(prev.length) })!;
+    // A final dump is written whole, with the checksum the delta computed.
+    out.push(d.final ? { ...d, length: rec.length, checksum: rec.checksum } : rec);
+  }
+  return out;
+}
+
+function extendsLog(prev: readonly LogEntry[], log: readonly LogEntry[]): boolean {
+  if (log.length < prev.length) return false;
+  for (let i = 0; i < prev.length; i++) if (prev[i] !== log[i]) return false;
+  return true;
 }

@@ -1,14 +1,13 @@
 /** A sweep's worker thread: runs the seeds it is sent, one at a time, and answers with each verdict. */
 import { parentPort } from 'node:worker_threads';
-import type { SimOptions } from './options.js';
 import { runSim } from './run.js';
-import { type SeedVerdict, verdictOf } from './sweep.js';
+import { type SeedTask, type SeedVerdict, verdictOf } from './sweep.js';
 
-parentPort?.on('message', (o: SimOptions | null) => {
-  if (o === null) {
+parentPort?.on('message', (t: SeedTask | null) => {
+  if (t === null) {
     parentPort?.close();
     return;
   }
-  const v: SeedVerdict = verdictOf(runSim(o));
+  const v: SeedVerdict = verdictOf(runSim(t.options, { timeoutMs: t.checkTimeoutMs }));
   parentPort?.postMessage(v);
 });

@@ -44,6 +44,21 @@ export interface SweepOptions {
   progress: (done: number, total: number, failures: number, simS: number, wallMs: number) => void;
   /** Each verdict as it comes. */
   onVerdict?: (v: SeedVerdict) => void;
+  /** Wall budget of a seed's linearizability search (default SWEEP_CHECK_MS). */
+  checkTimeoutMs?: number;
+}
+
+/**
+ * A sweep judges seeds, it does not keep them: a search that runs out of budget says unknown, which fails
+ * the seed as false would, and the stored re-run (`jitter sim --seed N`) gets the full budget. Without this,
+ * one non-linearizable history of a flawed run can hold a worker for minutes.
+ */
+export const SWEEP_CHECK_MS = 10_000;
+
+/** What a worker is sent: one seed's options and its check budget (null: stop). */
+export interface SeedTask {
+  options: SimOptions;
+  checkTimeoutMs: number;
 }
 
 export interface SweepResult {
@@ -60,6 +75,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   let simUs = 0;
   let next = 0;
   let stop = false;
+  const checkTimeoutMs = o.checkTimeoutMs ?? SWEEP_CHECK_MS;
   const take = (v: SeedVerdict) => {
     verdicts.push(v);
     simUs += v.simulatedUs;
@@ -72,7 +88,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
   if (o.jobs <= 1) {
     while (!stop && next < o.seeds.length) {
-      take(verdictOf(runSim({ ...o.base, seed: o.seeds[next++]! })));
+      take(verdictOf(runSim({ ...o.base, seed: o.seeds[next++]! }, { timeoutMs: checkTimeoutMs })));
       // Let signals and output through between runs.
       await new Promise((r) => setImmediate(r));
     }
@@ -87,7 +103,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               void w.terminate().then(() => resolve());
               return;
             }
-            w.postMessage({ ...o.base, seed: o.seeds[next++]! });
+            const task: SeedTask = { options: { ...o.base, seed: o.seeds[next++]! }, checkTimeoutMs };
+            w.postMessage(task);
           };
           w.on('message', (v: SeedVerdict) => {
             take(v);

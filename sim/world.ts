@@ -11,6 +11,7 @@ import { clientProxyName, linkProxyName } from '../core/topology.js';
 import { HistoryRecorder } from '../harness/recorder.js';
 import { makeConfig, type ProtocolConfig } from '../jitpaxos/config.js';
 import type { ClientMessage, ClientReply, PeerMessage } from '../jitpaxos/messages.js';
+import type { FaultRecord } from '../nemesis/types.js';
 import { SimClient } from './client-node.js';
 import { SimClock } from './clock.js';
 import { EventQueue } from './event-queue.js';
@@ -19,8 +20,22 @@ import { exp, Network } from './network.js';
 import type { SimOptions } from './options.js';
 import { SimReplica } from './replica-node.js';
 
+/**
+ * Clocks further apart than this (µs) are a standing condition, as a clock fault would be: a well-run fleet
+ * keeps its machines' clocks closer.
+ */
+const FLEET_SPREAD_US = 100_000;
+
 /** Simulated time 0 on every clock: a fixed epoch, so that runs do not depend on when they ran. */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/** One record of a replica's log, as the real replica writes it (one JSON object a line). */
+export interface ReplicaLogLine {
+  t: number;
+  replica: string;
+  event: string;
+  [field: string]: unknown;
+}
 
 export class World implements FaultWorld {
   readonly queue = new EventQueue();
@@ -34,10 +49,13 @@ export class World implements FaultWorld {
   /** The history, in memory: a simulated run is short and checked at once. */
   readonly history: Op[] = [];
   readonly dumps: ReplicaLogDump[] = [];
-  readonly replicaLogs = new Map<string, string[]>();
+  /** Each replica's log records (replicas/<id>.log's lines, not yet encoded: the store writes them). */
+  readonly replicaLogs = new Map<string, ReplicaLogLine[]>();
   readonly rng: Rng;
   /** The newest view any client learned: a fresh client starts there (the JIT Paxos adapter's (systems/jitpaxos/db.ts) ViewHint). */
   private viewHint = 1;
+  /** After the final heal, new client clocks start right too. */
+  private calmed = false;
 
   constructor(
     readonly o: SimOptions,
@@ -51,6 +69,7 @@ export class World implements FaultWorld {
       timing: { maxLeadMs: o.jitLeadMs ?? 150 },
     });
     this.net = new Network(root.fork('network'));
+    for (const [node, ms] of Object.entries(o.slowNodes ?? {})) this.net.nodeDelayUs.set(node, ms * 1000);
     this.rng = root.fork('faults');
     this.recorder = new HistoryRecorder(null, () => this.queue.now * 1000);
     this.recorder.listen((op) => this.history.push(op));
@@ -58,11 +77,42 @@ export class World implements FaultWorld {
     // fdatasync on a fast SSD: ~100 µs, with a long tail.
     const fsyncUs = () => Math.round(80 + exp(fsyncRng, 150));
     const epochUs = SIM_EPOCH_MS * 1000;
+    const replicaSpread = o.replicaClockSpreadUs ?? 0;
     for (const id of this.nodes) {
       this.replicaLogs.set(id, []);
       const clock = new SimClock(epochUs);
+      if (replicaSpread > 0) clock.skewUs = spread(root.fork(`clock-${id}`), replicaSpread);
       this.replicas.set(id, new SimReplica(id, this, clock, root.fork(`replica-${id}`), fsyncUs));
     }
+  }
+
+  /**
+   * The world's standing conditions that a fault would otherwise cause (slow machines, clocks further
+   * apart than a well-run fleet keeps them), as fault records: the checkers must not hold a run to a quiet period's
+   * bounds while they last. They last until the final heal (calm()).
+   */
+  conditions(): FaultRecord[] {
+    const out: FaultRecord[] = [];
+    for (const [node, ms] of Object.entries(this.o.slowNodes ?? {})) {
+      out.push({ fault: 'slow-machine', node, attributes: { latency: ms, jitter: 0 } });
+    }
+    const clients = this.o.clientClockSpreadUs ?? 2000;
+    const replicas = this.o.replicaClockSpreadUs ?? 0;
+    if (clients > FLEET_SPREAD_US || replicas > FLEET_SPREAD_US) {
+      out.push({ fault: 'clock-spread', clientsUs: clients, replicasUs: replicas });
+    }
+    return out;
+  }
+
+  /**
+   * The final heal: slow machines get fast, clocks beyond the fleet's spread are set right (a jump, as a
+   * clock fault's reset); NTP-sized errors stay, as they would.
+   */
+  calm(): void {
+    this.net.nodeDelayUs.clear();
+    const clocks = [...[...this.replicas.values()].map((r) => r.clock), ...this.clientClocks.values()];
+    for (const c of clocks) if (Math.abs(c.skewUs) > FLEET_SPREAD_US) c.skewUs = 0;
+    this.calmed = true;
   }
 
   get now(): number {
@@ -72,9 +122,7 @@ export class World implements FaultWorld {
   log(replica: string, event: string, fields: Record<string, unknown>): void {
     this.replicaLogs
       .get(replica)
-      ?.push(
-        JSON.stringify({ t: Math.floor(SIM_EPOCH_MS + this.queue.now / 1000), replica, event, ...fields }),
-      );
+      ?.push({ t: Math.floor(SIM_EPOCH_MS + this.queue.now / 1000), replica, event, ...fields });
   }
 
   sendPeer(from: string, to: string, msg: PeerMessage): void {
@@ -109,9 +157,10 @@ export class World implements FaultWorld {
     const name = clientClockName(slot);
     let clock = this.clientClocks.get(name);
     if (!clock) {
-      // Client machines' clocks disagree a little even without faults (±2 ms).
+      // Client machines' clocks disagree a little even without faults (±2 ms unless the options say).
       clock = new SimClock(SIM_EPOCH_MS * 1000);
-      clock.offsetUs = this.root.fork(`clock-${slot}`).int(4000) - 2000;
+      clock.skewUs = spread(this.root.fork(`clock-${slot}`), this.o.clientClockSpreadUs ?? 2000);
+      if (this.calmed && Math.abs(clock.skewUs) > FLEET_SPREAD_US) clock.skewUs = 0;
       this.clientClocks.set(name, clock);
     }
     const granularity = this.o.clockGranularityUs;
@@ -149,4 +198,9 @@ export class World implements FaultWorld {
       if (d) this.dumps.push(d);
     }
   }
+}
+
+/** Uniform in [-us, us). */
+function spread(rng: Rng, us: number): number {
+  return rng.int(2 * us) - us;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { analyzePath } from '../harness/analyze-command.js';
 import { ALL_SIM_FAULTS, simDefaults } from '../sim/options.js';
 import { runSim } from '../sim/run.js';
 import { WALL_FILE, writeSimRun } from '../sim/store.js';
@@ -37,6 +38,26 @@ describe('jitter sim', () => {
     const test = JSON.parse(fa.get('test.json')!) as { schedule: unknown[] };
     expect(test.schedule.length).toBeGreaterThan(5);
     expect(fa.get('history.jsonl')).toContain('"process":"nemesis"');
+    fs.rmSync(store, { recursive: true, force: true });
+  });
+
+  it('a stored run, re-checked from its files (dumps.jsonl as deltas), gets the verdicts it got in memory', () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-sim-'));
+    const run = runSim({
+      ...simDefaults(5),
+      timeLimit: 12,
+      dumpInterval: 1,
+      nemesis: ALL_SIM_FAULTS,
+      nemesisInterval: 1,
+    });
+    const dir = writeSimRun(store, run);
+    const lines = fs.readFileSync(path.join(dir, 'dumps.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.some((l) => l.includes('"rows"'))).toBe(true);
+    const { results } = analyzePath(dir, 300_000);
+    const verdicts = (r: typeof results) =>
+      Object.fromEntries(Object.entries(r.checkers).map(([k, v]) => [k, v.valid]));
+    expect(verdicts(results)).toEqual(verdicts(run.results));
+    expect(results.checkers['replica-state']).toMatchObject({ valid: true });
     fs.rmSync(store, { recursive: true, force: true });
   });
 

@@ -1,15 +1,20 @@
 /** jitter's own history.jsonl: one Op per line, validated against OP_SCHEMA with ajv. */
 
 import { existsSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { History, Op } from '../../core/history.js';
 import { fileLines } from '../../core/lines.js';
 import { HistoryError } from '../errors.js';
 import { Pairer, PairingError } from '../operations.js';
 import { OP_SCHEMA } from './history-schema.js';
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validate = ajv.compile<Op>(OP_SCHEMA);
+// Compiled on first use: every program that loads the checkers (a simulator worker among them) would
+// otherwise pay for the compile at startup, reading a history file or not.
+let compiled: ValidateFunction<Op> | null = null;
+function validator(): ValidateFunction<Op> {
+  compiled ??= new Ajv({ allErrors: false, strict: false }).compile<Op>(OP_SCHEMA);
+  return compiled;
+}
 
 function fieldOf(err: ErrorObject): string | null {
   if (err.keyword === 'required') return String((err.params as { missingProperty: string }).missingProperty);
@@ -36,6 +41,7 @@ function parseLine(row: string, file: string, line: number, lastIndex: number): 
   } catch (err) {
     throw new HistoryError(file, line, null, `invalid JSON: ${(err as Error).message}`);
   }
+  const validate = validator();
   if (!validate(rec)) {
     const err = validate.errors?.[0];
     // oneOf / if-then report on the parent; the deepest error names the field best.
