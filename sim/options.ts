@@ -22,6 +22,8 @@ export interface SimOptions {
   clockGranularityUs: number;
   /** Fixed mode: how far ahead clients may stamp requests (the JIT Paxos system's jitLeadMs); 0 turns it off. */
   jitLeadMs: number;
+  /** Fixed mode: entries between checkpoints (the JIT Paxos `snapshotEvery`); absent: the protocol's default. */
+  snapshotEvery?: number;
   /** An explicit schedule replaces the seeded one (replays, shrinking). */
   schedule?: ScheduledAction[];
   /** Stop the main phase's clients after this many operations in all (shrinking). */
