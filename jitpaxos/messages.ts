@@ -126,8 +126,21 @@ export interface Snapshot {
   last: Entry | null;
   /** The key-value state after entries 1..index, as [key, value] pairs. */
   kv: [string, string][];
-  /** The highest request id of each client among entries 1..index: a request at or below it is never appended again. */
-  clients: [ClientId, number][];
+  /**
+   * Each client's last request among entries 1..index: a request at or below it is never appended again, and
+   * that one is answered as if its entry were still there (its index, prefix checksum and result).
+   */
+  clients: ClientMark[];
+}
+
+/** A client's last compacted request: where it is, its prefix checksum, timestamp and result. */
+export interface ClientMark {
+  client: ClientId;
+  req: number;
+  index: number;
+  checksum: string;
+  ts: number;
+  result: OpResult;
 }
 
 export interface ViewChangeReply {

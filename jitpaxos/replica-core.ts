@@ -11,6 +11,7 @@ import { compareIds, type Flaw, type ProtocolConfig } from './config.js';
 import type { PersistRecord, ReplicaEffect, ReplicaNotice, ReplicaTimer } from './effects.js';
 import { applyOp, type KvState } from './kv.js';
 import type {
+  ClientMark,
   ClientMessage,
   ClientReply,
   ClientRequest,
@@ -53,8 +54,8 @@ export interface ReplicaState {
   /** Entries 1..base are compacted into `snapshot`. */
   base: number;
   snapshot: Snapshot | null;
-  /** Highest request id per client among the compacted entries (deduplication past the snapshot). */
-  done: Map<string, number>;
+  /** Each client's last request among the compacted entries (deduplication past the snapshot). */
+  done: Map<string, ClientMark>;
   /** Fixed mode, primary: how far each quorum member said it holds our log, in this view. */
   acks: Map<ReplicaId, number>;
   /** Fixed mode, primary: the longest prefix every member of this view's quorum holds identically. */
@@ -135,7 +136,7 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     hashes: chainFrom(snap?.checksum ?? EMPTY_CHECKSUM, d.log),
     base,
     snapshot: snap,
-    done: new Map(snap?.clients ?? []),
+    done: new Map((snap?.clients ?? []).map((c) => [c.client, c])),
     acks: new Map(),
     stable: null,
     syncIndex: Math.max(base, Math.min(d.syncIndex, base + d.log.length)),
@@ -649,6 +650,28 @@ function reply(
   x.reply(msg);
 }
 
+/** A resend of a client's last compacted request: its entry's index, prefix checksum and result, as recorded. */
+function replyCompacted(x: Step, m: ClientRequest, c: ClientMark): void {
+  const s = x.s;
+  const msg: ClientReply = {
+    type: 'ClientReply',
+    src: s.id,
+    client: m.client,
+    reqID: m.reqID,
+    reqViewID: m.viewID,
+    viewID: s.view,
+    succeeded: true,
+    index: c.index,
+    checksum: c.checksum,
+    ts: c.ts,
+    lastTs: entryAt(s, logLength(s))?.ts ?? 0,
+    entryClient: c.client,
+    entryReq: c.req,
+  };
+  if (x.isPrimary()) msg.result = c.result;
+  x.reply(msg);
+}
+
 /** The spec's HandleClientRequest. */
 export function handleClientRequest(x: Step, m: ClientRequest): void {
   const s = x.s;
@@ -696,10 +719,14 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
       reply(x, 'ClientReply', m, true, at);
       return;
     }
-    // A request at or below the client's highest compacted one is in the snapshot (or was given up on):
-    // appending it again would apply it twice.
-    const compacted = (s.done.get(m.client) ?? 0) >= m.reqID;
-    if (!compacted && (!last || compareEntryKeys(entry, last) > 0)) {
+    // A request at or below the client's last compacted one is in the snapshot (or was given up on):
+    // appending it again would apply it twice. That last one is answered as if its entry were still here.
+    const done = s.done.get(m.client);
+    if (done && done.req === m.reqID) {
+      replyCompacted(x, m, done);
+      return;
+    }
+    if ((done?.req ?? 0) < m.reqID && (!last || compareEntryKeys(entry, last) > 0)) {
       x.append(entry);
       reply(x, 'ClientReply', m, true, logLength(s));
     } else {
@@ -1379,17 +1406,25 @@ function compact(x: Step, c: number): void {
   const done = s.done;
   for (let i = 0; i < k; i++) {
     const e = s.log[i]!;
-    applyOp(kv, e.op);
+    const result = applyOp(kv, e.op);
     const key = idKey(e.client, e.req);
     if (s.ids.get(key) === s.base + i + 1) s.ids.delete(key);
-    if ((done.get(e.client) ?? 0) < e.req) done.set(e.client, e.req);
+    if ((done.get(e.client)?.req ?? 0) < e.req)
+      done.set(e.client, {
+        client: e.client,
+        req: e.req,
+        index: s.base + i + 1,
+        checksum: s.hashes[i + 1]!,
+        ts: e.ts,
+        result,
+      });
   }
   const snap: Snapshot = {
     index: c,
     checksum: s.hashes[k]!,
     last: entryAt(s, c) ?? null,
     kv: [...kv],
-    clients: [...done],
+    clients: [...done.values()],
   };
   s.log = s.log.slice(k);
   s.hashes = s.hashes.slice(k);
@@ -1414,7 +1449,7 @@ function installSnapshot(x: Step, snap: Snapshot): void {
   s.base = snap.index;
   s.snapshot = snap;
   s.ids = new Map();
-  s.done = new Map(snap.clients);
+  s.done = new Map(snap.clients.map((c) => [c.client, c]));
   s.kv = new Map(snap.kv);
   s.applied = snap.index;
   s.results = [];

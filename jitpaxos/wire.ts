@@ -49,6 +49,12 @@ const mark = {
 
 const marks = { type: 'array', items: mark } as const;
 
+const opResult = {
+  type: 'object',
+  properties: { value: strOrNull, applied: { type: 'boolean' } },
+  required: ['value', 'applied'],
+} as const;
+
 const snapshot = {
   type: 'object',
   properties: {
@@ -58,7 +64,11 @@ const snapshot = {
     kv: { type: 'array', items: { type: 'array', items: [str, str], minItems: 2, additionalItems: false } },
     clients: {
       type: 'array',
-      items: { type: 'array', items: [id, int], minItems: 2, additionalItems: false },
+      items: {
+        type: 'object',
+        properties: { client: id, req: int, index: int, checksum: str, ts: int, result: opResult },
+        required: ['client', 'req', 'index', 'checksum', 'ts', 'result'],
+      },
     },
   },
   required: ['index', 'checksum', 'last', 'kv', 'clients'],
@@ -94,11 +104,7 @@ const clientReply = msg(
   {
     entryClient: id,
     entryReq: int,
-    result: {
-      type: 'object',
-      properties: { value: strOrNull, applied: { type: 'boolean' } },
-      required: ['value', 'applied'],
-    },
+    result: opResult,
     lastTs: int,
     localRead: { type: 'boolean' },
     heldUs: int,

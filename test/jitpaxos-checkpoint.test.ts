@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checksums } from '../jitpaxos/checksum.js';
 import { makeConfig } from '../jitpaxos/config.js';
 import { applyOp, type KvState } from '../jitpaxos/kv.js';
-import type { Entry, Snapshot } from '../jitpaxos/messages.js';
+import type { ClientMark, Entry, Snapshot } from '../jitpaxos/messages.js';
 import { hashAt, logLength, type ReplicaState, restoreReplica } from '../jitpaxos/replica-core.js';
 import { between, ofType, Sim, to } from '../jitpaxos/sim.js';
 import { replayWal, WAL_FILE, Wal } from '../jitpaxos/storage.js';
@@ -51,17 +51,25 @@ const entry = (i: number): Entry => ({ ts: i + 1, client: 'c1', req: i + 1, op: 
 /** A snapshot of `log`'s first `index` entries, as a replica would make it. */
 function snapshotOf(log: Entry[], index: number): Snapshot {
   const kv: KvState = new Map();
-  const clients = new Map<string, number>();
-  for (const e of log.slice(0, index)) {
-    applyOp(kv, e.op);
-    clients.set(e.client, Math.max(clients.get(e.client) ?? 0, e.req));
-  }
+  const sums = checksums(log);
+  const clients = new Map<string, ClientMark>();
+  log.slice(0, index).forEach((e, i) => {
+    const result = applyOp(kv, e.op);
+    clients.set(e.client, {
+      client: e.client,
+      req: e.req,
+      index: i + 1,
+      checksum: sums[i + 1]!,
+      ts: e.ts,
+      result,
+    });
+  });
   return {
     index,
     checksum: checksums(log)[index]!,
     last: log[index - 1] ?? null,
     kv: [...kv],
-    clients: [...clients],
+    clients: [...clients.values()],
   };
 }
 
@@ -84,7 +92,26 @@ describe('checkpoints (fixed)', () => {
     commitWrites(s, 5, 25);
     expect(logLength(s.replica('r1'))).toBe(30);
     const r1 = s.replica('r1');
-    expect(r1.done.get('c1')).toBe(25);
+    expect(r1.done.get('c1')?.req).toBe(25);
+  });
+
+  it('a client whose request was compacted before it heard the commit commits on its resend', () => {
+    const s = sim(5);
+    commitWrites(s, 8);
+    // Request 9 is appended by both, but every reply is lost.
+    const req = s.invoke('c1', w('k', 'late'), 9000);
+    s.deliverAll((m) => m.from === 'c1');
+    s.drop(to('c1'));
+    heartbeats(s);
+    expect(s.replica('r1').base).toBe(9);
+    expect(s.replica('r2').base).toBe(9);
+    s.retry('c1', req, 9500);
+    s.deliverAll();
+    const out = s.outcome('c1', req);
+    expect(out?.type).toBe('ok');
+    expect(out?.type === 'ok' && out.commit.index).toBe(9);
+    // And it was not appended twice.
+    expect(logLength(s.replica('r1'))).toBe(9);
   });
 
   it('never compacts past what a quorum member holds identically', () => {

@@ -93,7 +93,9 @@ const valid: Record<string, Message> = {
       checksum: 'abc',
       last: entries[0]!,
       kv: [['k', 'v']],
-      clients: [['c1', 3]],
+      clients: [
+        { client: 'c1', req: 3, index: 7, checksum: 'abc', ts: 5, result: { value: null, applied: true } },
+      ],
     },
   },
   Heartbeat: { type: 'Heartbeat', src: 'r1', viewID: 1, stable: { index: 4, checksum: 'abc' } },
@@ -177,7 +179,9 @@ describe('wire validation', () => {
     const sv = valid.StartView as Extract<Message, { type: 'StartView' }>;
     const bad = (snapshot: unknown) => rejects({ ...sv, snapshot });
     expect(bad({ ...sv.snapshot, kv: [['k']] })).toMatch(/^StartView: \/snapshot\/kv\/0/);
-    expect(bad({ ...sv.snapshot, clients: [['c1', 'x']] })).toMatch(/^StartView: \/snapshot\/clients\/0\/1/);
+    expect(bad({ ...sv.snapshot, clients: [{ ...sv.snapshot!.clients[0], req: 'x' }] })).toMatch(
+      /^StartView: \/snapshot\/clients\/0\/req/,
+    );
     expect(bad({ ...sv.snapshot, last: 3 })).toMatch(/^StartView: \/snapshot\/last/);
     expect(bad({ index: 1, checksum: 'a', last: null, kv: [] })).toMatch(/clients/);
   });
