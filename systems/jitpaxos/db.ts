@@ -28,6 +28,8 @@ export interface JitPaxosOptions {
   fsync: boolean;
   /** Fixed mode: how far ahead of its clock a client may stamp a request (just in time); 0 turns it off. */
   jitLeadMs?: number;
+  /** Fixed mode: entries between checkpoints (the replicas' --snapshot-every); absent: their default. */
+  snapshotEvery?: number;
   /** When the run started (ms since the epoch): dump times are reported relative to it. */
   runStartMs: number;
   /** Where each replica's output goes. */
@@ -42,7 +44,6 @@ class JitPaxosDb implements Db {
   private planned: NodeSpec[] = [];
   private cluster: LocalCluster | null = null;
   private readonly pendingEnv = new Map<string, Record<string, string>>();
-  /** Per node: how many entries the last dump covered, and the replica's checksum of them. */
   /** What the dumps so far showed of each replica's log (prefix checksums from its snapshot on). */
   private readonly dumped = new SeenPrefixes();
 
@@ -69,7 +70,16 @@ class JitPaxosDb implements Db {
       ),
     }));
     this.cluster = new LocalCluster(
-      { replicas: this.o.replicas, mode: this.o.mode, flaws: this.o.flaws, fsync: this.o.fsync, dir: '' },
+      {
+        replicas: this.o.replicas,
+        mode: this.o.mode,
+        flaws: this.o.flaws,
+        fsync: this.o.fsync,
+        dir: '',
+        ...(this.o.snapshotEvery !== undefined
+          ? { extraArgs: ['--snapshot-every', String(this.o.snapshotEvery)] }
+          : {}),
+      },
       nodes,
     );
     for (const [id, env] of this.pendingEnv) this.cluster.env.set(id, env);
