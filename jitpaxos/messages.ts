@@ -234,13 +234,15 @@ export interface Heartbeat {
   stable?: Mark;
 }
 
-/** Fixed mode: a quorum member tells its primary how far its log goes (the prefix checksum at its end). */
+/**
+ * Fixed mode: a quorum member tells its primary which prefixes it holds: its log's end and a few points before
+ * it (1, 2, 4, ... 64 entries back, and its syncIndex), so that a tail that differs does not hide the rest.
+ */
 export interface HeartbeatReply {
   type: 'HeartbeatReply';
   src: ReplicaId;
   viewID: number;
-  index: number;
-  checksum: string;
+  marks: Mark[];
 }
 
 /** A replica restarting without trustworthy state asks its peers for the current view (runnable, fixed mode). */

@@ -270,6 +270,10 @@ class Step {
   get incremental(): boolean {
     return this.cfg.mode === 'fixed' && !this.flaw('view-change-choice');
   }
+  /** Fixed mode without flaws: checkpoints (DESIGN §2.9). A flaw's seed code paths assume whole logs. */
+  get compacting(): boolean {
+    return this.incremental && this.cfg.flaws.size === 0;
+  }
   /** Uniform in [0, 1), from the replica's seeded xorshift32 state. */
   random(): number {
     let r = this.s.rng;
@@ -1284,19 +1288,11 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
   else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
     s.primaryHeard = true;
     x.timer('election', true);
-    if (x.incremental) {
+    if (x.compacting) {
       if (m.stable) learnStable(x, m.stable);
-      // Tell the primary how far we hold its log, so that it can tell when a prefix is everywhere.
-      if (inQuorum(s.view, x.cfg.replicas, s.id)) {
-        const n = logLength(s);
-        x.send(m.src, {
-          type: 'HeartbeatReply',
-          src: s.id,
-          viewID: s.view,
-          index: n,
-          checksum: hashAt(s, n)!,
-        });
-      }
+      // Tell the primary which prefixes we hold, so that it can tell when one is everywhere.
+      if (inQuorum(s.view, x.cfg.replicas, s.id))
+        x.send(m.src, { type: 'HeartbeatReply', src: s.id, viewID: s.view, marks: heldMarks(s) });
     }
   } else if (!x.flaw('no-retry')) {
     // A Normal primary in a view we have not installed: we missed its StartView. Our (late) reply
@@ -1360,7 +1356,7 @@ function promptViewChangeAfter(x: Step, floor: number): void {
 /** The primary: raise `stable` to the longest prefix every quorum member reported holding in this view. */
 function updateStable(x: Step): void {
   const s = x.s;
-  if (!x.incremental || s.status !== 'Normal' || !x.isPrimary()) return;
+  if (!x.compacting || s.status !== 'Normal' || !x.isPrimary()) return;
   let index = logLength(s);
   for (const r of quorum(s.view, x.cfg.replicas)) {
     if (r === s.id) continue;
@@ -1375,12 +1371,18 @@ function updateStable(x: Step): void {
 
 function handleHeartbeatReply(x: Step, m: HeartbeatReply): void {
   const s = x.s;
-  if (!x.incremental || s.status !== 'Normal' || s.view !== m.viewID || !x.isPrimary()) return;
+  if (!x.compacting || s.status !== 'Normal' || s.view !== m.viewID || !x.isPrimary()) return;
   if (!inQuorum(s.view, x.cfg.replicas, m.src)) return;
   // Counted only if it is our own prefix: within a view the primary only appends, so it stays ours.
-  if (m.index > logLength(s) || hashAt(s, m.index) !== m.checksum) return;
-  s.acks.set(m.src, Math.max(s.acks.get(m.src) ?? 0, m.index));
+  const held = commonPrefix(s, m.marks);
+  if (held <= (s.acks.get(m.src) ?? -1)) return;
+  s.acks.set(m.src, held);
   updateStable(x);
+}
+
+/** The end of our log, 1, 2, 4, ... 64 entries before it, and the syncIndex: what a HeartbeatReply says we hold. */
+function heldMarks(s: ReplicaState): Mark[] {
+  return marksOf(s).filter((k, i) => i < 8 || k.index === s.syncIndex);
 }
 
 /** A backup hears its primary's stable prefix: if it holds the same, it is synced that far and may compact. */

@@ -157,7 +157,7 @@ const SCHEMAS: Record<string, object> = {
     normal: { type: 'boolean' },
   }),
   Heartbeat: msg('Heartbeat', { src: id, viewID: int }, { stable: mark }),
-  HeartbeatReply: msg('HeartbeatReply', { src: id, viewID: int, index: int, checksum: str }),
+  HeartbeatReply: msg('HeartbeatReply', { src: id, viewID: int, marks }),
   RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }),
   RecoveryReply: msg('RecoveryReply', { src: id, nonce: { type: 'number' }, viewID: int, status }, { log }),
 };

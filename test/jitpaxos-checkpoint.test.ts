@@ -135,9 +135,13 @@ describe('checkpoints (fixed)', () => {
     expect(logLength(s.replica('r1'))).toBe(15);
     expect(logLength(s.replica('r2'))).toBe(13);
     heartbeats(s);
-    // r2's report (13, its own checksum) is not the primary's prefix: nothing is known held, nothing compacted.
-    expect(s.replica('r1').base).toBe(0);
-    expect(s.replica('r2').base).toBe(0);
+    // r2 holds the primary's first 12 entries and then its own: the snapshot stops at 12, on both.
+    for (const r of ['r1', 'r2']) {
+      expect(s.replica(r).base).toBe(12);
+      expect(s.replica(r).snapshot?.checksum).toBe(s.replica('r1').snapshot?.checksum);
+    }
+    expect(logLength(s.replica('r1'))).toBe(15);
+    expect(s.replica('r2').log.map((e) => e.client)).toEqual(['c9']);
   });
 
   it('a snapshot holds only what the slowest quorum member has', () => {

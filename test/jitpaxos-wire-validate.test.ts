@@ -99,7 +99,7 @@ const valid: Record<string, Message> = {
     },
   },
   Heartbeat: { type: 'Heartbeat', src: 'r1', viewID: 1, stable: { index: 4, checksum: 'abc' } },
-  HeartbeatReply: { type: 'HeartbeatReply', src: 'r2', viewID: 1, index: 4, checksum: 'abc' },
+  HeartbeatReply: { type: 'HeartbeatReply', src: 'r2', viewID: 1, marks: [{ index: 4, checksum: 'abc' }] },
   RecoveryRequest: { type: 'RecoveryRequest', src: 'r3', nonce: 0.125 },
   RecoveryReply: {
     type: 'RecoveryReply',
