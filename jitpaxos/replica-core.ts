@@ -1393,11 +1393,19 @@ function learnStable(x: Step, m: Mark): void {
   maybeCompact(x, m);
 }
 
+/**
+ * Compact up to half the threshold behind the stable point, every half threshold: the live log stays between
+ * half the threshold and the threshold (plus what is not yet stable), and what a reader of the log (the
+ * harness's dumps, every few seconds) saw last is still live rather than already compacted.
+ */
 function maybeCompact(x: Step, m: Mark): void {
   const s = x.s;
-  if (m.index - s.base < x.cfg.timing.snapshotEvery) return;
+  const every = x.cfg.timing.snapshotEvery;
+  const keep = Math.floor(every / 2);
+  const c = m.index - keep;
+  if (c - s.base < Math.max(1, every - keep)) return;
   if (m.index > logLength(s) || hashAt(s, m.index) !== m.checksum) return;
-  compact(x, m.index);
+  compact(x, c);
 }
 
 /** Replace entries 1..c by a snapshot: the state after them (replayed from the previous snapshot), their checksum and dedup. */
