@@ -240,7 +240,10 @@ export class ReplicaProcess {
           break;
       }
     }
-    if (this.outbox.length > 0 && !this.drainScheduled) {
+    // Records are flushed even when nothing is sent: a state change that is logged (a view installed by a
+    // replica outside the quorum, which then sends nothing) must not stay in memory until the next message,
+    // or a kill in between restarts the replica in an older view than it reported.
+    if ((this.outbox.length > 0 || this.unflushed) && !this.drainScheduled) {
       this.drainScheduled = true;
       setImmediate(() => void this.drain());
     }
