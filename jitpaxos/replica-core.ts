@@ -1385,11 +1385,8 @@ function heldMarks(s: ReplicaState): Mark[] {
   return marksOf(s).filter((k, i) => i < 8 || k.index === s.syncIndex);
 }
 
-/** A backup hears its primary's stable prefix: if it holds the same, it is synced that far and may compact. */
+/** A backup hears its primary's stable prefix: if it holds the same, it may compact behind it. */
 function learnStable(x: Step, m: Mark): void {
-  const s = x.s;
-  if (m.index > logLength(s) || hashAt(s, m.index) !== m.checksum) return;
-  if (s.syncIndex < m.index) x.setSync(m.index);
   maybeCompact(x, m);
 }
 
