@@ -17,7 +17,7 @@ export const jitPaxosSystem = registerSystem({
     flaws: { type: 'array', items: { enum: ALL_FLAWS }, uniqueItems: true },
     fsync: { type: 'boolean' },
     jitLeadMs: { type: 'number', minimum: 0, maximum: 1000 },
-    snapshotEvery: { type: 'integer', minimum: 1 },
+    snapshotEvery: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
   },
   defaults: { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: 150 },
   capabilities: ['pause', 'primary', 'logDump', 'env'],
