@@ -6,6 +6,11 @@
  * The checksum is jitter's own (not the system's): a rolling hash over each entry, so that the writer needs
  * only the previous length and checksum per replica, and the reader can tell a delta that does not continue
  * the log it holds (a lost or torn line) and skip that replica until its next whole dump.
+ *
+ * A replica that compacts its log (a snapshot) dumps only what follows the snapshot, with `compacted` saying
+ * where its log starts: such a dump is always written whole, its checksum chained from the snapshot's point
+ * rather than from the empty log, and the reader puts the compacted entries back from what it holds (when the
+ * dumper vouched they are the ones it showed before) or as COMPACTED placeholders that checkers skip.
  */
 import type { LogEntry, ReplicaLogDump } from './types.js';
 
@@ -75,6 +80,31 @@ export interface DecodedDump {
 
 const EMPTY = '0000000000000000';
 
+/**
+ * A log entry a reader cannot see: compacted by the replica before any dump showed it. One shared object,
+ * so `isCompacted` is an identity test; checkers judge only the entries they can see.
+ */
+export const COMPACTED: LogEntry = Object.freeze({
+  ts: Number.NaN,
+  client: '',
+  req: -1,
+  op: Object.freeze({ f: 'read', key: '' }),
+}) as LogEntry;
+
+export function isCompacted(e: LogEntry | undefined): boolean {
+  return e === COMPACTED;
+}
+
+/** Where the checksum of a log with a compacted prefix starts: the snapshot's point, not the empty log. */
+function compactedSeed(c: { index: number; checksum: string }): string {
+  return nextChecksum(EMPTY, {
+    ts: c.index,
+    client: '\u0000compacted',
+    req: c.index,
+    op: { f: 'read', key: c.checksum },
+  });
+}
+
 /** FNV-1a on two 32-bit lanes with different offsets: cheap, and 64 bits make a missed rewrite unlikely. */
 export function nextChecksum(prev: string, e: LogEntry): string {
   const s = `${prev}|${e.ts}|${e.client}|${e.req}|${JSON.stringify(e.op)}`;
@@ -104,6 +134,14 @@ export class DumpEncoder {
    */
   encode(d: ReplicaLogDump | LogSuffix): DumpRecord | null {
     if (isSuffix(d)) return this.suffix(d);
+    if (d.compacted) {
+      // Whole, always: the reader rebuilds the prefix from what it holds.
+      let h = compactedSeed(d.compacted);
+      for (const e of d.log) h = nextChecksum(h, e);
+      const length = d.compacted.index + d.log.length;
+      this.last.set(d.replica, { length, checksum: h });
+      return { ...d, length, checksum: h };
+    }
     const prev = this.last.get(d.replica);
     let h = EMPTY;
     let continues = prev !== undefined && prev.length <= d.log.length;
@@ -175,6 +213,7 @@ export class DumpDecoder {
     }
     if (!Array.isArray(r.log)) return null;
     const { length: _l, checksum: _c, ...dump } = r;
+    if (r.compacted) return this.compacted(r, dump, held);
     if (!held) {
       const log = [...r.log];
       this.logs.set(r.replica, { log, checksum: EMPTY, hashed: 0, broken: false });
@@ -193,6 +232,80 @@ export class DumpDecoder {
     }
     held.broken = false;
     return { dump: { ...dump, log: held.log }, kept, previous };
+  }
+
+  /** A whole dump of a compacted log: the prefix from what is held if the dumper vouched for it, else placeholders. */
+  private compacted(
+    r: FullDumpRecord,
+    dump: ReplicaLogDump,
+    held: HeldLog | undefined,
+  ): DecodedDump {
+    const c = r.compacted!;
+    const reuse = c.seen && held !== undefined && !held.broken && held.log.length >= c.index;
+    const log = reuse ? held.log.slice(0, c.index) : new Array<LogEntry>(c.index).fill(COMPACTED);
+    for (const e of r.log) log.push(e);
+    let h = compactedSeed(c);
+    for (const e of r.log) h = nextChecksum(h, e);
+    if (!held) {
+      this.logs.set(r.replica, { log, checksum: h, hashed: log.length, broken: false });
+      return { dump: { ...dump, log }, kept: 0, previous: 0 };
+    }
+    const previous = held.log.length;
+    let kept = 0;
+    const max = Math.min(previous, log.length);
+    while (kept < max && (held.log[kept] === log[kept] || sameEntry(held.log[kept]!, log[kept]!))) kept++;
+    held.log.length = kept;
+    for (let i = kept; i < log.length; i++) held.log.push(log[i]!);
+    held.checksum = h;
+    held.hashed = held.log.length;
+    held.broken = false;
+    return { dump: { ...dump, log: held.log }, kept, previous };
+  }
+}
+
+/**
+ * Tells a dumper whether a replica's compacted prefix is one it already showed: it remembers the system's prefix
+ * checksums of each replica's log from its snapshot on (so no more than the replica itself holds).
+ */
+export class SeenPrefixes {
+  private readonly logs = new Map<string, { base: number; sums: string[] }>();
+
+  /** The length of the log last observed, and its checksum (what a suffix dump must continue). */
+  head(replica: string): { length: number; checksum: string } | undefined {
+    const l = this.logs.get(replica);
+    if (!l || l.sums.length === 0) return undefined;
+    return { length: l.base + l.sums.length - 1, checksum: l.sums[l.sums.length - 1]! };
+  }
+
+  /** Whether the prefix of `index` entries with `checksum` is one observed before. */
+  seen(replica: string, index: number, checksum: string): boolean {
+    const l = this.logs.get(replica);
+    return l !== undefined && index >= l.base && l.sums[index - l.base] === checksum;
+  }
+
+  /**
+   * A dump of the log from index `from` (prefix checksum `fromChecksum`) with each later entry's prefix
+   * checksum; nothing before `keepFrom` (the replica's snapshot) is kept.
+   */
+  observe(
+    replica: string,
+    from: number,
+    fromChecksum: string,
+    sums: readonly string[],
+    keepFrom: number,
+  ): void {
+    const l = this.logs.get(replica);
+    let next: { base: number; sums: string[] };
+    if (l && from >= l.base && from < l.base + l.sums.length && l.sums[from - l.base] === fromChecksum) {
+      l.sums.length = from - l.base + 1;
+      for (const s of sums) l.sums.push(s);
+      next = l;
+    } else next = { base: from, sums: [fromChecksum, ...sums] };
+    if (keepFrom > next.base && keepFrom < next.base + next.sums.length) {
+      next.sums = next.sums.slice(keepFrom - next.base);
+      next.base = keepFrom;
+    }
+    this.logs.set(replica, next);
   }
 }
 

@@ -9,15 +9,18 @@ export {
 } from './commit-consistency.js';
 export { type ComposedResult, combineVerdicts, composeResults } from './compose.js';
 export {
+  COMPACTED,
   type DecodedDump,
   DumpDecoder,
   DumpEncoder,
   type DumpRecord,
   decodeDumps,
+  isCompacted,
   isDelta,
   isSuffix,
   type LogSuffix,
   recordLine,
+  SeenPrefixes,
   type StoredDelta,
 } from './dump-stream.js';
 export { HistoryError } from './errors.js';

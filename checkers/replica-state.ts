@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../core/history.js';
-import { type DumpRecord, decodeDumps, type StoredDelta } from './dump-stream.js';
+import { type DumpRecord, decodeDumps, isCompacted, type StoredDelta } from './dump-stream.js';
 import type { CheckResult, LogEntry } from './types.js';
 
 /**
@@ -191,7 +191,7 @@ function checkDumps(
     }
     r.prevAt = d.takenAt;
     // Hashing is the costly part: reuse the entries this dump kept from the replica's previous one.
-    if (sum) r.hashes = extendHashes(sum, r.hashes, kept, d.log);
+    if (sum) r.hashes = extendHashes(sum, r.hashes, kept, d.log, d.compacted);
     // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
     // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
     if (d.status === 'Recovering' || d.logViewID === 0) {
@@ -217,7 +217,11 @@ function checkDumps(
     const hashes = r.hashes;
     const prefix = r.prefix;
     if (prefix && prefix.length > 0) {
-      if (prefix.length > d.log.length || hashes[prefix.length] !== prefix.checksum) {
+      // A prefix compacted before any dump showed it has no checksum here ('') but at the snapshot: not judged.
+      if (
+        prefix.length > d.log.length ||
+        (hashes[prefix.length] !== '' && hashes[prefix.length] !== prefix.checksum)
+      ) {
         let i = 0;
         while (i < Math.min(prefix.length, d.log.length) && sameEntry(d.log[i]!, prefix.entries[i]!)) i++;
         const e = d.log[i];
@@ -249,15 +253,23 @@ function checkDumps(
   return count;
 }
 
-/** Prefix checksums of `log`, keeping the first `kept` entries' from the previous dump's. */
+/**
+ * Prefix checksums of `log`, keeping the first `kept` entries' from the previous dump's. Past COMPACTED
+ * entries they are unknown ('') up to the snapshot, whose checksum the dump gives.
+ */
 function extendHashes(
   sum: LogChecksum,
   prev: string[] | null,
   kept: number,
   log: readonly LogEntry[],
+  compacted: { index: number; checksum: string } | undefined,
 ): string[] {
   const out = prev ? prev.slice(0, Math.min(kept, prev.length - 1) + 1) : [sum.empty];
-  for (let i = out.length - 1; i < log.length; i++) out.push(sum.next(out[i]!, log[i]!));
+  for (let i = out.length - 1; i < log.length; i++) {
+    const e = log[i]!;
+    if (isCompacted(e)) out.push(i + 1 === compacted?.index ? compacted.checksum : '');
+    else out.push(out[i] === '' ? '' : sum.next(out[i]!, e));
+  }
   return out;
 }
 

@@ -181,6 +181,13 @@ export interface ReplicaLogDump {
   log: LogEntry[];
   /** Set on dumps taken after the run ended (the final logs). */
   final?: boolean;
+  /**
+   * The replica compacted its first `index` entries into a snapshot (their prefix checksum, the system's, is
+   * `checksum`): as dumped, `log` holds only the entries after them. `seen`: the dumper checked (by that
+   * checksum) that they are the entries its earlier dumps of this replica showed. A decoded dump (DumpDecoder)
+   * has its whole log again: those entries as earlier dumps showed them when `seen`, else COMPACTED.
+   */
+  compacted?: { index: number; checksum: string; seen: boolean };
 }
 
 export interface CommitConsistencyInput {

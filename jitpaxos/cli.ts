@@ -64,6 +64,11 @@ export function replicaCommand(): Command {
       'silence after which a backup starts a view change',
       intArg('--election-ms', 1, 600_000),
     )
+    .option(
+      '--snapshot-every <n>',
+      'fixed mode: compact the log once this many entries past the last snapshot are held by the whole quorum',
+      intArg('--snapshot-every', 1, 1_000_000_000),
+    )
     .option('--exit-with-parent', 'exit when stdin closes or the parent dies (for harness use)')
     .action(async (o, cmd: Command) => {
       o.peer ??= {};
@@ -83,6 +88,7 @@ export function replicaCommand(): Command {
           timing: {
             ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
             ...(o.electionMs ? { electionMs: o.electionMs } : {}),
+            ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
           },
           log,
         },

@@ -250,14 +250,10 @@ export class LocalCluster {
     return this.admin(id, 'status', timeoutMs) as Promise<NodeStatus>;
   }
 
-  /** The replica's log; with `from`, only the entries after the first `from` (see Replica.logDump). */
-  logDump(
-    id: string,
-    timeoutMs?: number,
-    from = 0,
-  ): Promise<NodeStatus & { takenAt: number; log: unknown[]; from?: number; fromChecksum?: string }> {
+  /** The replica's log; with `from`, only the entries after the first `from` (see ReplicaProcess.logDump). */
+  logDump(id: string, timeoutMs?: number, from = 0): Promise<NodeStatus & LogDumpFields> {
     return this.admin(id, 'log', timeoutMs, from > 0 ? `?from=${from}` : '') as Promise<
-      NodeStatus & { takenAt: number; log: unknown[]; from?: number; fromChecksum?: string }
+      NodeStatus & LogDumpFields
     >;
   }
 
@@ -265,4 +261,15 @@ export class LocalCluster {
   clientAddresses(): Record<string, Address> {
     return Object.fromEntries(this.nodes.map((n) => [n.id, n.listen]));
   }
+}
+
+/** What /log adds to the status: the entries after `from` (its snapshot's index `base` at the least). */
+export interface LogDumpFields {
+  takenAt: number;
+  log: unknown[];
+  from?: number;
+  fromChecksum?: string;
+  /** Entries compacted into the replica's snapshot, and their prefix checksum (absent before checkpoints). */
+  base?: number;
+  baseChecksum?: string;
 }

@@ -36,7 +36,7 @@ export interface ProtocolConfig {
   timing: Timing;
 }
 
-/** Timer durations in milliseconds. The core never reads a clock: the runtime fires these. */
+/** Timer durations in milliseconds (and the checkpoint threshold). The core never reads a clock: the runtime fires these. */
 export interface Timing {
   heartbeatMs: number;
   /** A Normal backup that hears nothing from its primary for this long starts a view change. */
@@ -50,6 +50,9 @@ export interface Timing {
   /** Fixed mode: a client stamps requests at most this far ahead of its clock; 0 turns just-in-time stamping
    * off (the JIT Paxos system's `jitLeadMs`; DESIGN §2.8). */
   maxLeadMs: number;
+  /** Fixed mode: compact the log into a snapshot once this many entries past the last one are held identically
+   * by the whole quorum (DESIGN §2.9). Not a duration: it rides with the timing options to every runtime. */
+  snapshotEvery: number;
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -59,6 +62,7 @@ export const DEFAULT_TIMING: Timing = {
   clientRetryMs: 150,
   maxHoldMs: 200,
   maxLeadMs: 150,
+  snapshotEvery: 10_000,
 };
 
 export function isFlaw(name: string): name is Flaw {

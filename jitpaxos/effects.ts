@@ -5,12 +5,26 @@
  * Ordering contract for a replica: every `persist` effect produced while handling a batch of events must
  * be durable before any `send` / `reply` effect of that batch leaves the process.
  */
-import type { ClientId, ClientReply, Entry, PeerMessage, ReplicaId, ReplicaStatus } from './messages.js';
+import type {
+  ClientId,
+  ClientReply,
+  Entry,
+  PeerMessage,
+  ReplicaId,
+  ReplicaStatus,
+  Snapshot,
+} from './messages.js';
 
-/** A durable state change, replayed in order on restart. */
+/**
+ * A durable state change, replayed in order on restart. Lengths are absolute (they count compacted entries).
+ * `snapshot` replaces the log's first `snapshot.index` entries by the snapshot (a checkpoint: the entries after
+ * it stay), or with `install` replaces the whole log by it (a transfer: entries follow in `append` records);
+ * a store rewrites its file from it, so that what lies behind a snapshot is gone from disk too.
+ */
 export type PersistRecord =
   | { t: 'append'; entries: Entry[] }
   | { t: 'truncate'; length: number }
+  | { t: 'snapshot'; snapshot: Snapshot; install?: boolean }
   | { t: 'meta'; view: number; status: ReplicaStatus; logViewID: number; syncIndex: number };
 
 /** `hold` (fixed mode): the earliest held client request comes due (just-in-time ordering). */
@@ -18,7 +32,7 @@ export type ReplicaTimer = 'heartbeat' | 'election' | 'stuck' | 'recovery' | 'ho
 
 /** Something worth telling the operator and the report: view changes, status changes, repairs. */
 export interface ReplicaNotice {
-  what: 'status' | 'view' | 'repair' | 'start-view' | 'recovered' | 'dropped';
+  what: 'status' | 'view' | 'repair' | 'start-view' | 'recovered' | 'dropped' | 'snapshot';
   detail: string;
 }
 

@@ -95,6 +95,9 @@ export interface RepairReply {
   /** `log` holds the primary's entries from index `from + 1` on (seed: from = 0 and log = prefix to index). */
   from: number;
   log: Entry[];
+  /** Fixed mode: the primary's prefix checksum at `from`, sent when `from` is past the requested one (the
+   * primary compacted what was asked for: DESIGN §2.9). */
+  base?: string;
   client: ClientId;
   reqID: number;
   reqViewID: number;
@@ -110,6 +113,34 @@ export interface ViewChange {
 export interface Mark {
   index: number;
   checksum: string;
+}
+
+/**
+ * Fixed mode: the first `index` entries of a log, compacted (DESIGN §2.9): what the state machine and
+ * deduplication need of them, and their prefix checksum, so that later entries chain on.
+ */
+export interface Snapshot {
+  index: number;
+  checksum: string;
+  /** The entry at `index` (a new entry must order after it); null for the empty prefix. */
+  last: Entry | null;
+  /** The key-value state after entries 1..index, as [key, value] pairs. */
+  kv: [string, string][];
+  /**
+   * Each client's last request among entries 1..index: a request at or below it is never appended again, and
+   * that one is answered as if its entry were still there (its index, prefix checksum and result).
+   */
+  clients: ClientMark[];
+}
+
+/** A client's last compacted request: where it is, its prefix checksum, timestamp and result. */
+export interface ClientMark {
+  client: ClientId;
+  req: number;
+  index: number;
+  checksum: string;
+  ts: number;
+  result: OpResult;
 }
 
 export interface ViewChangeReply {
@@ -136,6 +167,8 @@ export interface StartView {
   base?: string;
   length?: number;
   checksum?: string;
+  /** Fixed mode: the primary's snapshot at `from`, for a receiver that lacks entries it compacted. */
+  snapshot?: Snapshot;
 }
 
 /** Fixed mode: the new primary asks the replica whose log it chose for the entries it lacks. */
@@ -157,6 +190,9 @@ export interface LogReply {
   length: number;
   checksum: string;
   log: Entry[];
+  /** The sender's prefix checksum at `from` (it may answer from its snapshot, past the `from` asked for). */
+  base?: string;
+  snapshot?: Snapshot;
 }
 
 /** Fixed mode: a recovering replica asks the primary of a view for its StartView, describing what it holds. */
@@ -194,6 +230,19 @@ export interface Heartbeat {
   type: 'Heartbeat';
   src: ReplicaId;
   viewID: number;
+  /** Fixed mode: a prefix every member of the view's quorum holds identically, so it may be compacted. */
+  stable?: Mark;
+}
+
+/**
+ * Fixed mode: a quorum member tells its primary which prefixes it holds: its log's end and a few points before
+ * it (1, 2, 4, ... 64 entries back, and its syncIndex), so that a tail that differs does not hide the rest.
+ */
+export interface HeartbeatReply {
+  type: 'HeartbeatReply';
+  src: ReplicaId;
+  viewID: number;
+  marks: Mark[];
 }
 
 /** A replica restarting without trustworthy state asks its peers for the current view (runnable, fixed mode). */
@@ -223,6 +272,7 @@ export type PeerMessage =
   | ViewChangeReply
   | StartView
   | Heartbeat
+  | HeartbeatReply
   | RecoveryRequest
   | RecoveryReply
   | LogRequest
@@ -243,6 +293,7 @@ export const PEER_MESSAGE_TYPES = [
   'ViewChangeReply',
   'StartView',
   'Heartbeat',
+  'HeartbeatReply',
   'RecoveryRequest',
   'RecoveryReply',
   'LogRequest',

@@ -8,14 +8,16 @@
  */
 import { checksums, EMPTY_CHECKSUM, nextChecksum } from './checksum.js';
 import { compareIds, type Flaw, type ProtocolConfig } from './config.js';
-import type { PersistRecord, ReplicaEffect, ReplicaTimer } from './effects.js';
+import type { PersistRecord, ReplicaEffect, ReplicaNotice, ReplicaTimer } from './effects.js';
 import { applyOp, type KvState } from './kv.js';
 import type {
+  ClientMark,
   ClientMessage,
   ClientReply,
   ClientRequest,
   Entry,
   Heartbeat,
+  HeartbeatReply,
   LogReply,
   LogRequest,
   Mark,
@@ -30,27 +32,41 @@ import type {
   RepairRequest,
   ReplicaId,
   ReplicaStatus,
+  Snapshot,
   StartView,
   StartViewRequest,
   ViewChange,
   ViewChangeReply,
 } from './messages.js';
-import { inQuorum, isMajority, isQuorumSeed, primary } from './quorum.js';
+import { inQuorum, isMajority, isQuorumSeed, primary, quorum } from './quorum.js';
 
 export interface ReplicaState {
   id: ReplicaId;
   status: ReplicaStatus;
   view: number;
+  /**
+   * The entries after the snapshot: log[k] is entry `base + k + 1`. Use logLength / entryAt / hashAt for
+   * absolute indexes (fixed mode compacts; DESIGN §2.9). Without a snapshot, base is 0 and log is all of it.
+   */
   log: Entry[];
-  /** hashes[i] = checksum of log[0..i); kept in step with the log. */
+  /** hashes[k] = checksum of the first base + k entries; kept in step with the log. */
   hashes: string[];
+  /** Entries 1..base are compacted into `snapshot`. */
+  base: number;
+  snapshot: Snapshot | null;
+  /** Each client's last request among the compacted entries (deduplication past the snapshot). */
+  done: Map<string, ClientMark>;
+  /** Fixed mode, primary: how far each quorum member said it holds our log, in this view. */
+  acks: Map<ReplicaId, number>;
+  /** Fixed mode, primary: the longest prefix every member of this view's quorum holds identically. */
+  stable: Mark | null;
   syncIndex: number;
   logViewID: number;
   /** Request identity -> 1-based index, for deduplication (fixed mode). */
   ids: Map<string, number>;
   /** View-change replies collected for the current view, in arrival order. */
   vcReplies: ViewChangeReply[];
-  /** The key-value state after applying log[0..applied), and each applied entry's result. */
+  /** The key-value state after applying entries 1..applied (applied >= base), and each applied live entry's result. */
   kv: KvState;
   applied: number;
   results: OpResult[];
@@ -93,7 +109,9 @@ export interface DurableReplicaState {
   status: ReplicaStatus;
   logViewID: number;
   syncIndex: number;
+  /** The entries after the snapshot (all of them without one). */
   log: Entry[];
+  snapshot?: Snapshot | null;
 }
 
 export function idKey(client: string, req: number): string {
@@ -106,20 +124,27 @@ export function initialReplica(id: ReplicaId): ReplicaState {
 }
 
 export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaState {
+  const snap = d.snapshot ?? null;
+  const base = snap?.index ?? 0;
   const ids = new Map<string, number>();
-  for (let i = 0; i < d.log.length; i++) ids.set(idKey(d.log[i]!.client, d.log[i]!.req), i + 1);
+  for (let i = 0; i < d.log.length; i++) ids.set(idKey(d.log[i]!.client, d.log[i]!.req), base + i + 1);
   return {
     id,
     status: d.status,
     view: d.view,
     log: d.log.slice(),
-    hashes: checksums(d.log),
-    syncIndex: Math.min(d.syncIndex, d.log.length),
+    hashes: chainFrom(snap?.checksum ?? EMPTY_CHECKSUM, d.log),
+    base,
+    snapshot: snap,
+    done: new Map((snap?.clients ?? []).map((c) => [c.client, c])),
+    acks: new Map(),
+    stable: null,
+    syncIndex: Math.max(base, Math.min(d.syncIndex, base + d.log.length)),
     logViewID: d.logViewID,
     ids,
     vcReplies: [],
-    kv: new Map(),
-    applied: 0,
+    kv: new Map(snap?.kv ?? []),
+    applied: base,
     results: [],
     pendingReconciles: [],
     recovery: null,
@@ -145,7 +170,43 @@ export function recoveringReplica(id: ReplicaId): ReplicaState {
 }
 
 export function durableState(s: ReplicaState): DurableReplicaState {
-  return { view: s.view, status: s.status, logViewID: s.logViewID, syncIndex: s.syncIndex, log: s.log };
+  return {
+    view: s.view,
+    status: s.status,
+    logViewID: s.logViewID,
+    syncIndex: s.syncIndex,
+    log: s.log,
+    snapshot: s.snapshot,
+  };
+}
+
+/** The log's length, compacted entries included. */
+export function logLength(s: ReplicaState): number {
+  return s.base + s.log.length;
+}
+
+/** The checksum of the first i entries, if this replica still knows it (i >= base). */
+export function hashAt(s: ReplicaState, i: number): string | undefined {
+  return i >= s.base ? s.hashes[i - s.base] : undefined;
+}
+
+/** Entry i (1-based), if held: a live entry, or the snapshot's last one. */
+export function entryAt(s: ReplicaState, i: number): Entry | undefined {
+  if (i > s.base) return s.log[i - s.base - 1];
+  return i === s.base && i > 0 ? (s.snapshot?.last ?? undefined) : undefined;
+}
+
+/** The entries after index `from` (from >= base). */
+export function entriesAfter(s: ReplicaState, from: number, to = logLength(s)): Entry[] {
+  return s.log.slice(from - s.base, to - s.base);
+}
+
+/** [checksum before, after entry 1, after entry 2, ...]. */
+function chainFrom(start: string, log: readonly Entry[]): string[] {
+  if (start === EMPTY_CHECKSUM) return checksums(log);
+  const out = [start];
+  for (const e of log) out.push(nextChecksum(out[out.length - 1]!, e));
+  return out;
 }
 
 export function cloneReplica(s: ReplicaState): ReplicaState {
@@ -154,6 +215,8 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     log: s.log.slice(),
     hashes: s.hashes.slice(),
     ids: new Map(s.ids),
+    done: new Map(s.done),
+    acks: new Map(s.acks),
     vcReplies: s.vcReplies.slice(),
     kv: new Map(s.kv),
     results: s.results.slice(),
@@ -207,6 +270,10 @@ class Step {
   get incremental(): boolean {
     return this.cfg.mode === 'fixed' && !this.flaw('view-change-choice');
   }
+  /** Fixed mode without flaws: checkpoints (DESIGN §2.9). A flaw's seed code paths assume whole logs. */
+  get compacting(): boolean {
+    return this.incremental && this.cfg.flaws.size === 0;
+  }
   /** Uniform in [0, 1), from the replica's seeded xorshift32 state. */
   random(): number {
     let r = this.s.rng;
@@ -243,7 +310,7 @@ class Step {
     }
     this.effects.push({ kind: 'timer', name, ms: on ? ms : null });
   }
-  notice(what: 'status' | 'view' | 'repair' | 'start-view' | 'recovered' | 'dropped', detail: string): void {
+  notice(what: ReplicaNotice['what'], detail: string): void {
     this.effects.push({ kind: 'notice', notice: { what, detail } });
   }
   persist(record: PersistRecord): void {
@@ -275,33 +342,38 @@ class Step {
     const s = this.s;
     s.log.push(e);
     s.hashes.push(nextChecksum(s.hashes[s.hashes.length - 1]!, e));
-    s.ids.set(idKey(e.client, e.req), s.log.length);
+    s.ids.set(idKey(e.client, e.req), logLength(s));
     this.persist({ t: 'append', entries: [e] });
   }
 
-  /** Make the log `log[0..keep) ++ tail`, touching (and persisting) only what differs. */
+  /**
+   * Make the log `log[1..keep] ++ tail`, touching (and persisting) only what differs. `keep` is never below
+   * the snapshot: a compacted prefix is held by every later log (DESIGN §2.9), and callers check it.
+   */
   replaceFrom(keep: number, tail: readonly Entry[]): void {
     const s = this.s;
+    if (keep < s.base) throw new Error(`replaceFrom(${keep}) below the snapshot at ${s.base}`);
+    const len = logLength(s);
     let common = keep;
     while (
-      common < s.log.length &&
+      common < len &&
       common - keep < tail.length &&
-      sameEntry(s.log[common]!, tail[common - keep]!)
+      sameEntry(entryAt(s, common + 1)!, tail[common - keep]!)
     ) {
       common++;
     }
-    if (common < s.log.length) {
-      for (let i = common; i < s.log.length; i++) {
-        const e = s.log[i]!;
+    if (common < len) {
+      for (let i = common + 1; i <= len; i++) {
+        const e = entryAt(s, i)!;
         const key = idKey(e.client, e.req);
-        if (s.ids.get(key) === i + 1) s.ids.delete(key);
+        if (s.ids.get(key) === i) s.ids.delete(key);
       }
-      s.log.length = common;
-      s.hashes.length = common + 1;
+      s.log.length = common - s.base;
+      s.hashes.length = common - s.base + 1;
       if (s.applied > common) {
-        // The state machine cannot run backwards: replay from scratch when next needed.
-        s.kv = new Map();
-        s.applied = 0;
+        // The state machine cannot run backwards: replay from the snapshot when next needed.
+        s.kv = new Map(s.snapshot?.kv ?? []);
+        s.applied = s.base;
         s.results = [];
       }
       this.persist({ t: 'truncate', length: common });
@@ -311,20 +383,21 @@ class Step {
       for (const e of rest) {
         s.log.push(e);
         s.hashes.push(nextChecksum(s.hashes[s.hashes.length - 1]!, e));
-        s.ids.set(idKey(e.client, e.req), s.log.length);
+        s.ids.set(idKey(e.client, e.req), logLength(s));
       }
       this.persist({ t: 'append', entries: rest });
     }
   }
 
+  /** The result of entry `index`; only live entries have one (a compacted entry's client was answered long ago). */
   resultAt(index: number): OpResult | undefined {
     const s = this.s;
-    if (index < 1 || index > s.log.length) return undefined;
+    if (index <= s.base || index > logLength(s)) return undefined;
     while (s.applied < index) {
-      s.results.push(applyOp(s.kv, s.log[s.applied]!.op));
+      s.results.push(applyOp(s.kv, s.log[s.applied - s.base]!.op));
       s.applied++;
     }
-    return s.results[index - 1];
+    return s.results[index - s.base - 1];
   }
 
   finish(): StepResult {
@@ -387,6 +460,9 @@ function handlePeer(x: Step, m: PeerMessage): void {
     case 'Heartbeat':
       handleHeartbeat(x, m);
       return;
+    case 'HeartbeatReply':
+      handleHeartbeatReply(x, m);
+      return;
     case 'RecoveryRequest':
       handleRecoveryRequest(x, m);
       return;
@@ -444,7 +520,10 @@ function onTimer(x: Step, name: ReplicaTimer): void {
   switch (name) {
     case 'heartbeat':
       if (s.status === 'Normal' && x.isPrimary()) {
-        x.sendAll({ type: 'Heartbeat', src: s.id, viewID: s.view }, false);
+        updateStable(x);
+        const hb: Heartbeat = { type: 'Heartbeat', src: s.id, viewID: s.view };
+        if (s.stable) hb.stable = s.stable;
+        x.sendAll(hb, false);
         x.timer('heartbeat', true);
       }
       return;
@@ -543,10 +622,12 @@ function reply(
   m: { client: string; reqID: number; viewID: number },
   succeeded: boolean,
   index: number,
-  checksum = x.s.hashes[index] ?? EMPTY_CHECKSUM,
+  checksum = hashAt(x.s, index),
 ): void {
   const s = x.s;
-  const entry = index >= 1 ? s.log[index - 1] : undefined;
+  // Below the snapshot the prefix checksum is gone: such a reply can only say no.
+  if (checksum === undefined) succeeded = false;
+  const entry = index >= 1 ? entryAt(s, index) : undefined;
   const msg: ClientReply = {
     type,
     src: s.id,
@@ -556,9 +637,9 @@ function reply(
     viewID: s.view,
     succeeded,
     index,
-    checksum,
+    checksum: checksum ?? EMPTY_CHECKSUM,
     ts: entry?.ts ?? 0,
-    lastTs: s.log[s.log.length - 1]?.ts ?? 0,
+    lastTs: entryAt(s, logLength(s))?.ts ?? 0,
   };
   if (entry) {
     msg.entryClient = entry.client;
@@ -573,6 +654,28 @@ function reply(
   x.reply(msg);
 }
 
+/** A resend of a client's last compacted request: its entry's index, prefix checksum and result, as recorded. */
+function replyCompacted(x: Step, m: ClientRequest, c: ClientMark): void {
+  const s = x.s;
+  const msg: ClientReply = {
+    type: 'ClientReply',
+    src: s.id,
+    client: m.client,
+    reqID: m.reqID,
+    reqViewID: m.viewID,
+    viewID: s.view,
+    succeeded: true,
+    index: c.index,
+    checksum: c.checksum,
+    ts: c.ts,
+    lastTs: entryAt(s, logLength(s))?.ts ?? 0,
+    entryClient: c.client,
+    entryReq: c.req,
+  };
+  if (x.isPrimary()) msg.result = c.result;
+  x.reply(msg);
+}
+
 /** The spec's HandleClientRequest. */
 export function handleClientRequest(x: Step, m: ClientRequest): void {
   const s = x.s;
@@ -581,7 +684,7 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
     if (m.op.f === 'read' && x.flaw('local-reads')) {
       // The flaw: the primary answers from whatever it has applied, committed or not, current or deposed.
       if (!x.isPrimary()) return;
-      x.resultAt(s.log.length);
+      x.resultAt(logLength(s));
       const value = s.kv.get(m.op.key) ?? null;
       x.reply({
         type: 'ClientReply',
@@ -591,8 +694,8 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
         reqViewID: m.viewID,
         viewID: s.view,
         succeeded: true,
-        index: s.log.length,
-        checksum: s.hashes[s.log.length]!,
+        index: logLength(s),
+        checksum: s.hashes[s.hashes.length - 1]!,
         ts: m.ts,
         result: { value, applied: true },
         localRead: true,
@@ -600,17 +703,17 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
       return;
     }
     const entry: Entry = { ts: m.ts, client: m.client, req: m.reqID, op: m.op };
-    const last = s.log[s.log.length - 1];
+    const last = entryAt(s, logLength(s));
     if (x.flaw('timestamp-tie')) {
       const lastTs = last?.ts ?? 0;
       if (m.ts > lastTs) {
         x.append(entry);
-        reply(x, 'ClientReply', m, true, s.log.length);
+        reply(x, 'ClientReply', m, true, logLength(s));
       } else if (m.ts === lastTs) {
         // The seed's duplicate rule: success at the current length, whatever request is there.
-        reply(x, 'ClientReply', m, true, s.log.length);
+        reply(x, 'ClientReply', m, true, logLength(s));
       } else {
-        reply(x, 'ClientReply', m, false, s.log.length);
+        reply(x, 'ClientReply', m, false, logLength(s));
       }
       return;
     }
@@ -620,21 +723,28 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
       reply(x, 'ClientReply', m, true, at);
       return;
     }
-    if (!last || compareEntryKeys(entry, last) > 0) {
+    // A request at or below the client's last compacted one is in the snapshot (or was given up on):
+    // appending it again would apply it twice. That last one is answered as if its entry were still here.
+    const done = s.done.get(m.client);
+    if (done && done.req === m.reqID) {
+      replyCompacted(x, m, done);
+      return;
+    }
+    if ((done?.req ?? 0) < m.reqID && (!last || compareEntryKeys(entry, last) > 0)) {
       x.append(entry);
-      reply(x, 'ClientReply', m, true, s.log.length);
+      reply(x, 'ClientReply', m, true, logLength(s));
     } else {
-      reply(x, 'ClientReply', m, false, s.log.length);
+      reply(x, 'ClientReply', m, false, logLength(s));
     }
     return;
   }
   if (m.viewID > s.view) {
     // The reply carries the old view; the replica joins the client's view change.
-    reply(x, 'ClientReply', m, false, s.log.length);
+    reply(x, 'ClientReply', m, false, logLength(s));
     enterViewChange(x, m.viewID);
     return;
   }
-  reply(x, 'ClientReply', m, false, s.log.length);
+  reply(x, 'ClientReply', m, false, logLength(s));
 }
 
 /** The spec's HandleReconcileRequest. */
@@ -650,8 +760,8 @@ export function handleReconcileRequest(x: Step, m: ReconcileRequest): void {
   if (s.status !== 'Normal') return;
   const isPrimary = x.isPrimary();
   // The primary's whole log is by definition in sync with itself (fixed); the seed only trusts syncIndex.
-  const sync = isPrimary && fixed ? s.log.length : s.syncIndex;
-  if (sync >= m.index && m.index <= s.log.length) {
+  const sync = isPrimary && fixed ? logLength(s) : s.syncIndex;
+  if (sync >= m.index && m.index <= logLength(s)) {
     reply(x, 'ReconcileReply', m, true, m.index);
     return;
   }
@@ -680,12 +790,13 @@ function sendRepairRequest(x: Step, m: ReconcileRequest): void {
 export function handleRepairRequest(x: Step, m: RepairRequest): void {
   const s = x.s;
   if (s.status !== 'Normal' || s.view !== m.viewID || !x.isPrimary()) return;
-  if (m.index > s.log.length) return;
+  if (m.index > logLength(s)) return;
   const seed = x.flaw('repair-splice');
-  // Fixed: everything past the requester's synced prefix, so it catches up with all the primary has.
-  const from = seed ? 0 : Math.min(m.from, s.log.length);
-  const log = seed ? s.log.slice(0, m.index) : s.log.slice(from);
-  x.send(m.src, {
+  // Fixed: everything past the requester's synced prefix, so it catches up with all the primary has; if we
+  // compacted part of that, from our snapshot on, with its checksum (the requester holds that prefix too).
+  const from = seed ? 0 : Math.max(s.base, Math.min(m.from, logLength(s)));
+  const log = seed ? s.log.slice(0, m.index) : entriesAfter(s, from);
+  const msg: RepairReply = {
     type: 'RepairReply',
     src: s.id,
     viewID: s.view,
@@ -695,7 +806,9 @@ export function handleRepairRequest(x: Step, m: RepairRequest): void {
     client: m.client,
     reqID: m.reqID,
     reqViewID: m.reqViewID,
-  });
+  };
+  if (from > m.from) msg.base = hashAt(s, from)!;
+  x.send(m.src, msg);
 }
 
 /** The spec's HandleRepairReply: splice the primary's prefix into the local log. */
@@ -707,24 +820,26 @@ export function handleRepairReply(x: Step, m: RepairReply): void {
     const k = m.log.length;
     const tail = s.log.slice(k >= 1 ? k - 1 : 0);
     x.replaceFrom(0, m.log.concat(tail));
-    x.setSync(s.log.length);
+    x.setSync(logLength(s));
     x.setStatus('Normal');
-    x.notice('repair', `seed splice: ${k} from primary + ${tail.length} local, syncIndex ${s.log.length}`);
+    x.notice('repair', `seed splice: ${k} from primary + ${tail.length} local, syncIndex ${logLength(s)}`);
     const primaryChecksums = checksums(m.log);
     reply(x, 'ReconcileReply', m, true, m.index, primaryChecksums[m.index] ?? EMPTY_CHECKSUM);
     s.pendingReconciles = [];
     armTimers(x);
     return;
   }
-  if (m.from > s.syncIndex) return; // not an answer to the request we sent
+  // Not an answer to the request we sent, unless the primary answered from its snapshot and we hold that prefix.
+  if (m.from < s.base || m.from > logLength(s)) return;
+  if (m.from > s.syncIndex && (m.base === undefined || hashAt(s, m.from) !== m.base)) return;
   // Fixed: take the primary's prefix, then keep only local entries that come after its last entry and
   // that it does not have: the primary only appends, so it can never commit anything else we hold.
   const base = m.log;
-  const last = base.length > 0 ? base[base.length - 1]! : s.log[m.from - 1];
+  const last = base.length > 0 ? base[base.length - 1]! : entryAt(s, m.from);
   const baseIds = new Set(base.map((e) => idKey(e.client, e.req)));
-  const suffix = s.log
-    .slice(m.from)
-    .filter((e) => !baseIds.has(idKey(e.client, e.req)) && (!last || compareEntryKeys(e, last) > 0));
+  const suffix = entriesAfter(s, m.from).filter(
+    (e) => !baseIds.has(idKey(e.client, e.req)) && (!last || compareEntryKeys(e, last) > 0),
+  );
   x.replaceFrom(m.from, base.concat(suffix));
   x.setSync(m.from + base.length);
   x.setStatus('Normal');
@@ -755,6 +870,8 @@ function enterViewChange(x: Step, view: number): void {
   s.pendingReconciles = [];
   s.preVote = null;
   s.vcFetch = null;
+  s.acks = new Map();
+  s.stable = null;
   sendViewChangeReply(x);
   armTimers(x);
 }
@@ -770,7 +887,7 @@ function sendViewChangeReply(x: Step): void {
       viewID: s.view,
       logViewID: s.logViewID,
       log: [],
-      length: s.log.length,
+      length: logLength(s),
       marks: marksOf(s),
     });
     return;
@@ -784,21 +901,26 @@ function sendViewChangeReply(x: Step): void {
   });
 }
 
-/** Prefix checksums at the end of the log and 1, 2, 4, ... entries before it, down to the empty prefix. */
+/**
+ * Prefix checksums at the end of the log and 1, 2, 4, ... entries before it, down to the snapshot (the empty
+ * prefix without one): what is compacted has no checksums left but the snapshot's.
+ */
 export function marksOf(s: ReplicaState): Mark[] {
-  const n = s.log.length;
+  const n = logLength(s);
   const out: Mark[] = [];
-  for (let d = 0; n - d > 0; d = d === 0 ? 1 : d * 2) out.push({ index: n - d, checksum: s.hashes[n - d]! });
-  if (s.syncIndex > 0 && s.syncIndex < n) out.push({ index: s.syncIndex, checksum: s.hashes[s.syncIndex]! });
-  out.push({ index: 0, checksum: EMPTY_CHECKSUM });
+  for (let d = 0; n - d > s.base; d = d === 0 ? 1 : d * 2)
+    out.push({ index: n - d, checksum: hashAt(s, n - d)! });
+  if (s.syncIndex > s.base && s.syncIndex < n)
+    out.push({ index: s.syncIndex, checksum: hashAt(s, s.syncIndex)! });
+  out.push({ index: s.base, checksum: s.hashes[0]! });
   return out;
 }
 
-/** The longest prefix of our log that a mark shows the other side holds too. */
+/** The longest prefix of our log that a mark shows the other side holds too; -1 if none we can still check. */
 function commonPrefix(s: ReplicaState, marks: readonly Mark[] | undefined): number {
-  let best = 0;
+  let best = s.base === 0 ? 0 : -1;
   for (const m of marks ?? []) {
-    if (m.index > best && m.index <= s.log.length && s.hashes[m.index] === m.checksum) best = m.index;
+    if (m.index > best && m.index <= logLength(s) && hashAt(s, m.index) === m.checksum) best = m.index;
   }
   return best;
 }
@@ -807,21 +929,27 @@ function replyLength(v: ViewChangeReply): number {
   return v.length ?? v.log.length;
 }
 
-/** A StartView for one replica: our entries after the prefix its marks show it shares (all if it sent none: it is asked to describe itself). */
+/**
+ * A StartView for one replica: our entries after the prefix its marks show it shares (all if it sent none: it
+ * is asked to describe itself). If it shares nothing we still hold, it gets our snapshot and what follows.
+ */
 function sendStartView(x: Step, to: ReplicaId, marks: readonly Mark[] | undefined): void {
   const s = x.s;
-  const n = s.log.length;
-  const from = marks ? commonPrefix(s, marks) : n;
-  x.send(to, {
+  const n = logLength(s);
+  const common = marks ? commonPrefix(s, marks) : n;
+  const from = Math.max(common, s.base);
+  const msg: StartView = {
     type: 'StartView',
     src: s.id,
     viewID: s.view,
-    log: s.log.slice(from),
+    log: entriesAfter(s, from),
     from,
-    base: s.hashes[from]!,
+    base: hashAt(s, from)!,
     length: n,
-    checksum: s.hashes[n]!,
-  });
+    checksum: hashAt(s, n)!,
+  };
+  if (common < 0 && s.snapshot) msg.snapshot = s.snapshot;
+  x.send(to, msg);
 }
 
 /** The spec's HandleViewChange. */
@@ -903,28 +1031,36 @@ function chooseIncremental(x: Step, m: ViewChangeReply): void {
   );
   const length = replyLength(chosen);
   const checksum = chosen.marks?.find((k) => k.index === length)?.checksum ?? EMPTY_CHECKSUM;
-  if (chosen.src === s.id || (length === s.log.length && checksum === s.hashes[length])) {
+  if (chosen.src === s.id || (length === logLength(s) && checksum === hashAt(s, length))) {
     finishViewChange(x, chosen.src, latest);
     return;
   }
-  const from = commonPrefix(s, chosen.marks);
+  // Nothing in common that we can still check: from our snapshot (the sender answers from its own if it must).
+  const from = Math.max(commonPrefix(s, chosen.marks), s.base);
   s.vcFetch = { view: s.view, src: chosen.src, from, length, checksum };
   x.send(chosen.src, { type: 'LogRequest', src: s.id, viewID: s.view, from, length, checksum });
 }
 
-/** Any replica: the entries `from + 1 .. length` of the prefix the asker described, if we still hold it. */
+/**
+ * Any replica: the entries `from + 1 .. length` of the prefix the asker described, if we still hold it; from our
+ * snapshot on (with it) if we compacted past `from`.
+ */
 function handleLogRequest(x: Step, m: LogRequest): void {
   const s = x.s;
-  if (m.from > m.length || m.length > s.log.length || s.hashes[m.length] !== m.checksum) return;
-  x.send(m.src, {
+  if (m.from > m.length || m.length > logLength(s) || hashAt(s, m.length) !== m.checksum) return;
+  const from = Math.max(m.from, s.base);
+  const msg: LogReply = {
     type: 'LogReply',
     src: s.id,
     viewID: m.viewID,
-    from: m.from,
+    from,
     length: m.length,
     checksum: m.checksum,
-    log: s.log.slice(m.from, m.length),
-  });
+    log: entriesAfter(s, from, m.length),
+    base: hashAt(s, from)!,
+  };
+  if (from > m.from && s.snapshot) msg.snapshot = s.snapshot;
+  x.send(m.src, msg);
 }
 
 /** The new primary takes the chosen log's missing entries, checked against its checksum, and starts the view. */
@@ -932,10 +1068,55 @@ function handleLogReply(x: Step, m: LogReply): void {
   const s = x.s;
   const f = s.vcFetch;
   if (!f || s.status !== 'ViewChange' || s.view !== f.view || m.viewID !== f.view || m.src !== f.src) return;
-  if (m.from !== f.from || m.length !== f.length || m.log.length !== f.length - f.from) return;
-  if (chain(s.hashes[f.from]!, m.log) !== f.checksum) return;
-  x.replaceFrom(f.from, m.log);
+  if (m.length !== f.length || m.checksum !== f.checksum) return;
+  const base = m.base ?? (m.from === f.from ? hashAt(s, f.from) : undefined);
+  if (
+    base === undefined ||
+    !adopt(x, {
+      from: m.from,
+      base,
+      log: m.log,
+      length: m.length,
+      checksum: m.checksum,
+      snapshot: m.snapshot,
+    })
+  )
+    return;
   finishViewChange(x, f.src, -1);
+}
+
+/**
+ * Make our log the sender's: its prefix of `from` entries (checksum `base`) followed by `log`, ending at
+ * `length` with `checksum`. Fits if we hold that prefix (or, having compacted past `from`, the entries chain
+ * through our snapshot's checksum); else installs the sender's snapshot, if it sent one. False: nothing changed.
+ */
+function adopt(
+  x: Step,
+  m: {
+    from: number;
+    base: string;
+    log: readonly Entry[];
+    length: number;
+    checksum: string;
+    snapshot?: Snapshot | undefined;
+  },
+): boolean {
+  const s = x.s;
+  if (m.from < 0 || m.log.length !== m.length - m.from || chain(m.base, m.log) !== m.checksum) return false;
+  if (m.from >= s.base) {
+    if (m.from <= logLength(s) && hashAt(s, m.from) === m.base) {
+      x.replaceFrom(m.from, m.log);
+      return true;
+    }
+  } else if (m.length >= s.base && chain(m.base, m.log.slice(0, s.base - m.from)) === s.hashes[0]) {
+    x.replaceFrom(s.base, m.log.slice(s.base - m.from));
+    return true;
+  }
+  const snap = m.snapshot;
+  if (!snap || snap.index !== m.from || snap.checksum !== m.base || snap.index < s.base) return false;
+  installSnapshot(x, snap);
+  x.replaceFrom(m.from, m.log);
+  return true;
 }
 
 function chain(base: string, entries: readonly Entry[]): string {
@@ -949,11 +1130,11 @@ function finishViewChange(x: Step, chosenSrc: ReplicaId, latest: number): void {
   const s = x.s;
   const marks = new Map<ReplicaId, Mark[] | undefined>();
   for (const v of s.vcReplies) if (v.viewID === s.view) marks.set(v.src, v.marks);
-  x.setSync(s.log.length, s.view);
+  x.setSync(logLength(s), s.view);
   becomeNormal(x, s.view);
   x.notice(
     'start-view',
-    `view ${s.view}: log of ${chosenSrc} (${s.log.length} entries${latest >= 0 ? `, logViewID ${latest}` : ''})`,
+    `view ${s.view}: log of ${chosenSrc} (${logLength(s)} entries${latest >= 0 ? `, logViewID ${latest}` : ''})`,
   );
   for (const r of x.cfg.replicas) if (r !== s.id) sendStartView(x, r, marks.get(r));
 }
@@ -976,6 +1157,8 @@ function becomeNormal(x: Step, view: number): void {
   s.recovery = null;
   s.preVote = null;
   s.vcFetch = null;
+  s.acks = new Map();
+  s.stable = null;
   s.failedViewChanges = 0;
   // Installing a view is hearing from its primary (or being it).
   s.primaryHeard = true;
@@ -989,21 +1172,22 @@ function becomeNormal(x: Step, view: number): void {
 function handleIncrementalStartView(x: Step, m: StartView & { from: number }): void {
   const s = x.s;
   const member = inQuorum(m.viewID, x.cfg.replicas, s.id);
-  const fits =
-    m.from <= s.log.length &&
-    s.hashes[m.from] === m.base &&
-    m.log.length === (m.length ?? 0) - m.from &&
-    chain(m.base ?? '', m.log) === m.checksum;
+  const take = () =>
+    adopt(x, {
+      from: m.from,
+      base: m.base ?? '',
+      log: m.log,
+      length: m.length ?? 0,
+      checksum: m.checksum ?? '',
+      snapshot: m.snapshot,
+    });
   if (s.status === 'Recovering') {
     if (s.recovery?.floor == null || m.viewID <= s.recovery.floor) return;
-    if (member && !fits) {
+    if (member && !take()) {
       x.send(m.src, { type: 'StartViewRequest', src: s.id, viewID: m.viewID, marks: marksOf(s) });
       return;
     }
-    if (member) {
-      x.replaceFrom(m.from, m.log);
-      x.setSync(s.log.length, m.viewID);
-    }
+    if (member) x.setSync(logLength(s), m.viewID);
     becomeNormal(x, m.viewID);
     x.notice('recovered', `rejoined in view ${m.viewID}`);
     return;
@@ -1013,9 +1197,8 @@ function handleIncrementalStartView(x: Step, m: StartView & { from: number }): v
     becomeNormal(x, m.viewID);
     return;
   }
-  if (fits) {
-    x.replaceFrom(m.from, m.log);
-    x.setSync(s.log.length, m.viewID);
+  if (take()) {
+    x.setSync(logLength(s), m.viewID);
     becomeNormal(x, m.viewID);
     return;
   }
@@ -1105,6 +1288,12 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
   else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
     s.primaryHeard = true;
     x.timer('election', true);
+    if (x.compacting) {
+      if (m.stable) learnStable(x, m.stable);
+      // Tell the primary which prefixes we hold, so that it can tell when one is everywhere.
+      if (inQuorum(s.view, x.cfg.replicas, s.id))
+        x.send(m.src, { type: 'HeartbeatReply', src: s.id, viewID: s.view, marks: heldMarks(s) });
+    }
   } else if (!x.flaw('no-retry')) {
     // A Normal primary in a view we have not installed: we missed its StartView. Our (late) reply
     // makes it send StartView again.
@@ -1158,4 +1347,119 @@ function promptViewChangeAfter(x: Step, floor: number): void {
   let v = floor + 1;
   while (primary(v, x.cfg.replicas) === x.s.id) v++;
   x.sendAll({ type: 'ViewChange', src: x.s.id, viewID: v }, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints (fixed mode, DESIGN §2.9): a prefix every member of the view's quorum holds identically is
+// committed, so it is in every later log; it can be compacted into a snapshot.
+
+/** The primary: raise `stable` to the longest prefix every quorum member reported holding in this view. */
+function updateStable(x: Step): void {
+  const s = x.s;
+  if (!x.compacting || s.status !== 'Normal' || !x.isPrimary()) return;
+  let index = logLength(s);
+  for (const r of quorum(s.view, x.cfg.replicas)) {
+    if (r === s.id) continue;
+    const a = s.acks.get(r);
+    if (a === undefined) return;
+    index = Math.min(index, a);
+  }
+  if (index < s.base || (s.stable && s.stable.index >= index)) return;
+  s.stable = { index, checksum: hashAt(s, index)! };
+  maybeCompact(x, s.stable);
+}
+
+function handleHeartbeatReply(x: Step, m: HeartbeatReply): void {
+  const s = x.s;
+  if (!x.compacting || s.status !== 'Normal' || s.view !== m.viewID || !x.isPrimary()) return;
+  if (!inQuorum(s.view, x.cfg.replicas, m.src)) return;
+  // Counted only if it is our own prefix: within a view the primary only appends, so it stays ours.
+  const held = commonPrefix(s, m.marks);
+  if (held <= (s.acks.get(m.src) ?? -1)) return;
+  s.acks.set(m.src, held);
+  updateStable(x);
+}
+
+/** The end of our log, 1, 2, 4, ... 64 entries before it, and the syncIndex: what a HeartbeatReply says we hold. */
+function heldMarks(s: ReplicaState): Mark[] {
+  return marksOf(s).filter((k, i) => i < 8 || k.index === s.syncIndex);
+}
+
+/** A backup hears its primary's stable prefix: if it holds the same, it may compact behind it. */
+function learnStable(x: Step, m: Mark): void {
+  maybeCompact(x, m);
+}
+
+/**
+ * Compact up to half the threshold behind the stable point, every half threshold: the live log stays between
+ * half the threshold and the threshold (plus what is not yet stable), and what a reader of the log (the
+ * harness's dumps, every few seconds) saw last is still live rather than already compacted.
+ */
+function maybeCompact(x: Step, m: Mark): void {
+  const s = x.s;
+  const every = x.cfg.timing.snapshotEvery;
+  const keep = Math.floor(every / 2);
+  const c = m.index - keep;
+  if (c - s.base < Math.max(1, every - keep)) return;
+  if (m.index > logLength(s) || hashAt(s, m.index) !== m.checksum) return;
+  compact(x, c);
+}
+
+/** Replace entries 1..c by a snapshot: the state after them (replayed from the previous snapshot), their checksum and dedup. */
+function compact(x: Step, c: number): void {
+  const s = x.s;
+  const k = c - s.base;
+  const kv: KvState = new Map(s.snapshot?.kv ?? []);
+  const done = s.done;
+  for (let i = 0; i < k; i++) {
+    const e = s.log[i]!;
+    const result = applyOp(kv, e.op);
+    const key = idKey(e.client, e.req);
+    if (s.ids.get(key) === s.base + i + 1) s.ids.delete(key);
+    if ((done.get(e.client)?.req ?? 0) < e.req)
+      done.set(e.client, {
+        client: e.client,
+        req: e.req,
+        index: s.base + i + 1,
+        checksum: s.hashes[i + 1]!,
+        ts: e.ts,
+        result,
+      });
+  }
+  const snap: Snapshot = {
+    index: c,
+    checksum: s.hashes[k]!,
+    last: entryAt(s, c) ?? null,
+    kv: [...kv],
+    clients: [...done.values()],
+  };
+  s.log = s.log.slice(k);
+  s.hashes = s.hashes.slice(k);
+  s.base = c;
+  s.snapshot = snap;
+  if (s.applied >= c) s.results = s.results.slice(k);
+  else {
+    s.kv = kv;
+    s.applied = c;
+    s.results = [];
+  }
+  if (s.syncIndex < c) x.setSync(c);
+  x.persist({ t: 'snapshot', snapshot: snap });
+  x.notice('snapshot', `compacted entries 1..${c} (${s.log.length} live, ${kv.size} keys)`);
+}
+
+/** Replace the whole log by a snapshot received from another replica (entries follow). */
+function installSnapshot(x: Step, snap: Snapshot): void {
+  const s = x.s;
+  s.log = [];
+  s.hashes = [snap.checksum];
+  s.base = snap.index;
+  s.snapshot = snap;
+  s.ids = new Map();
+  s.done = new Map(snap.clients.map((c) => [c.client, c]));
+  s.kv = new Map(snap.kv);
+  s.applied = snap.index;
+  s.results = [];
+  x.persist({ t: 'snapshot', snapshot: snap, install: true });
+  x.notice('snapshot', `installed a snapshot of entries 1..${snap.index}`);
 }

@@ -13,7 +13,10 @@ import { CLIENT_MESSAGE_TYPES } from './messages.js';
 import { inQuorum, primary } from './quorum.js';
 import {
   compareEntryKeys,
+  entriesAfter,
+  hashAt,
   initialReplica,
+  logLength,
   type ReplicaEvent,
   type ReplicaState,
   recoveringReplica,
@@ -125,7 +128,8 @@ export class ReplicaProcess {
       fsync: this.durable && o.fsync,
       status: this.state.status,
       view: this.state.view,
-      logLength: this.state.log.length,
+      logLength: logLength(this.state),
+      snapshotIndex: this.state.base,
       notes: this.storeNotes,
     });
     for (const [peer, addr] of Object.entries(o.peers)) {
@@ -236,7 +240,10 @@ export class ReplicaProcess {
           break;
       }
     }
-    if (this.outbox.length > 0 && !this.drainScheduled) {
+    // Records are flushed even when nothing is sent: a state change that is logged (a view installed by a
+    // replica outside the quorum, which then sends nothing) must not stay in memory until the next message,
+    // or a kill in between restarts the replica in an older view than it reported.
+    if ((this.outbox.length > 0 || this.unflushed) && !this.drainScheduled) {
       this.drainScheduled = true;
       setImmediate(() => void this.drain());
     }
@@ -303,8 +310,10 @@ export class ReplicaProcess {
       inQuorum: s.view >= 1 ? inQuorum(s.view, replicas, s.id) : false,
       logViewID: s.logViewID,
       syncIndex: s.syncIndex,
-      logLength: s.log.length,
-      headChecksum: s.hashes[s.log.length],
+      logLength: logLength(s),
+      headChecksum: hashAt(s, logLength(s)),
+      snapshotIndex: s.base,
+      liveEntries: s.log.length,
       uptimeMs: Date.now() - this.started,
       counters: { ...this.counters },
       links: Object.fromEntries(
@@ -313,25 +322,35 @@ export class ReplicaProcess {
           { connected: l.connected, sent: l.sent, dropped: l.dropped },
         ]),
       ),
-      store: { ...this.store.stats, notes: this.storeNotes },
+      store: {
+        ...this.store.stats,
+        ...(this.store instanceof Wal ? { walBytes: this.store.size } : {}),
+        notes: this.storeNotes,
+      },
     };
   }
 
   /**
    * The log, or only what follows its first `from` entries with the checksum of those (a reader that holds
-   * them and the same checksum needs nothing more). Past the log's end, the whole log (from 0).
+   * them and the same checksum needs nothing more). Past the log's end, or before its snapshot, the log from
+   * its snapshot on: `from` is then `base`, the number of entries compacted (0 without a snapshot), and
+   * `baseChecksum` their prefix checksum.
    */
   logDump(from = 0): Record<string, unknown> {
     const s = this.state;
-    const start = from <= s.log.length ? from : 0;
+    const start = from >= s.base && from <= logLength(s) ? from : s.base;
     return {
       ...this.status(),
       takenAt: Date.now(),
       from: start,
-      fromChecksum: s.hashes[start],
-      log: s.log
-        .slice(start)
-        .map((e, i) => ({ index: start + i + 1, ...e, checksum: s.hashes[start + i + 1] })),
+      fromChecksum: hashAt(s, start),
+      base: s.base,
+      baseChecksum: s.hashes[0],
+      log: entriesAfter(s, start).map((e, i) => ({
+        index: start + i + 1,
+        ...e,
+        checksum: hashAt(s, start + i + 1),
+      })),
     };
   }
 

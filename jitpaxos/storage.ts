@@ -2,7 +2,10 @@
  * Durable replica state as a write-ahead log in the data directory.
  *
  * File format (`wal.jsonl`): one record per line, `<crc32 as 8 hex digits> <JSON of a PersistRecord>\n`, the
- * CRC taken over the JSON bytes. Replay applies records in order. On open the replayed state is compacted into
+ * CRC taken over the JSON bytes. Replay applies records in order. A `snapshot` record (a checkpoint, fixed mode)
+ * makes the next write rewrite the file atomically as meta + snapshot + the entries after it, so the WAL holds
+ * the state and the uncompacted suffix only: the snapshot is the WAL's first record, not a file of its own, so
+ * that one rename switches both. On open the replayed state is compacted into
  * a fresh WAL (write temp, fsync, rename, fsync dir) so restarts do not replay an ever-growing history, and so
  * an ignored torn tail never ends up in the middle of the file once new records are appended after it.
  *
@@ -16,17 +19,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { PersistRecord } from './effects.js';
-import type { Entry, ReplicaStatus } from './messages.js';
+import type { Entry, ReplicaStatus, Snapshot } from './messages.js';
 
 export interface DurableState {
   view: number;
   status: ReplicaStatus;
   logViewID: number;
   syncIndex: number;
+  /** The entries after the snapshot (all of them without one). */
   log: Entry[];
+  snapshot?: Snapshot | null;
 }
 
-export type DurableMeta = Omit<DurableState, 'log'>;
+export type DurableMeta = Omit<DurableState, 'log' | 'snapshot'>;
 
 export interface StoreStats {
   /** Batches written (one write call each, retried only on a short write). */
@@ -94,16 +99,27 @@ export const crc32: (buf: Uint8Array) => number =
 
 /** Applies one record to a state, in place. Returns a note if the record did not fit the state. */
 export function applyRecord(state: DurableState, r: PersistRecord): string | null {
+  const base = state.snapshot?.index ?? 0;
   switch (r.t) {
     case 'append':
       for (const e of r.entries) state.log.push(e);
       return null;
     case 'truncate':
-      if (r.length > state.log.length) {
-        return `truncate to ${r.length} beyond log length ${state.log.length}`;
+      if (r.length > base + state.log.length || r.length < base) {
+        return `truncate to ${r.length} outside the log (${base} compacted, ${state.log.length} after)`;
       }
-      state.log.length = r.length;
+      state.log.length = r.length - base;
       return null;
+    case 'snapshot': {
+      const k = r.snapshot.index - base;
+      state.snapshot = r.snapshot;
+      if (r.install) state.log = [];
+      else if (k < 0 || k > state.log.length) {
+        state.log = [];
+        return `snapshot at ${r.snapshot.index} outside the log (${base} compacted, ${k} after); log dropped`;
+      } else state.log.splice(0, k);
+      return null;
+    }
     case 'meta':
       state.view = r.view;
       state.status = r.status;
@@ -128,6 +144,11 @@ function asRecord(v: unknown): PersistRecord | null {
   const r = v as Record<string, unknown>;
   if (r.t === 'append' && Array.isArray(r.entries)) return v as PersistRecord;
   if (r.t === 'truncate' && isInt(r.length) && r.length >= 0) return v as PersistRecord;
+  if (r.t === 'snapshot' && typeof r.snapshot === 'object' && r.snapshot !== null) {
+    const s = r.snapshot as Record<string, unknown>;
+    if (isInt(s.index) && typeof s.checksum === 'string' && Array.isArray(s.kv) && Array.isArray(s.clients))
+      return v as PersistRecord;
+  }
   if (
     r.t === 'meta' &&
     isInt(r.view) &&
@@ -226,12 +247,20 @@ function atomicWrite(dir: string, name: string, content: string, fsync: boolean)
   if (fsync) fsyncDir(dir);
 }
 
+/**
+ * The fewest records that replay to `state`: meta, the snapshot, the entries after it. Both runtimes compact
+ * with it (this WAL, and the simulator's disk).
+ */
+export function compactRecords(state: DurableState): PersistRecord[] {
+  const { log, snapshot, ...meta } = state;
+  const out: PersistRecord[] = [{ t: 'meta', ...meta }];
+  if (snapshot) out.push({ t: 'snapshot', snapshot, install: true });
+  if (log.length > 0) out.push({ t: 'append', entries: log });
+  return out;
+}
+
 function serialize(state: DurableState | null): string {
-  if (state === null) return '';
-  const { log, ...meta } = state;
-  let s = encodeRecord({ t: 'meta', ...meta });
-  if (log.length > 0) s += encodeRecord({ t: 'append', entries: log });
-  return s;
+  return state === null ? '' : compactRecords(state).map(encodeRecord).join('');
 }
 
 interface Waiter {
@@ -249,11 +278,15 @@ export class Wal implements Store {
   private next: Waiter[] = [];
   private failed: Error | null = null;
   private closed = false;
+  /** A snapshot was recorded: the next write rewrites the file from `mirror` instead of appending. */
+  private rewrite = false;
 
   private constructor(
     readonly file: string,
-    private readonly fd: number,
+    private fd: number,
     private readonly fsync: boolean,
+    /** The state the file describes once pending records are written (entries shared with the replica). */
+    private readonly mirror: DurableState,
   ) {}
 
   static open(dir: string, opts: WalOptions): OpenResult<Wal> {
@@ -301,21 +334,49 @@ export class Wal implements Store {
       atomicWrite(dir, MARKER_FILE, `${new Date().toISOString()}\n`, opts.fsync);
     }
     const fd = fs.openSync(file, 'a');
-    return { wal: new Wal(file, fd, opts.fsync), state, trusted, notes };
+    const mirror: DurableState = state
+      ? { ...state, log: state.log.slice() }
+      : { ...initial, log: [], snapshot: null };
+    return { wal: new Wal(file, fd, opts.fsync, mirror), state, trusted, notes };
   }
 
   record(records: readonly PersistRecord[]): void {
     if (this.closed) throw new Error('Wal.record after close');
     if (this.failed) throw this.failed;
-    // Encoded now, so later mutation of the caller's entries cannot change what is persisted.
-    for (const r of records) this.pending.push(encodeRecord(r));
+    for (const r of records) {
+      applyRecord(this.mirror, r);
+      if (r.t === 'snapshot') this.rewrite = true;
+      // Encoded now, so later mutation of the caller's entries cannot change what is persisted.
+      if (!this.rewrite) this.pending.push(encodeRecord(r));
+    }
+  }
+
+  /** Bytes the WAL file holds now. */
+  get size(): number {
+    return fs.fstatSync(this.fd).size;
+  }
+
+  /**
+   * Checkpoint: the whole file becomes meta + snapshot + the entries after it (temp file, fsync, rename,
+   * fsync dir), so everything recorded so far is durable at once and nothing behind the snapshot stays.
+   */
+  private rewriteNow(): void {
+    this.rewrite = false;
+    this.pending = [];
+    const text = serialize(this.mirror);
+    atomicWrite(path.dirname(this.file), path.basename(this.file), text, this.fsync);
+    fs.closeSync(this.fd);
+    this.fd = fs.openSync(this.file, 'a');
+    this.stats.writes++;
+    this.stats.bytes += Buffer.byteLength(text);
+    if (this.fsync) this.stats.fsyncs++;
   }
 
   flush(): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       const w = { resolve, reject };
-      if (this.pending.length === 0) {
+      if (this.pending.length === 0 && !this.rewrite) {
         // Nothing new: the caller's records, if any, are in the batch in flight.
         if (this.current) this.current.push(w);
         else resolve();
@@ -339,6 +400,10 @@ export class Wal implements Store {
   }
 
   private writeNow(): void {
+    if (this.rewrite) {
+      this.rewriteNow();
+      return;
+    }
     const buf = Buffer.from(this.pending.join(''), 'utf8');
     this.pending = [];
     let off = 0;
@@ -358,12 +423,25 @@ export class Wal implements Store {
   }
 
   private startBatch(): void {
-    const buf = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
+    const rewrite = this.rewrite;
+    const buf = rewrite ? Buffer.alloc(0) : Buffer.from(this.pending.join(''), 'utf8');
+    if (!rewrite) this.pending = [];
     const waiters = this.next;
     this.next = [];
     this.current = waiters;
-    this.writeAndSync(buf).then(
+    // A checkpoint is written synchronously (no batch is in flight, so the file is ours); the waiters still
+    // resolve asynchronously, as for any batch.
+    const done = rewrite
+      ? new Promise<void>((res, rej) => {
+          try {
+            this.rewriteNow();
+            res();
+          } catch (e) {
+            rej(e as Error);
+          }
+        })
+      : this.writeAndSync(buf);
+    done.then(
       () => {
         this.current = null;
         for (const w of waiters) w.resolve();

@@ -41,9 +41,37 @@ const entry = {
 
 const log = { type: 'array', items: entry } as const;
 
-const marks = {
-  type: 'array',
-  items: { type: 'object', properties: { index: int, checksum: str }, required: ['index', 'checksum'] },
+const mark = {
+  type: 'object',
+  properties: { index: int, checksum: str },
+  required: ['index', 'checksum'],
+} as const;
+
+const marks = { type: 'array', items: mark } as const;
+
+const opResult = {
+  type: 'object',
+  properties: { value: strOrNull, applied: { type: 'boolean' } },
+  required: ['value', 'applied'],
+} as const;
+
+const snapshot = {
+  type: 'object',
+  properties: {
+    index: int,
+    checksum: str,
+    last: { anyOf: [entry, { type: 'null' }] },
+    kv: { type: 'array', items: { type: 'array', items: [str, str], minItems: 2, additionalItems: false } },
+    clients: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { client: id, req: int, index: int, checksum: str, ts: int, result: opResult },
+        required: ['client', 'req', 'index', 'checksum', 'ts', 'result'],
+      },
+    },
+  },
+  required: ['index', 'checksum', 'last', 'kv', 'clients'],
 } as const;
 
 const status = { enum: ['Normal', 'Repair', 'ViewChange', 'Recovering'] } as const;
@@ -76,11 +104,7 @@ const clientReply = msg(
   {
     entryClient: id,
     entryReq: int,
-    result: {
-      type: 'object',
-      properties: { value: strOrNull, applied: { type: 'boolean' } },
-      required: ['value', 'applied'],
-    },
+    result: opResult,
     lastTs: int,
     localRead: { type: 'boolean' },
     heldUs: int,
@@ -101,7 +125,11 @@ const SCHEMAS: Record<string, object> = {
     index: int,
   }),
   RepairRequest: msg('RepairRequest', { src: id, viewID: int, index: int, from: int, ...repairEcho }),
-  RepairReply: msg('RepairReply', { src: id, viewID: int, index: int, from: int, log, ...repairEcho }),
+  RepairReply: msg(
+    'RepairReply',
+    { src: id, viewID: int, index: int, from: int, log, ...repairEcho },
+    { base: str },
+  ),
   ViewChange: msg('ViewChange', { src: id, viewID: int }),
   ViewChangeReply: msg(
     'ViewChangeReply',
@@ -111,10 +139,14 @@ const SCHEMAS: Record<string, object> = {
   StartView: msg(
     'StartView',
     { src: id, viewID: int, log },
-    { from: int, base: str, length: int, checksum: str },
+    { from: int, base: str, length: int, checksum: str, snapshot },
   ),
   LogRequest: msg('LogRequest', { src: id, viewID: int, from: int, length: int, checksum: str }),
-  LogReply: msg('LogReply', { src: id, viewID: int, from: int, length: int, checksum: str, log }),
+  LogReply: msg(
+    'LogReply',
+    { src: id, viewID: int, from: int, length: int, checksum: str, log },
+    { base: str, snapshot },
+  ),
   StartViewRequest: msg('StartViewRequest', { src: id, viewID: int, marks }),
   PreVote: msg('PreVote', { src: id, viewID: int, view: int }),
   PreVoteReply: msg('PreVoteReply', {
@@ -124,7 +156,8 @@ const SCHEMAS: Record<string, object> = {
     view: int,
     normal: { type: 'boolean' },
   }),
-  Heartbeat: msg('Heartbeat', { src: id, viewID: int }),
+  Heartbeat: msg('Heartbeat', { src: id, viewID: int }, { stable: mark }),
+  HeartbeatReply: msg('HeartbeatReply', { src: id, viewID: int, marks }),
   RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }),
   RecoveryReply: msg('RecoveryReply', { src: id, nonce: { type: 'number' }, viewID: int, status }, { log }),
 };

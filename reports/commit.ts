@@ -3,6 +3,7 @@
  * and the log the violation was found in, around the index concerned.
  */
 import type { CommitConsistencyResult } from '../checkers/commit-consistency.js';
+import { isCompacted } from '../checkers/dump-stream.js';
 import type { CommitViolation, LogEntry, ReplicaLogDump } from '../checkers/types.js';
 import { nsToMs, showValue } from './ops.js';
 import type { CommitView, EntryView, SideBySide, ViolationView } from './types.js';
@@ -11,7 +12,8 @@ import type { CommitView, EntryView, SideBySide, ViolationView } from './types.j
 const AROUND = 1;
 
 export function entryView(e: LogEntry | null | undefined, index: number): EntryView | null {
-  if (!e || typeof e !== 'object') return null;
+  // Compacted by the replica before any dump showed it: nothing to show.
+  if (!e || typeof e !== 'object' || isCompacted(e)) return null;
   return { index, ts: e.ts, client: String(e.client), req: e.req, op: showValue(e.op) ?? '' };
 }
 

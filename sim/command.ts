@@ -48,6 +48,7 @@ export function simOptionsFrom(o: Record<string, unknown>, seed: number): SimOpt
   if (o.swarm) s.swarm = true;
   if (o.keys !== undefined) s.keys = o.keys as number;
   if (o.clockGranularity !== undefined) s.clockGranularityUs = o.clockGranularity as number;
+  if (o.snapshotEvery !== undefined) s.snapshotEvery = o.snapshotEvery as number;
   if (o.schedule !== undefined) {
     try {
       s.schedule = readScheduleFile(String(o.schedule)) as ScheduledAction[];
@@ -93,6 +94,11 @@ export function simCommand(): Command {
       '--clock-granularity <us>',
       'client clocks tick in steps of this many microseconds',
       intArg('--clock-granularity', 1, 60_000_000),
+    )
+    .option(
+      '--snapshot-every <n>',
+      'fixed mode: compact the log every this many entries held by the whole quorum (default 10000)',
+      intArg('--snapshot-every', 1, 1_000_000_000),
     )
     .option('--swarm', 'let each seed also choose the faults, their interval, clock granularity and workload')
     .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')

@@ -31,6 +31,8 @@ export interface SimOptions {
   clientClockSpreadUs?: number;
   /** Replica clocks start off true time by up to this many µs either way (default 0). */
   replicaClockSpreadUs?: number;
+  /** Fixed mode: entries between checkpoints (the JIT Paxos `snapshotEvery`); absent: the protocol's default. */
+  snapshotEvery?: number;
   /** An explicit schedule replaces the seeded one (replays, shrinking). */
   schedule?: ScheduledAction[];
   /** Stop the main phase's clients after this many operations in all (shrinking). */

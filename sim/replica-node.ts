@@ -5,6 +5,7 @@
  * It can crash, lose power, restart and pause.
  */
 
+import type { SeenPrefixes } from '../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import type { Rng } from '../core/rng.js';
 import type { ProtocolConfig } from '../jitpaxos/config.js';
@@ -13,6 +14,7 @@ import type { ClientReply, PeerMessage } from '../jitpaxos/messages.js';
 import { inQuorum, primary } from '../jitpaxos/quorum.js';
 import {
   initialReplica,
+  logLength,
   type ReplicaEvent,
   type ReplicaState,
   recoveringReplica,
@@ -95,7 +97,8 @@ export class SimReplica {
       durable: this.durable,
       status: s.status,
       view: s.view,
-      logLength: s.log.length,
+      logLength: logLength(s),
+      snapshotIndex: s.base,
       notes,
     });
     this.handle({ kind: 'start', nonce: this.rng.int(2 ** 31) });
@@ -229,11 +232,18 @@ export class SimReplica {
     this.timers.set(name, ev);
   }
 
-  /** What `jitter test` would get from the admin API: null while down or paused. */
-  dump(nowUs: number, final: boolean): ReplicaLogDump | null {
+  /**
+   * What `jitter test` would get from the admin API: null while down or paused. A compacted log is given from
+   * its snapshot on, vouched for by `seen` as systems/jitpaxos does.
+   */
+  dump(nowUs: number, final: boolean, seen: SeenPrefixes): ReplicaLogDump | null {
     const s = this.state;
     if (!s || this.paused) return null;
     const replicas = this.host.cfg.replicas;
+    const base = s.base;
+    const compacted =
+      base > 0 ? { index: base, checksum: s.hashes[0]!, seen: seen.seen(this.id, base, s.hashes[0]!) } : null;
+    seen.observe(this.id, base, s.hashes[0]!, s.hashes.slice(1), base);
     return {
       replica: this.id,
       takenAt: nowUs * 1000,
@@ -244,6 +254,7 @@ export class SimReplica {
       inQuorum: s.view >= 1 ? inQuorum(s.view, replicas, s.id) : false,
       log: s.log.slice(),
       ...(final ? { final: true } : {}),
+      ...(compacted ? { compacted } : {}),
     };
   }
 

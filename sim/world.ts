@@ -3,6 +3,7 @@
  * an event queue on simulated time. All randomness is forked from the run's seed by purpose, so a seed
  * (with the options) determines everything that happens.
  */
+import { SeenPrefixes } from '../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../checkers/types.js';
 import { clientClockName } from '../core/clocks.js';
 import type { Op } from '../core/history.js';
@@ -51,6 +52,8 @@ export class World implements FaultWorld {
   readonly dumps: ReplicaLogDump[] = [];
   /** Each replica's log records (replicas/<id>.log's lines, not yet encoded: the store writes them). */
   readonly replicaLogs = new Map<string, ReplicaLogLine[]>();
+  /** What the dumps so far showed of each replica's log, to vouch for a compacted prefix (as systems/jitpaxos does). */
+  private readonly seen = new SeenPrefixes();
   readonly rng: Rng;
   /** The newest view any client learned: a fresh client starts there (the JIT Paxos adapter's (systems/jitpaxos/db.ts) ViewHint). */
   private viewHint = 1;
@@ -66,7 +69,10 @@ export class World implements FaultWorld {
       replicas: this.nodes,
       mode: o.mode,
       flaws: o.flaws,
-      timing: { maxLeadMs: o.jitLeadMs ?? 150 },
+      timing: {
+        maxLeadMs: o.jitLeadMs ?? 150,
+        ...(o.snapshotEvery !== undefined ? { snapshotEvery: o.snapshotEvery } : {}),
+      },
     });
     this.net = new Network(root.fork('network'));
     for (const [node, ms] of Object.entries(o.slowNodes ?? {})) this.net.nodeDelayUs.set(node, ms * 1000);
@@ -194,7 +200,7 @@ export class World implements FaultWorld {
 
   takeDumps(final: boolean): void {
     for (const r of this.replicas.values()) {
-      const d = r.dump(this.queue.now, final);
+      const d = r.dump(this.queue.now, final, this.seen);
       if (d) this.dumps.push(d);
     }
   }

@@ -64,6 +64,34 @@ describe('commit consistency', () => {
     expect(r.violations).toEqual([]);
   });
 
+  it('accepts a compacted prefix it saw or never saw, and still finds divergence after it', () => {
+    const d = entry('c3', 1, 40);
+    const h4 = [...history, ...commitOp(4, c, 1, 3, 300)];
+    const compacted = (index: number, seen: boolean) => ({ index, checksum: `h${index}`, seen });
+    // r1 shown whole, then compacted past what was shown (seen); r2 compacted before any dump (not seen).
+    const clean = checkCommitConsistency({
+      history: h4,
+      dumps: [
+        dump('r1', [a, b], { takenAt: 250 }),
+        dump('r1', [c], { final: true, compacted: compacted(2, true) }),
+        dump('r2', [c], { final: true, compacted: compacted(2, false) }),
+      ],
+      replicas: ['r1', 'r2'],
+    });
+    expect(clean.valid).toBe(true);
+    expect(clean.violations).toEqual([]);
+    // What follows the snapshot is judged as ever: r2 holds another entry at committed index 3.
+    const bad = checkCommitConsistency({
+      history: h4,
+      dumps: [
+        dump('r1', [c], { final: true, compacted: compacted(2, false) }),
+        dump('r2', [d], { view: 2, takenAt: 400, compacted: compacted(2, false) }),
+      ],
+    });
+    expect(bad.counts.inv).toBe(1);
+    expect(bad.violations[0]).toMatchObject({ kind: 'inv', replica: 'r2', index: 3, entries: [d] });
+  });
+
   it('flags Inv: a Normal quorum member in a later view holding another entry at a committed index', () => {
     const r = checkCommitConsistency({
       history,

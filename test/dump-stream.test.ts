@@ -9,7 +9,14 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkCommitConsistency } from '../checkers/commit-consistency.js';
-import { DumpEncoder, type DumpRecord, decodeDumps, isDelta, recordLine } from '../checkers/dump-stream.js';
+import {
+  DumpEncoder,
+  type DumpRecord,
+  decodeDumps,
+  isCompacted,
+  isDelta,
+  recordLine,
+} from '../checkers/dump-stream.js';
 import type { LogEntry, ReplicaLogDump } from '../checkers/types.js';
 import type { Op } from '../core/history.js';
 import { readDumps } from '../harness/analyze.js';
@@ -150,6 +157,47 @@ describe('incremental dumps', () => {
     const logs = [...decodeDumps([first, next])].map((d) => d.dump.log.length);
     expect(logs).toEqual([3, 3]);
     expect(enc.encode({ ...meta, takenAt: 4, log: [a, b, c] })).toMatchObject({ from: 3, append: [] });
+  });
+
+  it('reads compacted logs: the prefix it showed is kept, one it never showed is COMPACTED, deltas continue', () => {
+    const e = (i: number) => entry('c1', i, i * 10);
+    const meta = {
+      takenAt: 1,
+      status: 'Normal' as const,
+      view: 1,
+      logViewID: 1,
+      syncIndex: 0,
+      inQuorum: true,
+    };
+    const enc = new DumpEncoder();
+    const records = [
+      enc.encode({ ...meta, replica: 'r1', log: [e(1), e(2), e(3)] }),
+      enc.encode({ ...meta, replica: 'r1', log: [e(4)], compacted: { index: 3, checksum: 'x', seen: true } }),
+      enc.encode({ ...meta, replica: 'r1', from: 4, append: [e(5)] }),
+      enc.encode({
+        ...meta,
+        replica: 'r2',
+        log: [e(3), e(4)],
+        compacted: { index: 2, checksum: 'y', seen: false },
+      }),
+      enc.encode({ ...meta, replica: 'r2', from: 4, append: [e(5)] }),
+    ].map((r) => JSON.parse(recordLine(r!)) as DumpRecord);
+    expect(records.map((r) => isDelta(r))).toEqual([false, false, true, false, true]);
+    // The decoder changes a replica's log in place: copy each as it comes.
+    const logs: Array<{ log: LogEntry[]; kept: number }> = [];
+    for (const d of decodeDumps(records)) logs.push({ log: d.dump.log.slice(), kept: d.kept });
+    expect(logs.map((l) => l.log.length)).toEqual([3, 4, 5, 4, 5]);
+    expect(logs[1]).toMatchObject({ log: [e(1), e(2), e(3), e(4)], kept: 3 });
+    expect(logs[2]!.log).toEqual([e(1), e(2), e(3), e(4), e(5)]);
+    expect(logs[3]!.log.slice(0, 2).every((x) => isCompacted(x))).toBe(true);
+    expect(logs[4]!.log.slice(2)).toEqual([e(3), e(4), e(5)]);
+    // The prefix it showed was not vouched for: placeholders, not the stale entries.
+    const again: Array<{ log: LogEntry[]; kept: number }> = [];
+    const unvouched = { ...records[1]!, compacted: { index: 3, checksum: 'x', seen: false } } as DumpRecord;
+    for (const d of decodeDumps([records[0]!, unvouched]))
+      again.push({ log: d.dump.log.slice(), kept: d.kept });
+    expect(again[1]!.log.slice(0, 3).every((x) => isCompacted(x))).toBe(true);
+    expect(again[1]!.kept).toBe(0);
   });
 
   it('checks a run killed mid-way: a torn last line, no final dumps', () => {

@@ -79,8 +79,27 @@ const valid: Record<string, Message> = {
   },
   ViewChange: { type: 'ViewChange', src: 'r3', viewID: 2 },
   ViewChangeReply: { type: 'ViewChangeReply', src: 'r1', viewID: 2, logViewID: 1, log: entries },
-  StartView: { type: 'StartView', src: 'r2', viewID: 2, log: [] },
-  Heartbeat: { type: 'Heartbeat', src: 'r1', viewID: 1 },
+  StartView: {
+    type: 'StartView',
+    src: 'r2',
+    viewID: 2,
+    log: [],
+    from: 7,
+    base: 'abc',
+    length: 7,
+    checksum: 'abc',
+    snapshot: {
+      index: 7,
+      checksum: 'abc',
+      last: entries[0]!,
+      kv: [['k', 'v']],
+      clients: [
+        { client: 'c1', req: 3, index: 7, checksum: 'abc', ts: 5, result: { value: null, applied: true } },
+      ],
+    },
+  },
+  Heartbeat: { type: 'Heartbeat', src: 'r1', viewID: 1, stable: { index: 4, checksum: 'abc' } },
+  HeartbeatReply: { type: 'HeartbeatReply', src: 'r2', viewID: 1, marks: [{ index: 4, checksum: 'abc' }] },
   RecoveryRequest: { type: 'RecoveryRequest', src: 'r3', nonce: 0.125 },
   RecoveryReply: {
     type: 'RecoveryReply',
@@ -91,7 +110,17 @@ const valid: Record<string, Message> = {
     log: entries,
   },
   LogRequest: { type: 'LogRequest', src: 'r2', viewID: 2, from: 1, length: 3, checksum: 'abc' },
-  LogReply: { type: 'LogReply', src: 'r1', viewID: 2, from: 1, length: 3, checksum: 'abc', log: entries },
+  LogReply: {
+    type: 'LogReply',
+    src: 'r1',
+    viewID: 2,
+    from: 1,
+    length: 3,
+    checksum: 'abc',
+    log: entries,
+    base: 'abc',
+    snapshot: { index: 1, checksum: 'abc', last: null, kv: [], clients: [] },
+  },
   StartViewRequest: { type: 'StartViewRequest', src: 'r3', viewID: 4, marks: [{ index: 0, checksum: 'x' }] },
   PreVote: { type: 'PreVote', src: 'r3', viewID: 5, view: 4 },
   PreVoteReply: { type: 'PreVoteReply', src: 'r1', viewID: 5, granted: false, view: 4, normal: true },
@@ -144,6 +173,17 @@ describe('wire validation', () => {
       /^ClientReply: \/result\/value must be string,null/,
     );
     expect(rejects({ ...valid.Heartbeat, src: '' })).toMatch(/^Heartbeat: \/src must NOT have fewer/);
+  });
+
+  it('checks snapshots deeply: key-value pairs and client high-water marks are typed tuples', () => {
+    const sv = valid.StartView as Extract<Message, { type: 'StartView' }>;
+    const bad = (snapshot: unknown) => rejects({ ...sv, snapshot });
+    expect(bad({ ...sv.snapshot, kv: [['k']] })).toMatch(/^StartView: \/snapshot\/kv\/0/);
+    expect(bad({ ...sv.snapshot, clients: [{ ...sv.snapshot!.clients[0], req: 'x' }] })).toMatch(
+      /^StartView: \/snapshot\/clients\/0\/req/,
+    );
+    expect(bad({ ...sv.snapshot, last: 3 })).toMatch(/^StartView: \/snapshot\/last/);
+    expect(bad({ index: 1, checksum: 'a', last: null, kv: [] })).toMatch(/clients/);
   });
 
   it('checks operations and log entries deeply', () => {

@@ -7,6 +7,7 @@
  *   npm run bench:soak -- --steady-latency 100,55 --total 120 --window 60   (nothing but latency+jitter)
  *   npm run bench:soak -- --nemesis none ...                              (the fault-free figure)
  *   --lead MS caps just-in-time stamping (clients stamp ahead by up to MS; default 150, 0 turns it off)
+ *   --snapshot-every N checkpoints every N entries (default: the replicas' own, 10,000); a huge N turns it off
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +27,12 @@ interface Flags {
   steadyLatency: [number, number] | null;
   /** Just-in-time stamping: clients stamp at most this far ahead (ms); 0 leaves it off. */
   lead: number;
+  /** Entries between checkpoints; null: the replicas' default. */
+  snapshotEvery: number | null;
 }
+
+const USAGE =
+  'flags: --window s, --total s, --replicas 3,5, --nemesis list, --seed n, --workload name, --steady-latency ms,jitter, --lead ms, --snapshot-every n';
 
 function parseFlags(argv: string[]): Flags {
   const f: Flags = {
@@ -38,9 +44,14 @@ function parseFlags(argv: string[]): Flags {
     workload: 'register',
     steadyLatency: null,
     lead: 150,
+    snapshotEvery: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--help' || k === '-h') {
+      console.log(`npm run bench:soak -- [flags]\n${USAGE}`);
+      process.exit(0);
+    }
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--window') f.window = Number(v);
     else if (k === '--total') f.total = Number(v);
@@ -49,13 +60,11 @@ function parseFlags(argv: string[]): Flags {
     else if (k === '--seed') f.seed = Number(v);
     else if (k === '--workload') f.workload = v;
     else if (k === '--lead') f.lead = Number(v);
+    else if (k === '--snapshot-every') f.snapshotEvery = Number(v);
     else if (k === '--steady-latency') {
       const [l, j] = v.split(',').map(Number);
       f.steadyLatency = [l!, j ?? 0];
-    } else
-      throw new Error(
-        `unknown flag ${k} (--window s, --total s, --replicas 3,5, --nemesis list, --seed n, --workload name, --steady-latency ms,jitter, --lead ms)`,
-      );
+    } else throw new Error(`unknown flag ${k} (${USAGE})`);
     i++;
   }
   if (!(f.window > 0 && f.total >= f.window)) throw new Error('--window must be > 0 and --total >= --window');
@@ -146,7 +155,13 @@ async function soak(n: number, f: Flags): Promise<void> {
     `\n== ${n} replicas, ${what}, ${f.total} s in ${f.window} s windows, seed ${f.seed}: jitter ${args.slice(1).join(' ')}`,
   );
   const config = path.join(store, `config-${n}.json`);
-  fs.writeFileSync(config, JSON.stringify({ jitLeadMs: f.lead }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      jitLeadMs: f.lead,
+      ...(f.snapshotEvery !== null ? { snapshotEvery: f.snapshotEvery } : {}),
+    }),
+  );
   args.push('--config', config);
   const child = execa(process.execPath, args, { reject: false, stderr: 'inherit' });
   const samples: Sample[] = [];

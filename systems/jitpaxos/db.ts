@@ -3,7 +3,7 @@
  * (JitClient), behind core/db.ts's interfaces; registered as a system in ./index.ts.
  */
 
-import type { LogSuffix } from '../../checkers/dump-stream.js';
+import { type LogSuffix, SeenPrefixes } from '../../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../../checkers/types.js';
 import { parseHostPort } from '../../core/cli-util.js';
 import type {
@@ -28,6 +28,8 @@ export interface JitPaxosOptions {
   fsync: boolean;
   /** Fixed mode: how far ahead of its clock a client may stamp a request (just in time); 0 turns it off. */
   jitLeadMs?: number;
+  /** Fixed mode: entries between checkpoints (the replicas' --snapshot-every); absent: their default. */
+  snapshotEvery?: number;
   /** When the run started (ms since the epoch): dump times are reported relative to it. */
   runStartMs: number;
   /** Where each replica's output goes. */
@@ -42,8 +44,8 @@ class JitPaxosDb implements Db {
   private planned: NodeSpec[] = [];
   private cluster: LocalCluster | null = null;
   private readonly pendingEnv = new Map<string, Record<string, string>>();
-  /** Per node: how many entries the last dump covered, and the replica's checksum of them. */
-  private readonly dumped = new Map<string, { length: number; checksum: string }>();
+  /** What the dumps so far showed of each replica's log (prefix checksums from its snapshot on). */
+  private readonly dumped = new SeenPrefixes();
 
   constructor(private readonly o: JitPaxosOptions) {
     this.nodes = Array.from({ length: o.replicas }, (_, i) => `r${i + 1}`);
@@ -68,7 +70,16 @@ class JitPaxosDb implements Db {
       ),
     }));
     this.cluster = new LocalCluster(
-      { replicas: this.o.replicas, mode: this.o.mode, flaws: this.o.flaws, fsync: this.o.fsync, dir: '' },
+      {
+        replicas: this.o.replicas,
+        mode: this.o.mode,
+        flaws: this.o.flaws,
+        fsync: this.o.fsync,
+        dir: '',
+        ...(this.o.snapshotEvery !== undefined
+          ? { extraArgs: ['--snapshot-every', String(this.o.snapshotEvery)] }
+          : {}),
+      },
       nodes,
     );
     for (const [id, env] of this.pendingEnv) this.cluster.env.set(id, env);
@@ -131,7 +142,8 @@ class JitPaxosDb implements Db {
   /**
    * The replica's log: after the first dump of a node, only what follows the entries it gave last time, when
    * the replica's own prefix checksum says those are unchanged (a long run's logs are not sent whole every
-   * few seconds); whole when asked, or when the log was rewritten.
+   * few seconds); whole when asked, or when the log was rewritten. A replica that compacted its log gives it from
+   * its snapshot on: the dump says so (`compacted`), and whether that prefix is one earlier dumps showed.
    */
   async logDump(node: string, opts: { whole?: boolean } = {}): Promise<ReplicaLogDump | LogSuffix | null> {
     const c = this.c();
@@ -139,14 +151,13 @@ class JitPaxosDb implements Db {
     // The dump's time is ours, taken before asking: the replica's clock may be skewed by the clock
     // nemesis, and the durability check must never think a dump is later than it was.
     const askedAt = Date.now();
-    const known = opts.whole ? undefined : this.dumped.get(node);
+    const known = opts.whole ? undefined : this.dumped.head(node);
     try {
       const d = await c.logDump(node, 3000, known?.length ?? 0);
       const raw = d.log as Array<Entry & { index: number; checksum: string }>;
       const log = raw.map(({ ts, client, req, op }) => ({ ts, client, req, op }));
       const from = d.from ?? 0;
-      const head = raw.length > 0 ? raw[raw.length - 1]!.checksum : (d.fromChecksum ?? '');
-      this.dumped.set(node, { length: from + raw.length, checksum: head });
+      const fromChecksum = d.fromChecksum ?? '';
       const meta = {
         replica: node,
         takenAt: Math.max(0, (askedAt - this.o.runStartMs) * 1e6),
@@ -156,11 +167,25 @@ class JitPaxosDb implements Db {
         syncIndex: d.syncIndex,
         inQuorum: d.inQuorum,
       };
-      if (from === 0) return { ...meta, log };
-      if (known && from === known.length && d.fromChecksum === known.checksum)
-        return { ...meta, from, append: log };
+      let out: ReplicaLogDump | LogSuffix;
+      if (from === 0) out = { ...meta, log };
+      else if (known && from === known.length && fromChecksum === known.checksum)
+        out = { ...meta, from, append: log };
+      else if (from === (d.base ?? 0)) {
+        // The log from the replica's snapshot on, as whole as it gets; is the compacted prefix one we showed?
+        const seen = this.dumped.seen(node, from, fromChecksum);
+        out = { ...meta, log, compacted: { index: from, checksum: fromChecksum, seen } };
+      }
       // The entries we hold were rewritten: the whole log, then.
-      return this.logDump(node, { whole: true });
+      else return this.logDump(node, { whole: true });
+      this.dumped.observe(
+        node,
+        from,
+        fromChecksum,
+        raw.map((e) => e.checksum),
+        d.base ?? 0,
+      );
+      return out;
     } catch {
       return null;
     }

@@ -17,6 +17,7 @@ export const jitPaxosSystem = registerSystem({
     flaws: { type: 'array', items: { enum: ALL_FLAWS }, uniqueItems: true },
     fsync: { type: 'boolean' },
     jitLeadMs: { type: 'number', minimum: 0, maximum: 1000 },
+    snapshotEvery: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
   },
   defaults: { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: 150 },
   flags: [
@@ -51,6 +52,7 @@ export const jitPaxosSystem = registerSystem({
       flaws: ctx.config.flaws as string[],
       fsync: ctx.config.fsync as boolean,
       jitLeadMs: ctx.config.jitLeadMs as number,
+      ...(typeof ctx.config.snapshotEvery === 'number' ? { snapshotEvery: ctx.config.snapshotEvery } : {}),
       runStartMs: ctx.runStartMs,
       logFile: ctx.logFile,
     }),
