@@ -112,6 +112,23 @@ function leadUs(cfg: ProtocolConfig, s: ClientState): number {
   return s.jitGain * Math.min(lead, cfg.timing.maxLeadMs * 1000);
 }
 
+/**
+ * How long to wait for the replies to an attempt before resending it. Fixed mode: at least the round trip
+ * to the slowest quorum member as TCP bounds it (twice mean + 4 deviations of the one-way delay) plus the
+ * lead the replicas may hold the request for; a fixed delay shorter than the round trip would resend every
+ * request on a slow network (a fresh timestamp each time) and count the slowness as silence.
+ */
+function retryDelayMs(cfg: ProtocolConfig, s: ClientState): number {
+  const base = cfg.timing.clientRetryMs;
+  if (cfg.mode !== 'fixed') return base;
+  let rtt = 0;
+  for (const r of quorum(s.view, cfg.replicas)) {
+    const d = s.oneWay.get(r);
+    if (d) rtt = Math.max(rtt, 2 * (d.mean + 4 * d.dev));
+  }
+  return Math.max(base, Math.ceil((rtt + leadUs(cfg, s)) / 1000));
+}
+
 /** Half the round trip of a reply to the current attempt, smoothed as TCP smooths round trips. */
 function sampleDelay(s: ClientState, p: Pending, m: ClientReply, now: number): void {
   const src = m.src;
@@ -154,7 +171,7 @@ function sendAttempt(
       : quorum(s.view, cfg.replicas);
   for (const r of targets) out.push({ kind: 'send', to: r, msg });
   // The delay doubles while the request stalls, so slow links are not flooded with resends.
-  const delay = cfg.timing.clientRetryMs * 2 ** Math.min(p.stalled, 3);
+  const delay = retryDelayMs(cfg, s) * 2 ** Math.min(p.stalled, 3);
   if (!has(cfg, 'no-retry')) out.push({ kind: 'timer', reqID: p.reqID, ms: delay });
 }
 

@@ -70,6 +70,8 @@ export interface ReplicaState {
   vcFetch: { view: number; src: ReplicaId; from: number; length: number; checksum: string } | null;
   /** Fixed mode: client requests stamped ahead of this replica's clock, in entry order, until it passes them. */
   held: { m: ClientRequest; at: number }[];
+  /** Fixed mode: client requests of this view that arrived during a repair, in entry order, handled after it. */
+  deferred: ClientRequest[];
 }
 
 /**
@@ -129,6 +131,7 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     preVote: null,
     vcFetch: null,
     held: [],
+    deferred: [],
   };
 }
 
@@ -162,6 +165,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     preVote: s.preVote ? { view: s.preVote.view, grants: new Set(s.preVote.grants) } : null,
     vcFetch: s.vcFetch ? { ...s.vcFetch } : null,
     held: s.held.slice(),
+    deferred: s.deferred.slice(),
   };
 }
 
@@ -469,6 +473,7 @@ function onTimer(x: Step, name: ReplicaTimer): void {
           if (!p) {
             x.setStatus('Normal');
             armTimers(x);
+            releaseDeferred(x);
             return;
           }
           sendRepairRequest(x, p);
@@ -576,6 +581,10 @@ function reply(
 /** The spec's HandleClientRequest. */
 export function handleClientRequest(x: Step, m: ClientRequest): void {
   const s = x.s;
+  if (s.status === 'Repair' && x.calm && m.viewID === s.view) {
+    deferDuringRepair(x, m);
+    return;
+  }
   if (s.status !== 'Normal') return;
   if (m.viewID === s.view) {
     if (m.op.f === 'read' && x.flaw('local-reads')) {
@@ -737,6 +746,26 @@ export function handleRepairReply(x: Step, m: RepairReply): void {
   }
   s.pendingReconciles = [];
   armTimers(x);
+  releaseDeferred(x);
+}
+
+/**
+ * Fixed mode: a replica in Repair cannot order a request yet; dropping it costs the client a retry timeout
+ * (a round trip or more on a slow network), so it waits here and is handled, in entry order, once the
+ * repair is done. Only a delay, which the network may add anyway (DESIGN §2.9).
+ */
+function deferDuringRepair(x: Step, m: ClientRequest): void {
+  const d = x.s.deferred;
+  if (d.length >= 10_000) return;
+  let i = d.length;
+  while (i > 0 && compareEntryKeys(keyOf(d[i - 1]!), keyOf(m)) > 0) i--;
+  d.splice(i, 0, m);
+}
+
+function releaseDeferred(x: Step): void {
+  const due = x.s.deferred;
+  x.s.deferred = [];
+  for (const m of due) handleClientRequest(x, m);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -753,6 +782,7 @@ function enterViewChange(x: Step, view: number): void {
   x.setStatus('ViewChange');
   s.vcReplies = [];
   s.pendingReconciles = [];
+  s.deferred = [];
   s.preVote = null;
   s.vcFetch = null;
   sendViewChangeReply(x);
@@ -973,6 +1003,7 @@ function becomeNormal(x: Step, view: number): void {
   x.setStatus('Normal');
   s.vcReplies = [];
   s.pendingReconciles = [];
+  s.deferred = [];
   s.recovery = null;
   s.preVote = null;
   s.vcFetch = null;
