@@ -45,8 +45,8 @@ export interface ClientState {
   pending: Map<number, Pending>;
   /** Fixed mode: per replica, a smoothed one-way delay and its mean deviation (microseconds), from replies. */
   oneWay: Map<ReplicaId, { mean: number; dev: number }>;
-  /** Fixed mode: in [0, 1], how much of the delay estimate to stamp ahead; rises with out-of-order
-   * rejections and decays with commits, so a network that does not reorder pays no hold. */
+  /** Fixed mode: in [0, 1], how much of the delay estimate to stamp ahead; 1 after an out-of-order
+   * rejection, then decaying slowly with commits, so a network that does not reorder pays no hold. */
   jitGain: number;
 }
 
@@ -253,8 +253,9 @@ export function handleClientReply(
   if (m.viewID !== s.view || m.reqViewID !== p.view) return out;
   p.heard.add(m.src);
   if (m.type === 'ClientReply') sampleDelay(s, p, m, now);
-  // A rejection in the request's own view is a timestamp that arrived out of order.
-  if (m.type === 'ClientReply' && !m.succeeded) s.jitGain = Math.min(1, s.jitGain + 0.2);
+  // A rejection in the request's own view is a timestamp that arrived out of order: stamp fully ahead. A
+  // lead below the delay would hardly help (a request is late whenever its delay exceeds the lead).
+  if (m.type === 'ClientReply' && !m.succeeded) s.jitGain = 1;
 
   const prim = primary(s.view, cfg.replicas);
   if (m.localRead) {
@@ -323,7 +324,8 @@ export function handleClientReply(
 
 function resolve(s: ClientState, p: Pending, rep: ClientReply, result: OpResult, out: ClientEffect[]): void {
   s.pending.delete(p.reqID);
-  s.jitGain *= 0.95;
+  // Half-life ~350 commits: a reordering network rejects far more often than that, a calm one stops paying.
+  s.jitGain *= 0.998;
   out.push({ kind: 'timer', reqID: p.reqID, ms: null });
   const commit: CommitInfo = {
     view: rep.viewID,

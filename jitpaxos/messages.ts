@@ -60,8 +60,8 @@ export interface ClientReply {
   lastTs?: number;
   /** A read answered from the primary's local state without a commit (the `local-reads` flaw). */
   localRead?: boolean;
-  /** Fixed mode: how long the replica held the request before handling it (microseconds), so that the
-   * client's delay estimate measures the network, not the hold. */
+  /** Fixed mode: how long the replica kept the request (microseconds): the hold before handling it, and in
+   * the runtime the wait for its log to be durable, so that the client's delay estimate measures the network. */
   heldUs?: number;
 }
 

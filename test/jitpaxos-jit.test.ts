@@ -88,6 +88,55 @@ describe('just-in-time ordering (fixed)', () => {
     expect(ts).toBeLessThanOrEqual(2_000_000 + cfg.timing.maxLeadMs * 1000);
   });
 
+  it('one out-of-order rejection turns the lead fully on; commits turn it off slowly', () => {
+    const c = initialClient('c1');
+    c.oneWay.set('r1', { mean: 100_000, dev: 10_000 });
+    c.oneWay.set('r2', { mean: 100_000, dev: 10_000 });
+    const stamp = (now: number) =>
+      (
+        clientRequest(cfg, c, { f: 'read', key: 'k' }, now).effects.find((e) => e.kind === 'send') as {
+          msg: ClientRequest;
+        }
+      ).msg.ts - now;
+    expect(stamp(1_000_000)).toBe(0); // nothing reordered yet: no hold to pay
+    const rejected: ClientReply = {
+      type: 'ClientReply',
+      src: 'r1',
+      client: 'c1',
+      reqID: 1,
+      reqViewID: 1,
+      viewID: 1,
+      succeeded: false,
+      index: 0,
+      checksum: '0000000000000000',
+      ts: 0,
+    };
+    handleClientReply(cfg, c, rejected, 1_200_000);
+    expect(c.jitGain).toBe(1);
+    // mean + 2 deviations, capped at maxLeadMs (the rejected reply was a sample too).
+    expect(stamp(3_000_000)).toBeGreaterThan(100_000);
+    // A commit turns it down by 0.2% only: a network that reorders keeps it on.
+    const reqID = c.nextReqID - 1;
+    for (const src of ['r1', 'r2'])
+      handleClientReply(
+        cfg,
+        c,
+        {
+          ...rejected,
+          src,
+          reqID,
+          succeeded: true,
+          index: 1,
+          entryClient: 'c1',
+          entryReq: reqID,
+          result: { value: null, applied: true },
+        },
+        3_300_000,
+      );
+    expect(c.pending.has(reqID)).toBe(false);
+    expect(c.jitGain).toBeCloseTo(0.998);
+  });
+
   it('the retry timer waits for the measured round trip and the lead, not a fixed 150 ms', () => {
     const c = initialClient('c1');
     const first = clientRequest(cfg, c, { f: 'read', key: 'k' }, 1_000_000);

@@ -47,8 +47,11 @@ export function windows(
   const rows: WindowRow[] = [];
   const invokedAt = new Map<number, number>();
   const done: { atMs: number; latencyMs: number; ok: boolean }[] = [];
+  // The run's clock starts before the cluster is up: no stall is counted before the first operation.
+  let firstMs = Number.POSITIVE_INFINITY;
   for (const op of ops) {
     const ms = op.time / 1e6;
+    if (op.type === 'invoke') firstMs = Math.min(firstMs, ms);
     if (op.type === 'invoke') invokedAt.set(op.process, ms);
     else {
       const t0 = invokedAt.get(op.process);
@@ -60,7 +63,7 @@ export function windows(
     const to = Math.min(totalS, from + windowS);
     const inWin = done.filter((d) => d.atMs >= from * 1000 && d.atMs < to * 1000);
     const ok = inWin.filter((d) => d.ok);
-    let last = from * 1000;
+    let last = Math.max(from * 1000, Math.min(firstMs, to * 1000));
     let stall = 0;
     for (const d of ok) {
       stall = Math.max(stall, d.atMs - last);
@@ -98,4 +101,28 @@ export function formatRows(rows: WindowRow[]): string {
     ].join(' '),
   );
   return [head, ...lines].join('\n');
+}
+
+/** The whole main phase, from the first invocation to the last completion: ok ops/s and the longest stall. */
+export function mainPhase(ops: HistoryOp[]): { okPerS: number; longestStallS: number; seconds: number } {
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  let prevOk = Number.NaN;
+  let stall = 0;
+  let ok = 0;
+  for (const op of ops) {
+    const ms = op.time / 1e6;
+    if (op.type === 'invoke') {
+      first = Math.min(first, ms);
+      if (Number.isNaN(prevOk)) prevOk = ms;
+      continue;
+    }
+    last = Math.max(last, ms);
+    if (op.type !== 'ok') continue;
+    ok++;
+    stall = Math.max(stall, ms - prevOk);
+    prevOk = ms;
+  }
+  const seconds = Math.max(0, (last - first) / 1000);
+  return { okPerS: seconds > 0 ? ok / seconds : 0, longestStallS: stall / 1000, seconds };
 }
