@@ -72,9 +72,11 @@ export type ClientEffect =
 
 /**
  * After this many retries in one view during which some quorum member never answered, the client asks for
- * the next view. Every member must answer for a commit, so a silent primary, or a silent backup behind a
- * healthy primary, would otherwise stall commits for good; a view change moves the quorum. Members that do
- * answer, however late (a busy machine), never trigger it. With the doubling delay: after 150+300+600 ms.
+ * the next view. Every member must answer for a commit, so a silent backup behind a healthy primary would
+ * otherwise stall commits for good; a view change moves the quorum. Members that do answer, however late
+ * (a busy machine), never trigger it. With the doubling delay: after 150+300+600 ms at least. Fixed mode
+ * asks calmly: its attempts carry `prompt`, and only a primary that does not hear a member of its quorum
+ * either moves the view on (DESIGN §2.6); the seed's way, a request in the next view, deposes any primary.
  */
 const PROMPT_VIEW_CHANGE_AFTER = 3;
 
@@ -150,7 +152,10 @@ function sendAttempt(
   now: number,
   out: ClientEffect[],
 ): void {
-  if (p.view !== s.view) p.heard.clear();
+  if (p.view !== s.view) {
+    p.heard.clear();
+    p.stalled = 0;
+  }
   p.view = s.view;
   p.ts = nextTimestamp(cfg, s, now);
   p.sentAt = now;
@@ -165,6 +170,7 @@ function sendAttempt(
     ts: p.ts,
     op: p.op,
   };
+  if (cfg.mode === 'fixed' && p.stalled >= PROMPT_VIEW_CHANGE_AFTER) msg.prompt = true;
   const targets =
     p.op.f === 'read' && has(cfg, 'local-reads')
       ? [primary(s.view, cfg.replicas)]
@@ -213,7 +219,7 @@ export function retryRequest(
   const out: ClientEffect[] = [];
   const silent = quorum(p.view, cfg.replicas).some((r) => !p.heard.has(r));
   p.stalled = p.view === s.view && silent ? p.stalled + 1 : 0;
-  if (p.stalled >= PROMPT_VIEW_CHANGE_AFTER) {
+  if (p.stalled >= PROMPT_VIEW_CHANGE_AFTER && cfg.mode !== 'fixed') {
     // Replicas adopt a client's higher view (HandleClientRequest), which starts the view change.
     s.view++;
     p.stalled = 0;

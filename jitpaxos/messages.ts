@@ -36,6 +36,9 @@ export interface ClientRequest {
   reqID: number;
   ts: number;
   op: KvOp;
+  /** Fixed mode: the client could not commit for several retries because a quorum member stayed silent; it
+   * asks the primary to move the view on if the primary does not hear that member either (DESIGN §2.6). */
+  prompt?: boolean;
 }
 
 /** Reply to a ClientRequest (the spec's MClientReply) or a ReconcileRequest (MReconcileReply). */
@@ -196,6 +199,15 @@ export interface Heartbeat {
   viewID: number;
 }
 
+/** Fixed mode: a quorum member tells its primary how far its log goes (the prefix checksum at its end). */
+export interface HeartbeatReply {
+  type: 'HeartbeatReply';
+  src: ReplicaId;
+  viewID: number;
+  index: number;
+  checksum: string;
+}
+
 /** A replica restarting without trustworthy state asks its peers for the current view (runnable, fixed mode). */
 export interface RecoveryRequest {
   type: 'RecoveryRequest';
@@ -223,6 +235,7 @@ export type PeerMessage =
   | ViewChangeReply
   | StartView
   | Heartbeat
+  | HeartbeatReply
   | RecoveryRequest
   | RecoveryReply
   | LogRequest
@@ -243,6 +256,7 @@ export const PEER_MESSAGE_TYPES = [
   'ViewChangeReply',
   'StartView',
   'Heartbeat',
+  'HeartbeatReply',
   'RecoveryRequest',
   'RecoveryReply',
   'LogRequest',

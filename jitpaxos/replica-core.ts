@@ -16,6 +16,7 @@ import type {
   ClientRequest,
   Entry,
   Heartbeat,
+  HeartbeatReply,
   LogReply,
   LogRequest,
   Mark,
@@ -35,7 +36,7 @@ import type {
   ViewChange,
   ViewChangeReply,
 } from './messages.js';
-import { inQuorum, isMajority, isQuorumSeed, primary } from './quorum.js';
+import { inQuorum, isMajority, isQuorumSeed, primary, quorum } from './quorum.js';
 
 export interface ReplicaState {
   id: ReplicaId;
@@ -62,6 +63,8 @@ export interface ReplicaState {
   rng: number;
   /** Fixed mode: heard from its view's primary since its election timer last fired (denies pre-votes). */
   primaryHeard: boolean;
+  /** Fixed mode, at a primary: heartbeats sent since each other quorum member last answered one. */
+  quorumSilence: Map<ReplicaId, number>;
   /** Fixed mode: view changes in a row that did not finish; the stuck timer backs off with it. */
   failedViewChanges: number;
   /** Fixed mode: the pre-vote in progress: the view asked for and who granted it. */
@@ -127,6 +130,7 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     recovery: null,
     rng: seedFor(id),
     primaryHeard: false,
+    quorumSilence: new Map(),
     failedViewChanges: 0,
     preVote: null,
     vcFetch: null,
@@ -157,6 +161,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     log: s.log.slice(),
     hashes: s.hashes.slice(),
     ids: new Map(s.ids),
+    quorumSilence: new Map(s.quorumSilence),
     vcReplies: s.vcReplies.slice(),
     kv: new Map(s.kv),
     results: s.results.slice(),
@@ -412,6 +417,9 @@ function handlePeer(x: Step, m: PeerMessage): void {
     case 'PreVoteReply':
       handlePreVoteReply(x, m);
       return;
+    case 'HeartbeatReply':
+      handleHeartbeatReply(x, m);
+      return;
   }
 }
 
@@ -449,6 +457,10 @@ function onTimer(x: Step, name: ReplicaTimer): void {
     case 'heartbeat':
       if (s.status === 'Normal' && x.isPrimary()) {
         x.sendAll({ type: 'Heartbeat', src: s.id, viewID: s.view }, false);
+        if (x.calm) {
+          for (const r of quorum(s.view, x.cfg.replicas))
+            if (r !== s.id) s.quorumSilence.set(r, (s.quorumSilence.get(r) ?? 0) + 1);
+        }
         x.timer('heartbeat', true);
       }
       return;
@@ -586,6 +598,7 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
     return;
   }
   if (s.status !== 'Normal') return;
+  if (m.viewID === s.view && m.prompt && x.calm) onPrompt(x);
   if (m.viewID === s.view) {
     if (m.op.f === 'read' && x.flaw('local-reads')) {
       // The flaw: the primary answers from whatever it has applied, committed or not, current or deposed.
@@ -1004,6 +1017,7 @@ function becomeNormal(x: Step, view: number): void {
   s.vcReplies = [];
   s.pendingReconciles = [];
   s.deferred = [];
+  s.quorumSilence = new Map();
   s.recovery = null;
   s.preVote = null;
   s.vcFetch = null;
@@ -1098,6 +1112,28 @@ function handlePreVote(x: Step, m: PreVote): void {
   });
 }
 
+/**
+ * A client could not commit because a member of this view's quorum stayed silent to it. Only the primary
+ * acts, and only if that member is silent to it too (no HeartbeatReply for an election timeout): then the
+ * view cannot commit anything and the primary asks to move on (its pre-vote is granted, as it is a member of
+ * the quorum). A primary that hears its whole quorum is not deposed by a client, nor does a backup that
+ * hears its primary act: a client cut off from a healthy replica waits for the cut to heal.
+ */
+function onPrompt(x: Step): void {
+  const s = x.s;
+  if (!x.isPrimary()) return;
+  const limit = Math.ceil(x.cfg.timing.electionMs / x.cfg.timing.heartbeatMs);
+  const silent = quorum(s.view, x.cfg.replicas).some(
+    (r) => r !== s.id && (s.quorumSilence.get(r) ?? 0) >= limit,
+  );
+  if (silent) startPreVote(x);
+}
+
+function handleHeartbeatReply(x: Step, m: HeartbeatReply): void {
+  const s = x.s;
+  if (x.calm && s.status === 'Normal' && s.view === m.viewID && x.isPrimary()) s.quorumSilence.set(m.src, 0);
+}
+
 function handlePreVoteReply(x: Step, m: PreVoteReply): void {
   const s = x.s;
   if (s.status === 'Recovering') return;
@@ -1136,6 +1172,11 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
   else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
     s.primaryHeard = true;
     x.timer('election', true);
+    // Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (onPrompt).
+    if (x.calm && inQuorum(s.view, x.cfg.replicas, s.id)) {
+      const n = s.log.length;
+      x.send(m.src, { type: 'HeartbeatReply', src: s.id, viewID: s.view, index: n, checksum: s.hashes[n]! });
+    }
   } else if (!x.flaw('no-retry')) {
     // A Normal primary in a view we have not installed: we missed its StartView. Our (late) reply
     // makes it send StartView again.

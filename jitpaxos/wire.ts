@@ -90,7 +90,11 @@ const clientReply = msg(
 const repairEcho = { client: id, reqID: int, reqViewID: int };
 
 const SCHEMAS: Record<string, object> = {
-  ClientRequest: msg('ClientRequest', { client: id, viewID: int, reqID: int, ts: int, op: kvOp }),
+  ClientRequest: msg(
+    'ClientRequest',
+    { client: id, viewID: int, reqID: int, ts: int, op: kvOp },
+    { prompt: { type: 'boolean' } },
+  ),
   ClientReply: clientReply,
   ReconcileReply: clientReply,
   ReconcileRequest: msg('ReconcileRequest', {
@@ -125,6 +129,7 @@ const SCHEMAS: Record<string, object> = {
     normal: { type: 'boolean' },
   }),
   Heartbeat: msg('Heartbeat', { src: id, viewID: int }),
+  HeartbeatReply: msg('HeartbeatReply', { src: id, viewID: int, index: int, checksum: str }),
   RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }),
   RecoveryReply: msg('RecoveryReply', { src: id, nonce: { type: 'number' }, viewID: int, status }, { log }),
 };

@@ -103,26 +103,28 @@ export function formatRows(rows: WindowRow[]): string {
   return [head, ...lines].join('\n');
 }
 
-/** The whole main phase, from the first invocation to the last completion: ok ops/s and the longest stall. */
-export function mainPhase(ops: HistoryOp[]): { okPerS: number; longestStallS: number; seconds: number } {
-  let first = Number.POSITIVE_INFINITY;
-  let last = 0;
-  let prevOk = Number.NaN;
+/**
+ * The main phase, `totalS` seconds from the first invocation (the final reads after it are left out): ok
+ * ops/s and the longest stretch without an ok completion.
+ */
+export function mainPhase(
+  ops: HistoryOp[],
+  totalS: number,
+): { okPerS: number; longestStallS: number; seconds: number } {
+  const first = ops.find((op) => op.type === 'invoke');
+  if (!first) return { okPerS: 0, longestStallS: 0, seconds: 0 };
+  const start = first.time / 1e6;
+  const end = start + totalS * 1000;
+  let prev = start;
   let stall = 0;
   let ok = 0;
   for (const op of ops) {
     const ms = op.time / 1e6;
-    if (op.type === 'invoke') {
-      first = Math.min(first, ms);
-      if (Number.isNaN(prevOk)) prevOk = ms;
-      continue;
-    }
-    last = Math.max(last, ms);
-    if (op.type !== 'ok') continue;
+    if (op.type !== 'ok' || ms > end) continue;
     ok++;
-    stall = Math.max(stall, ms - prevOk);
-    prevOk = ms;
+    stall = Math.max(stall, ms - prev);
+    prev = ms;
   }
-  const seconds = Math.max(0, (last - first) / 1000);
-  return { okPerS: seconds > 0 ? ok / seconds : 0, longestStallS: stall / 1000, seconds };
+  stall = Math.max(stall, end - prev);
+  return { okPerS: ok / totalS, longestStallS: stall / 1000, seconds: totalS };
 }

@@ -209,7 +209,7 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
       `faults started in ${from}-${Math.min(f.total, from + f.window)}s: ${started.join(' ') || 'none'}`,
     );
   }
-  const main = mainPhase(ops);
+  const main = mainPhase(ops, f.total);
   console.log(
     `main phase: ${main.okPerS.toFixed(1)} ok ops/s over ${main.seconds.toFixed(0)} s, longest stall ${main.longestStallS.toFixed(1)} s`,
   );
