@@ -736,6 +736,7 @@ export function handleRepairReply(x: Step, m: RepairReply): void {
     reply(x, 'ReconcileReply', m, true, m.index, primaryChecksums[m.index] ?? EMPTY_CHECKSUM);
     s.pendingReconciles = [];
     armTimers(x);
+    releaseDeferred(x);
     return;
   }
   if (m.from > s.syncIndex) return; // not an answer to the request we sent
