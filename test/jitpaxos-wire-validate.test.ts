@@ -26,6 +26,7 @@ const valid: Record<string, Message> = {
     reqID: 3,
     ts: 5,
     op: { f: 'read', key: 'a' },
+    prompt: true,
   },
   ClientReply: {
     type: 'ClientReply',
@@ -81,6 +82,7 @@ const valid: Record<string, Message> = {
   ViewChangeReply: { type: 'ViewChangeReply', src: 'r1', viewID: 2, logViewID: 1, log: entries },
   StartView: { type: 'StartView', src: 'r2', viewID: 2, log: [] },
   Heartbeat: { type: 'Heartbeat', src: 'r1', viewID: 1 },
+  HeartbeatReply: { type: 'HeartbeatReply', src: 'r2', viewID: 1, index: 4, checksum: 'abc' },
   RecoveryRequest: { type: 'RecoveryRequest', src: 'r3', nonce: 0.125 },
   RecoveryReply: {
     type: 'RecoveryReply',
