@@ -1130,6 +1130,14 @@ function onPrompt(x: Step): void {
   if (silent) startPreVote(x);
 }
 
+/** Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (onPrompt). */
+function answerHeartbeat(x: Step, m: Heartbeat): void {
+  const s = x.s;
+  if (!x.calm || !inQuorum(s.view, x.cfg.replicas, s.id)) return;
+  const n = s.log.length;
+  x.send(m.src, { type: 'HeartbeatReply', src: s.id, viewID: s.view, index: n, checksum: s.hashes[n]! });
+}
+
 function handleHeartbeatReply(x: Step, m: HeartbeatReply): void {
   const s = x.s;
   if (x.calm && s.status === 'Normal' && s.view === m.viewID && x.isPrimary()) s.quorumSilence.set(m.src, 0);
@@ -1173,11 +1181,9 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
   else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
     s.primaryHeard = true;
     x.timer('election', true);
-    // Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (onPrompt).
-    if (x.calm && inQuorum(s.view, x.cfg.replicas, s.id)) {
-      const n = s.log.length;
-      x.send(m.src, { type: 'HeartbeatReply', src: s.id, viewID: s.view, index: n, checksum: s.hashes[n]! });
-    }
+    answerHeartbeat(x, m);
+  } else if (s.status === 'Repair' && m.viewID === s.view) {
+    answerHeartbeat(x, m); // alive and in the view: a repair (a round trip) is no silence
   } else if (!x.flaw('no-retry')) {
     // A Normal primary in a view we have not installed: we missed its StartView. Our (late) reply
     // makes it send StartView again.

@@ -125,6 +125,18 @@ describe('calm elections (fixed)', () => {
     expect(s.outcome('c1', req)?.type).toBe('ok');
   });
 
+  it('a quorum member answers heartbeats while Normal or repairing; the other backup does not', () => {
+    const s = fixed();
+    s.fire('r1', 'heartbeat');
+    s.deliverAll(ofType('Heartbeat'));
+    expect(s.pending(ofType('HeartbeatReply')).map((m) => m.from)).toEqual(['r2']);
+    s.drop(ofType('HeartbeatReply'));
+    s.replica('r2').status = 'Repair';
+    s.fire('r1', 'heartbeat');
+    s.deliverAll(ofType('Heartbeat'));
+    expect(s.pending(between('r2', 'r1', 'HeartbeatReply'))).toHaveLength(1);
+  });
+
   it("a client's prompt moves the view on when the primary does not hear a member of its quorum either", () => {
     const s = fixed();
     // r2 (Quorum(1) = {r1, r2}) is dead: r3 still hears r1, so no election timer ever moves the view.
