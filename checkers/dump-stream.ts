@@ -235,11 +235,7 @@ export class DumpDecoder {
   }
 
   /** A whole dump of a compacted log: the prefix from what is held if the dumper vouched for it, else placeholders. */
-  private compacted(
-    r: FullDumpRecord,
-    dump: ReplicaLogDump,
-    held: HeldLog | undefined,
-  ): DecodedDump {
+  private compacted(r: FullDumpRecord, dump: ReplicaLogDump, held: HeldLog | undefined): DecodedDump {
     const c = r.compacted!;
     const reuse = c.seen && held !== undefined && !held.broken && held.log.length >= c.index;
     const log = reuse ? held.log.slice(0, c.index) : new Array<LogEntry>(c.index).fill(COMPACTED);

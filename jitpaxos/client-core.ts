@@ -45,8 +45,8 @@ export interface ClientState {
   pending: Map<number, Pending>;
   /** Fixed mode: per replica, a smoothed one-way delay and its mean deviation (microseconds), from replies. */
   oneWay: Map<ReplicaId, { mean: number; dev: number }>;
-  /** Fixed mode: in [0, 1], how much of the delay estimate to stamp ahead; rises with out-of-order
-   * rejections and decays with commits, so a network that does not reorder pays no hold. */
+  /** Fixed mode: in [0, 1], how much of the delay estimate to stamp ahead; 1 after an out-of-order
+   * rejection, then decaying slowly with commits, so a network that does not reorder pays no hold. */
   jitGain: number;
 }
 
@@ -72,9 +72,11 @@ export type ClientEffect =
 
 /**
  * After this many retries in one view during which some quorum member never answered, the client asks for
- * the next view. Every member must answer for a commit, so a silent primary, or a silent backup behind a
- * healthy primary, would otherwise stall commits for good; a view change moves the quorum. Members that do
- * answer, however late (a busy machine), never trigger it. With the doubling delay: after 150+300+600 ms.
+ * the next view. Every member must answer for a commit, so a silent backup behind a healthy primary would
+ * otherwise stall commits for good; a view change moves the quorum. Members that do answer, however late
+ * (a busy machine), never trigger it. With the doubling delay: after 150+300+600 ms at least. Fixed mode
+ * asks calmly: its attempts carry `prompt`, and only a primary that does not hear a member of its quorum
+ * either moves the view on (DESIGN §2.6); the seed's way, a request in the next view, deposes any primary.
  */
 const PROMPT_VIEW_CHANGE_AFTER = 3;
 
@@ -112,6 +114,23 @@ function leadUs(cfg: ProtocolConfig, s: ClientState): number {
   return s.jitGain * Math.min(lead, cfg.timing.maxLeadMs * 1000);
 }
 
+/**
+ * How long to wait for the replies to an attempt before resending it. Fixed mode: at least the round trip
+ * to the slowest quorum member as TCP bounds it (twice mean + 4 deviations of the one-way delay) plus the
+ * lead the replicas may hold the request for; a fixed delay shorter than the round trip would resend every
+ * request on a slow network (a fresh timestamp each time) and count the slowness as silence.
+ */
+function retryDelayMs(cfg: ProtocolConfig, s: ClientState): number {
+  const base = cfg.timing.clientRetryMs;
+  if (cfg.mode !== 'fixed') return base;
+  let rtt = 0;
+  for (const r of quorum(s.view, cfg.replicas)) {
+    const d = s.oneWay.get(r);
+    if (d) rtt = Math.max(rtt, 2 * (d.mean + 4 * d.dev));
+  }
+  return Math.max(base, Math.ceil((rtt + leadUs(cfg, s)) / 1000));
+}
+
 /** Half the round trip of a reply to the current attempt, smoothed as TCP smooths round trips. */
 function sampleDelay(s: ClientState, p: Pending, m: ClientReply, now: number): void {
   const src = m.src;
@@ -133,7 +152,10 @@ function sendAttempt(
   now: number,
   out: ClientEffect[],
 ): void {
-  if (p.view !== s.view) p.heard.clear();
+  if (p.view !== s.view) {
+    p.heard.clear();
+    p.stalled = 0;
+  }
   p.view = s.view;
   p.ts = nextTimestamp(cfg, s, now);
   p.sentAt = now;
@@ -148,13 +170,14 @@ function sendAttempt(
     ts: p.ts,
     op: p.op,
   };
+  if (cfg.mode === 'fixed' && p.stalled >= PROMPT_VIEW_CHANGE_AFTER) msg.prompt = true;
   const targets =
     p.op.f === 'read' && has(cfg, 'local-reads')
       ? [primary(s.view, cfg.replicas)]
       : quorum(s.view, cfg.replicas);
   for (const r of targets) out.push({ kind: 'send', to: r, msg });
   // The delay doubles while the request stalls, so slow links are not flooded with resends.
-  const delay = cfg.timing.clientRetryMs * 2 ** Math.min(p.stalled, 3);
+  const delay = retryDelayMs(cfg, s) * 2 ** Math.min(p.stalled, 3);
   if (!has(cfg, 'no-retry')) out.push({ kind: 'timer', reqID: p.reqID, ms: delay });
 }
 
@@ -196,7 +219,7 @@ export function retryRequest(
   const out: ClientEffect[] = [];
   const silent = quorum(p.view, cfg.replicas).some((r) => !p.heard.has(r));
   p.stalled = p.view === s.view && silent ? p.stalled + 1 : 0;
-  if (p.stalled >= PROMPT_VIEW_CHANGE_AFTER) {
+  if (p.stalled >= PROMPT_VIEW_CHANGE_AFTER && cfg.mode !== 'fixed') {
     // Replicas adopt a client's higher view (HandleClientRequest), which starts the view change.
     s.view++;
     p.stalled = 0;
@@ -236,8 +259,9 @@ export function handleClientReply(
   if (m.viewID !== s.view || m.reqViewID !== p.view) return out;
   p.heard.add(m.src);
   if (m.type === 'ClientReply') sampleDelay(s, p, m, now);
-  // A rejection in the request's own view is a timestamp that arrived out of order.
-  if (m.type === 'ClientReply' && !m.succeeded) s.jitGain = Math.min(1, s.jitGain + 0.2);
+  // A rejection in the request's own view is a timestamp that arrived out of order: stamp fully ahead. A
+  // lead below the delay would hardly help (a request is late whenever its delay exceeds the lead).
+  if (m.type === 'ClientReply' && !m.succeeded) s.jitGain = 1;
 
   const prim = primary(s.view, cfg.replicas);
   if (m.localRead) {
@@ -306,7 +330,8 @@ export function handleClientReply(
 
 function resolve(s: ClientState, p: Pending, rep: ClientReply, result: OpResult, out: ClientEffect[]): void {
   s.pending.delete(p.reqID);
-  s.jitGain *= 0.95;
+  // Half-life ~350 commits: a reordering network rejects far more often than that, a calm one stops paying.
+  s.jitGain *= 0.998;
   out.push({ kind: 'timer', reqID: p.reqID, ms: null });
   const commit: CommitInfo = {
     view: rep.viewID,

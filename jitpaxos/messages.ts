@@ -36,6 +36,9 @@ export interface ClientRequest {
   reqID: number;
   ts: number;
   op: KvOp;
+  /** Fixed mode: the client could not commit for several retries because a quorum member stayed silent; it
+   * asks the primary to move the view on if the primary does not hear that member either (DESIGN §2.6). */
+  prompt?: boolean;
 }
 
 /** Reply to a ClientRequest (the spec's MClientReply) or a ReconcileRequest (MReconcileReply). */
@@ -60,8 +63,8 @@ export interface ClientReply {
   lastTs?: number;
   /** A read answered from the primary's local state without a commit (the `local-reads` flaw). */
   localRead?: boolean;
-  /** Fixed mode: how long the replica held the request before handling it (microseconds), so that the
-   * client's delay estimate measures the network, not the hold. */
+  /** Fixed mode: how long the replica kept the request (microseconds): the hold before handling it, and in
+   * the runtime the wait for its log to be durable, so that the client's delay estimate measures the network. */
   heldUs?: number;
 }
 
@@ -235,8 +238,9 @@ export interface Heartbeat {
 }
 
 /**
- * Fixed mode: a quorum member tells its primary which prefixes it holds: its log's end and a few points before
- * it (1, 2, 4, ... 64 entries back, and its syncIndex), so that a tail that differs does not hide the rest.
+ * Fixed mode: a quorum member answers its primary's heartbeat, which shows it alive (calm elections), and says
+ * which prefixes it holds: its log's end and a few points before it (1, 2, 4, ... 64 entries back, and its
+ * syncIndex), so that a tail that differs does not hide the rest (checkpoints). Empty while it repairs.
  */
 export interface HeartbeatReply {
   type: 'HeartbeatReply';

@@ -78,6 +78,8 @@ export interface ReplicaState {
   rng: number;
   /** Fixed mode: heard from its view's primary since its election timer last fired (denies pre-votes). */
   primaryHeard: boolean;
+  /** Fixed mode, at a primary: heartbeats sent since each other quorum member last answered one. */
+  quorumSilence: Map<ReplicaId, number>;
   /** Fixed mode: view changes in a row that did not finish; the stuck timer backs off with it. */
   failedViewChanges: number;
   /** Fixed mode: the pre-vote in progress: the view asked for and who granted it. */
@@ -86,6 +88,8 @@ export interface ReplicaState {
   vcFetch: { view: number; src: ReplicaId; from: number; length: number; checksum: string } | null;
   /** Fixed mode: client requests stamped ahead of this replica's clock, in entry order, until it passes them. */
   held: { m: ClientRequest; at: number }[];
+  /** Fixed mode: client requests of this view that arrived during a repair, in entry order, handled after it. */
+  deferred: ClientRequest[];
 }
 
 /**
@@ -150,10 +154,12 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     recovery: null,
     rng: seedFor(id),
     primaryHeard: false,
+    quorumSilence: new Map(),
     failedViewChanges: 0,
     preVote: null,
     vcFetch: null,
     held: [],
+    deferred: [],
   };
 }
 
@@ -217,6 +223,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     ids: new Map(s.ids),
     done: new Map(s.done),
     acks: new Map(s.acks),
+    quorumSilence: new Map(s.quorumSilence),
     vcReplies: s.vcReplies.slice(),
     kv: new Map(s.kv),
     results: s.results.slice(),
@@ -225,6 +232,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     preVote: s.preVote ? { view: s.preVote.view, grants: new Set(s.preVote.grants) } : null,
     vcFetch: s.vcFetch ? { ...s.vcFetch } : null,
     held: s.held.slice(),
+    deferred: s.deferred.slice(),
   };
 }
 
@@ -524,6 +532,10 @@ function onTimer(x: Step, name: ReplicaTimer): void {
         const hb: Heartbeat = { type: 'Heartbeat', src: s.id, viewID: s.view };
         if (s.stable) hb.stable = s.stable;
         x.sendAll(hb, false);
+        if (x.calm) {
+          for (const r of quorum(s.view, x.cfg.replicas))
+            if (r !== s.id) s.quorumSilence.set(r, (s.quorumSilence.get(r) ?? 0) + 1);
+        }
         x.timer('heartbeat', true);
       }
       return;
@@ -548,6 +560,7 @@ function onTimer(x: Step, name: ReplicaTimer): void {
           if (!p) {
             x.setStatus('Normal');
             armTimers(x);
+            releaseDeferred(x);
             return;
           }
           sendRepairRequest(x, p);
@@ -679,7 +692,12 @@ function replyCompacted(x: Step, m: ClientRequest, c: ClientMark): void {
 /** The spec's HandleClientRequest. */
 export function handleClientRequest(x: Step, m: ClientRequest): void {
   const s = x.s;
+  if (s.status === 'Repair' && x.calm && m.viewID === s.view) {
+    deferDuringRepair(x, m);
+    return;
+  }
   if (s.status !== 'Normal') return;
+  if (m.viewID === s.view && m.prompt && x.calm) onPrompt(x);
   if (m.viewID === s.view) {
     if (m.op.f === 'read' && x.flaw('local-reads')) {
       // The flaw: the primary answers from whatever it has applied, committed or not, current or deposed.
@@ -827,6 +845,7 @@ export function handleRepairReply(x: Step, m: RepairReply): void {
     reply(x, 'ReconcileReply', m, true, m.index, primaryChecksums[m.index] ?? EMPTY_CHECKSUM);
     s.pendingReconciles = [];
     armTimers(x);
+    releaseDeferred(x);
     return;
   }
   // Not an answer to the request we sent, unless the primary answered from its snapshot and we hold that prefix.
@@ -852,6 +871,26 @@ export function handleRepairReply(x: Step, m: RepairReply): void {
   }
   s.pendingReconciles = [];
   armTimers(x);
+  releaseDeferred(x);
+}
+
+/**
+ * Fixed mode: a replica in Repair cannot order a request yet; dropping it costs the client a retry timeout
+ * (a round trip or more on a slow network), so it waits here and is handled, in entry order, once the
+ * repair is done. Only a delay, which the network may add anyway (DESIGN §2.10).
+ */
+function deferDuringRepair(x: Step, m: ClientRequest): void {
+  const d = x.s.deferred;
+  if (d.length >= 10_000) return;
+  let i = d.length;
+  while (i > 0 && compareEntryKeys(keyOf(d[i - 1]!), keyOf(m)) > 0) i--;
+  d.splice(i, 0, m);
+}
+
+function releaseDeferred(x: Step): void {
+  const due = x.s.deferred;
+  x.s.deferred = [];
+  for (const m of due) handleClientRequest(x, m);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -868,6 +907,7 @@ function enterViewChange(x: Step, view: number): void {
   x.setStatus('ViewChange');
   s.vcReplies = [];
   s.pendingReconciles = [];
+  s.deferred = [];
   s.preVote = null;
   s.vcFetch = null;
   s.acks = new Map();
@@ -1154,6 +1194,8 @@ function becomeNormal(x: Step, view: number): void {
   x.setStatus('Normal');
   s.vcReplies = [];
   s.pendingReconciles = [];
+  s.deferred = [];
+  s.quorumSilence = new Map();
   s.recovery = null;
   s.preVote = null;
   s.vcFetch = null;
@@ -1250,6 +1292,35 @@ function handlePreVote(x: Step, m: PreVote): void {
   });
 }
 
+/**
+ * A client could not commit because a member of this view's quorum stayed silent to it. Only the primary
+ * acts, and only if that member is silent to it too (no HeartbeatReply for an election timeout): then the
+ * view cannot commit anything and the primary asks to move on (its pre-vote is granted, as it is a member of
+ * the quorum). A primary that hears its whole quorum is not deposed by a client, nor does a backup that
+ * hears its primary act: a client cut off from a healthy replica waits for the cut to heal.
+ */
+function onPrompt(x: Step): void {
+  const s = x.s;
+  if (!x.isPrimary()) return;
+  const limit = Math.ceil(x.cfg.timing.electionMs / x.cfg.timing.heartbeatMs);
+  const silent = quorum(s.view, x.cfg.replicas).some(
+    (r) => r !== s.id && (s.quorumSilence.get(r) ?? 0) >= limit,
+  );
+  if (silent) startPreVote(x);
+}
+
+/** Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (onPrompt). */
+/**
+ * A quorum member answers its primary's heartbeat: the answer proves it alive (calm elections), and its marks
+ * say which prefixes it holds (checkpoints). A repairing log is about to be rewritten: it vouches for nothing.
+ */
+function answerHeartbeat(x: Step, m: Heartbeat): void {
+  const s = x.s;
+  if (!x.calm || !inQuorum(s.view, x.cfg.replicas, s.id)) return;
+  const marks = x.compacting && s.status === 'Normal' ? heldMarks(s) : [];
+  x.send(m.src, { type: 'HeartbeatReply', src: s.id, viewID: s.view, marks });
+}
+
 function handlePreVoteReply(x: Step, m: PreVoteReply): void {
   const s = x.s;
   if (s.status === 'Recovering') return;
@@ -1288,12 +1359,10 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
   else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
     s.primaryHeard = true;
     x.timer('election', true);
-    if (x.compacting) {
-      if (m.stable) learnStable(x, m.stable);
-      // Tell the primary which prefixes we hold, so that it can tell when one is everywhere.
-      if (inQuorum(s.view, x.cfg.replicas, s.id))
-        x.send(m.src, { type: 'HeartbeatReply', src: s.id, viewID: s.view, marks: heldMarks(s) });
-    }
+    if (x.compacting && m.stable) learnStable(x, m.stable);
+    answerHeartbeat(x, m);
+  } else if (s.status === 'Repair' && m.viewID === s.view) {
+    answerHeartbeat(x, m); // alive and in the view: a repair (a round trip) is no silence
   } else if (!x.flaw('no-retry')) {
     // A Normal primary in a view we have not installed: we missed its StartView. Our (late) reply
     // makes it send StartView again.
@@ -1371,8 +1440,9 @@ function updateStable(x: Step): void {
 
 function handleHeartbeatReply(x: Step, m: HeartbeatReply): void {
   const s = x.s;
-  if (!x.compacting || s.status !== 'Normal' || s.view !== m.viewID || !x.isPrimary()) return;
-  if (!inQuorum(s.view, x.cfg.replicas, m.src)) return;
+  if (!x.calm || s.status !== 'Normal' || s.view !== m.viewID || !x.isPrimary()) return;
+  s.quorumSilence.set(m.src, 0);
+  if (!x.compacting || !inQuorum(s.view, x.cfg.replicas, m.src)) return;
   // Counted only if it is our own prefix: within a view the primary only appends, so it stays ours.
   const held = commonPrefix(s, m.marks);
   if (held <= (s.acks.get(m.src) ?? -1)) return;

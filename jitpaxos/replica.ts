@@ -5,6 +5,7 @@
  * records are made durable (one group write + fsync) before any of its messages leave, and batches
  * leave in order.
  */
+import { performance } from 'node:perf_hooks';
 import { type AdminServer, startAdmin } from './admin.js';
 import { type Mode, makeConfig, type ProtocolConfig, type Timing } from './config.js';
 import type { ReplicaEffect, ReplicaTimer } from './effects.js';
@@ -223,7 +224,14 @@ export class ReplicaProcess {
         }
         case 'reply': {
           const { client, msg } = e;
+          const at = performance.now();
           this.outbox.push(() => {
+            // Time spent waiting for the log to be durable is the replica's, not the network's: the
+            // client's one-way delay estimate (just in time, DESIGN §2.8) leaves it out, as it does the hold.
+            if (msg.type === 'ClientReply' && this.cfg.mode === 'fixed') {
+              const waitedUs = Math.round((performance.now() - at) * 1000);
+              if (waitedUs > 0) msg.heldUs = (msg.heldUs ?? 0) + waitedUs;
+            }
             if (this.clients.get(client)?.send(msg)) this.counters.clientReplies++;
           });
           break;

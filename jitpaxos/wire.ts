@@ -114,7 +114,11 @@ const clientReply = msg(
 const repairEcho = { client: id, reqID: int, reqViewID: int };
 
 const SCHEMAS: Record<string, object> = {
-  ClientRequest: msg('ClientRequest', { client: id, viewID: int, reqID: int, ts: int, op: kvOp }),
+  ClientRequest: msg(
+    'ClientRequest',
+    { client: id, viewID: int, reqID: int, ts: int, op: kvOp },
+    { prompt: { type: 'boolean' } },
+  ),
   ClientReply: clientReply,
   ReconcileReply: clientReply,
   ReconcileRequest: msg('ReconcileRequest', {

@@ -515,7 +515,8 @@ describe('fixed mode: client retries and reads', () => {
 
   it('a silent backup in the quorum behind a healthy primary does not stall commits for good', () => {
     // r2 (a backup of Quorum(1) = {r1, r2}) hears nothing and says nothing; r1 keeps heartbeating, so no
-    // replica times out. The client's retries move the view on until a quorum without r2 commits.
+    // replica times out. The client's retries prompt the primary, which does not hear r2 either (no
+    // HeartbeatReply), so it moves the view on until a quorum without r2 commits.
     const s = sim('fixed');
     const cut = (m: { from: string; to: string }) => m.from === 'r2' || m.to === 'r2';
     const req = s.invoke('c1', w('k', 'a'), 100);
@@ -523,6 +524,7 @@ describe('fixed mode: client retries and reads', () => {
       s.drop(cut);
       s.deliverAll((m) => !cut(m));
       if (s.outcome('c1', req)) break;
+      for (let k = 0; k < 3; k++) for (const r of R3) s.fire(r, 'heartbeat');
       s.retry('c1', req, 200 + i);
       // A view change whose primary is r2 gets stuck; the others' stuck timers move past it.
       if (i % 3 === 2) for (const r of ['r1', 'r3']) s.fire(r, 'stuck');

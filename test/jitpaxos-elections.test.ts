@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../jitpaxos/config.js';
 import type { ReplicaEffect } from '../jitpaxos/effects.js';
+import type { ClientRequest } from '../jitpaxos/messages.js';
 import { initialReplica, restoreReplica, step } from '../jitpaxos/replica-core.js';
-import { from, ofType, Sim, to } from '../jitpaxos/sim.js';
+import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
 
 const R3 = ['r1', 'r2', 'r3'];
 const w = (key: string, value: string) => ({ f: 'write' as const, key, value });
@@ -95,6 +96,64 @@ describe('calm elections (fixed)', () => {
     expect(s.replica('r2').view).toBe(2);
     expect(s.replica('r2').status).toBe('Normal');
     expect(s.replica('r3').view).toBe(2);
+  });
+
+  /** c1's request gets no answer three times in a row: its next attempts carry `prompt`, in its own view. */
+  function stalledClient(s: Sim): number {
+    const req = s.invoke('c1', w('x', '1'), 100);
+    for (let i = 0; i < 3; i++) {
+      s.drop(from('c1'));
+      s.retry('c1', req, 200 + i);
+    }
+    expect(s.client('c1').view).toBe(1);
+    const attempts = s.pending(from('c1', 'ClientRequest'));
+    expect(attempts.map((m) => (m.msg as ClientRequest).prompt)).toEqual([true, true]);
+    return req;
+  }
+
+  it("a client's prompt does not depose a primary that hears its whole quorum", () => {
+    const s = fixed();
+    for (let i = 0; i < 10; i++) {
+      s.fire('r1', 'heartbeat');
+      s.deliverAll((m) => m.msg.type === 'Heartbeat' || m.msg.type === 'HeartbeatReply');
+    }
+    const req = stalledClient(s);
+    s.deliverAll();
+    expect(s.pending(ofType('PreVote'))).toEqual([]);
+    for (const r of R3) expect(s.replica(r).view).toBe(1);
+    // The prompting attempt is an ordinary request too: it commits in view 1.
+    expect(s.outcome('c1', req)?.type).toBe('ok');
+  });
+
+  it('a quorum member answers heartbeats while Normal or repairing; the other backup does not', () => {
+    const s = fixed();
+    s.fire('r1', 'heartbeat');
+    s.deliverAll(ofType('Heartbeat'));
+    expect(s.pending(ofType('HeartbeatReply')).map((m) => m.from)).toEqual(['r2']);
+    s.drop(ofType('HeartbeatReply'));
+    s.replica('r2').status = 'Repair';
+    s.fire('r1', 'heartbeat');
+    s.deliverAll(ofType('Heartbeat'));
+    expect(s.pending(between('r2', 'r1', 'HeartbeatReply'))).toHaveLength(1);
+  });
+
+  it("a client's prompt moves the view on when the primary does not hear a member of its quorum either", () => {
+    const s = fixed();
+    // r2 (Quorum(1) = {r1, r2}) is dead: r3 still hears r1, so no election timer ever moves the view.
+    const dead = (m: { from: string; to: string }) => m.from === 'r2' || m.to === 'r2';
+    for (let i = 0; i < 10; i++) {
+      s.fire('r1', 'heartbeat');
+      s.drop(dead);
+      s.deliverAll((m) => m.msg.type === 'Heartbeat' || m.msg.type === 'HeartbeatReply');
+    }
+    stalledClient(s);
+    s.deliver(between('c1', 'r1'));
+    expect(s.pending(from('r1', 'PreVote'))).toHaveLength(2);
+    s.drop(dead);
+    s.deliverAll((m) => !dead(m) && m.to !== 'c1');
+    // r3 granted (the asker is a member of the view's quorum): the cluster left view 1.
+    expect(s.replica('r1').view).toBeGreaterThan(1);
+    expect(s.replica('r3').view).toBe(s.replica('r1').view);
   });
 
   it('election timeouts are randomized from a seeded source, and the stuck timer backs off', () => {

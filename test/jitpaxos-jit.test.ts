@@ -3,11 +3,12 @@
  * one-way delay, and replicas hold a request until their clock passes its timestamp (bounded).
  */
 import { describe, expect, it } from 'vitest';
-import { clientRequest, handleClientReply, initialClient } from '../jitpaxos/client-core.js';
+import { clientRequest, handleClientReply, initialClient, retryRequest } from '../jitpaxos/client-core.js';
 import { makeConfig } from '../jitpaxos/config.js';
 import type { ReplicaEffect } from '../jitpaxos/effects.js';
 import type { ClientReply, ClientRequest } from '../jitpaxos/messages.js';
 import { initialReplica, type ReplicaState, step } from '../jitpaxos/replica-core.js';
+import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
 
 const cfg = makeConfig({ replicas: ['r1', 'r2', 'r3'], mode: 'fixed', timing: { maxLeadMs: 150 } });
 const req = (client: string, reqID: number, ts: number): ClientRequest => ({
@@ -85,5 +86,110 @@ describe('just-in-time ordering (fixed)', () => {
     // Both replies were rejections (out of order), so the client now stamps ahead.
     expect(ts).toBeGreaterThanOrEqual(2_000_000 + 10_000);
     expect(ts).toBeLessThanOrEqual(2_000_000 + cfg.timing.maxLeadMs * 1000);
+  });
+
+  it('one out-of-order rejection turns the lead fully on; commits turn it off slowly', () => {
+    const c = initialClient('c1');
+    c.oneWay.set('r1', { mean: 100_000, dev: 10_000 });
+    c.oneWay.set('r2', { mean: 100_000, dev: 10_000 });
+    const stamp = (now: number) =>
+      (
+        clientRequest(cfg, c, { f: 'read', key: 'k' }, now).effects.find((e) => e.kind === 'send') as {
+          msg: ClientRequest;
+        }
+      ).msg.ts - now;
+    expect(stamp(1_000_000)).toBe(0); // nothing reordered yet: no hold to pay
+    const rejected: ClientReply = {
+      type: 'ClientReply',
+      src: 'r1',
+      client: 'c1',
+      reqID: 1,
+      reqViewID: 1,
+      viewID: 1,
+      succeeded: false,
+      index: 0,
+      checksum: '0000000000000000',
+      ts: 0,
+    };
+    handleClientReply(cfg, c, rejected, 1_200_000);
+    expect(c.jitGain).toBe(1);
+    // mean + 2 deviations, capped at maxLeadMs (the rejected reply was a sample too).
+    expect(stamp(3_000_000)).toBeGreaterThan(100_000);
+    // A commit turns it down by 0.2% only: a network that reorders keeps it on.
+    const reqID = c.nextReqID - 1;
+    for (const src of ['r1', 'r2'])
+      handleClientReply(
+        cfg,
+        c,
+        {
+          ...rejected,
+          src,
+          reqID,
+          succeeded: true,
+          index: 1,
+          entryClient: 'c1',
+          entryReq: reqID,
+          result: { value: null, applied: true },
+        },
+        3_300_000,
+      );
+    expect(c.pending.has(reqID)).toBe(false);
+    expect(c.jitGain).toBeCloseTo(0.998);
+  });
+
+  it('the retry timer waits for the measured round trip and the lead, not a fixed 150 ms', () => {
+    const c = initialClient('c1');
+    const first = clientRequest(cfg, c, { f: 'read', key: 'k' }, 1_000_000);
+    const timerOf = (effects: { kind: string; ms?: number | null }[]) =>
+      effects.find((e) => e.kind === 'timer')?.ms;
+    // Nothing measured yet: the configured retry delay.
+    expect(timerOf(first.effects)).toBe(cfg.timing.clientRetryMs);
+    // Both quorum members answer after 300 ms (150 ms each way): a 150 ms retry would resend every request.
+    const ok = (src: string, index: number): ClientReply => ({
+      type: 'ClientReply',
+      src,
+      client: 'c1',
+      reqID: first.reqID,
+      reqViewID: 1,
+      viewID: 1,
+      succeeded: true,
+      index,
+      checksum: 'aaaaaaaaaaaaaaaa',
+      ts: 0,
+      entryClient: 'c1',
+      entryReq: first.reqID,
+      result: { value: null, applied: true },
+    });
+    handleClientReply(cfg, c, ok('r1', 1), 1_300_000);
+    handleClientReply(cfg, c, ok('r2', 1), 1_300_000);
+    const next = clientRequest(cfg, c, { f: 'read', key: 'k' }, 2_000_000);
+    const ms = timerOf(next.effects) ?? 0;
+    expect(ms).toBeGreaterThanOrEqual(300);
+    // A retry with nothing heard in between still backs off from there.
+    expect(timerOf(retryRequest(cfg, c, next.reqID, 2_000_000 + ms * 1000))).toBeGreaterThan(ms);
+  });
+
+  it('a request that reaches a backup during a repair is handled when the repair completes, not dropped', () => {
+    const s = new Sim(cfg, ['c1', 'c2', 'c3', 'c4']);
+    // r2 appends c3's request, which r1 never sees; then c2's reaches both and r2 disagrees with r1 at 2.
+    s.invoke('c1', { f: 'write', key: 'k', value: 'a' }, 100);
+    s.deliverAll();
+    s.invoke('c3', { f: 'write', key: 'k', value: 'x' }, 150);
+    s.deliver(between('c3', 'r2'));
+    s.drop(from('c3'));
+    s.drop(to('c3'));
+    s.invoke('c2', { f: 'write', key: 'k', value: 'b' }, 200);
+    s.deliverAll(from('c2'));
+    s.deliverAll(to('c2'));
+    s.deliver(ofType('ReconcileRequest'));
+    expect(s.replica('r2').status).toBe('Repair');
+    // c4's request reaches r2 while the RepairRequest is on its way: r2 keeps it, answers nothing yet.
+    const d = s.invoke('c4', { f: 'write', key: 'k', value: 'd' }, 300);
+    s.deliver(between('c4', 'r2'));
+    expect(s.pending(between('r2', 'c4'))).toHaveLength(0);
+    s.deliverAll();
+    expect(s.replica('r2').status).toBe('Normal');
+    expect(s.outcome('c4', d)?.type).toBe('ok');
+    expect(s.replica('r2').log.map((e) => e.op.f === 'write' && e.op.value)).toEqual(['a', 'b', 'd']);
   });
 });

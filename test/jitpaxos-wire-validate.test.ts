@@ -26,6 +26,7 @@ const valid: Record<string, Message> = {
     reqID: 3,
     ts: 5,
     op: { f: 'read', key: 'a' },
+    prompt: true,
   },
   ClientReply: {
     type: 'ClientReply',

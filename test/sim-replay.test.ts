@@ -53,7 +53,7 @@ describe('jitter sim', () => {
     const dir = writeSimRun(store, run);
     const lines = fs.readFileSync(path.join(dir, 'dumps.jsonl'), 'utf8').trim().split('\n');
     expect(lines.some((l) => l.includes('"rows"'))).toBe(true);
-    const { results } = analyzePath(dir, 300_000);
+    const { results } = analyzePath(dir);
     const verdicts = (r: typeof results) =>
       Object.fromEntries(Object.entries(r.checkers).map(([k, v]) => [k, v.valid]));
     expect(verdicts(results)).toEqual(verdicts(run.results));

@@ -47,8 +47,11 @@ export function windows(
   const rows: WindowRow[] = [];
   const invokedAt = new Map<number, number>();
   const done: { atMs: number; latencyMs: number; ok: boolean }[] = [];
+  // The run's clock starts before the cluster is up: no stall is counted before the first operation.
+  let firstMs = Number.POSITIVE_INFINITY;
   for (const op of ops) {
     const ms = op.time / 1e6;
+    if (op.type === 'invoke') firstMs = Math.min(firstMs, ms);
     if (op.type === 'invoke') invokedAt.set(op.process, ms);
     else {
       const t0 = invokedAt.get(op.process);
@@ -60,7 +63,7 @@ export function windows(
     const to = Math.min(totalS, from + windowS);
     const inWin = done.filter((d) => d.atMs >= from * 1000 && d.atMs < to * 1000);
     const ok = inWin.filter((d) => d.ok);
-    let last = from * 1000;
+    let last = Math.max(from * 1000, Math.min(firstMs, to * 1000));
     let stall = 0;
     for (const d of ok) {
       stall = Math.max(stall, d.atMs - last);
@@ -98,4 +101,30 @@ export function formatRows(rows: WindowRow[]): string {
     ].join(' '),
   );
   return [head, ...lines].join('\n');
+}
+
+/**
+ * The main phase, `totalS` seconds from the first invocation (the final reads after it are left out): ok
+ * ops/s and the longest stretch without an ok completion.
+ */
+export function mainPhase(
+  ops: HistoryOp[],
+  totalS: number,
+): { okPerS: number; longestStallS: number; seconds: number } {
+  const first = ops.find((op) => op.type === 'invoke');
+  if (!first) return { okPerS: 0, longestStallS: 0, seconds: 0 };
+  const start = first.time / 1e6;
+  const end = start + totalS * 1000;
+  let prev = start;
+  let stall = 0;
+  let ok = 0;
+  for (const op of ops) {
+    const ms = op.time / 1e6;
+    if (op.type !== 'ok' || ms > end) continue;
+    ok++;
+    stall = Math.max(stall, ms - prev);
+    prev = ms;
+  }
+  stall = Math.max(stall, end - prev);
+  return { okPerS: ok / totalS, longestStallS: stall / 1000, seconds: totalS };
 }

@@ -5,16 +5,18 @@
  *
  *   npm run bench:soak -- --window 300 --total 1800 [--replicas 3,5] [--nemesis ...] [--seed n]
  *   npm run bench:soak -- --steady-latency 100,55 --total 120 --window 60   (nothing but latency+jitter)
+ *     then the same run without faults, and the ratio of their ok ops/s (issue 12's goal: at least 30%)
  *   npm run bench:soak -- --nemesis none ...                              (the fault-free figure)
  *   --lead MS caps just-in-time stamping (clients stamp ahead by up to MS; default 150, 0 turns it off)
  *   --snapshot-every N checkpoints every N entries (default: the replicas' own, 10,000); a huge N turns it off
+ *   --concurrency N client processes (default: jitter test's, 2 per replica)
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { formatRows, type HistoryOp, type Sample, windows } from './soak-windows.js';
+import { formatRows, type HistoryOp, mainPhase, type Sample, windows } from './soak-windows.js';
 
 interface Flags {
   window: number;
@@ -29,10 +31,12 @@ interface Flags {
   lead: number;
   /** Entries between checkpoints; null: the replicas' default. */
   snapshotEvery: number | null;
+  /** Client processes; null: jitter test's default. */
+  concurrency: number | null;
 }
 
 const USAGE =
-  'flags: --window s, --total s, --replicas 3,5, --nemesis list, --seed n, --workload name, --steady-latency ms,jitter, --lead ms, --snapshot-every n';
+  'flags: --window s, --total s, --replicas 3,5, --nemesis list, --seed n, --workload name, --steady-latency ms,jitter, --lead ms, --snapshot-every n, --concurrency n';
 
 function parseFlags(argv: string[]): Flags {
   const f: Flags = {
@@ -45,6 +49,7 @@ function parseFlags(argv: string[]): Flags {
     steadyLatency: null,
     lead: 150,
     snapshotEvery: null,
+    concurrency: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -61,6 +66,7 @@ function parseFlags(argv: string[]): Flags {
     else if (k === '--workload') f.workload = v;
     else if (k === '--lead') f.lead = Number(v);
     else if (k === '--snapshot-every') f.snapshotEvery = Number(v);
+    else if (k === '--concurrency') f.concurrency = Number(v);
     else if (k === '--steady-latency') {
       const [l, j] = v.split(',').map(Number);
       f.steadyLatency = [l!, j ?? 0];
@@ -68,6 +74,8 @@ function parseFlags(argv: string[]): Flags {
     i++;
   }
   if (!(f.window > 0 && f.total >= f.window)) throw new Error('--window must be > 0 and --total >= --window');
+  if (f.concurrency !== null && !(Number.isInteger(f.concurrency) && f.concurrency > 0))
+    throw new Error('--concurrency must be a positive integer');
   return f;
 }
 
@@ -125,10 +133,11 @@ async function rssOf(adminPort: number): Promise<number> {
   }
 }
 
-async function soak(n: number, f: Flags): Promise<void> {
+async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), `jitter-soak-${n}-`));
   const args = [cli, 'test', '--json', '--mode', 'fixed', '--replicas', String(n), '--workload', f.workload];
   args.push('--time-limit', String(f.total), '--seed', String(f.seed), '--store', store);
+  if (f.concurrency !== null) args.push('--concurrency', String(f.concurrency));
   if (f.steadyLatency) {
     // One latency toxic on every link (replica pairs both ways and the client proxies) for the whole run.
     const ids = Array.from({ length: n }, (_, i) => `r${i + 1}`);
@@ -215,8 +224,27 @@ async function soak(n: number, f: Flags): Promise<void> {
       `faults started in ${from}-${Math.min(f.total, from + f.window)}s: ${started.join(' ') || 'none'}`,
     );
   }
+  const main = mainPhase(ops, f.total);
+  console.log(
+    `main phase: ${main.okPerS.toFixed(1)} ok ops/s over ${main.seconds.toFixed(0)} s, longest stall ${main.longestStallS.toFixed(1)} s`,
+  );
   console.log(`verdict: ${JSON.stringify(verdict.valid)} (${JSON.stringify(verdict)})`);
+  return main;
 }
 
 const flags = parseFlags(process.argv.slice(2));
-for (const n of flags.replicas) await soak(n, flags);
+for (const n of flags.replicas) {
+  const run = await soak(n, flags);
+  if (!flags.steadyLatency) continue;
+  // The fault-free figure of the same length and concurrency, measured in the same bench run.
+  const calm = await soak(n, { ...flags, steadyLatency: null, nemesis: 'none' });
+  const ratio = calm.okPerS > 0 ? run.okPerS / calm.okPerS : 0;
+  console.log(
+    `\n${n} replicas, ${flags.concurrency ?? 2 * n} clients: under latency ${flags.steadyLatency.join('±')} ms ` +
+      `${run.okPerS.toFixed(1)} ok ops/s, fault-free ${calm.okPerS.toFixed(1)}: ratio ${(100 * ratio).toFixed(1)}% ` +
+      `(goal >= 30%); longest stall under latency ${run.longestStallS.toFixed(1)} s (goal < 5 s); load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+  );
+}
