@@ -8,6 +8,6 @@ parentPort?.on('message', (t: SeedTask | null) => {
     parentPort?.close();
     return;
   }
-  const v: SeedVerdict = verdictOf(runSim(t.options, { timeoutMs: t.checkTimeoutMs }));
+  const v: SeedVerdict = verdictOf(runSim(t.options, { maxSteps: t.checkMaxSteps }));
   parentPort?.postMessage(v);
 });

@@ -44,8 +44,8 @@ export interface SweepOptions {
   progress: (done: number, total: number, failures: number, simS: number, wallMs: number) => void;
   /** Each verdict as it comes. */
   onVerdict?: (v: SeedVerdict) => void;
-  /** Wall budget of a seed's linearizability search (default SWEEP_CHECK_MS). */
-  checkTimeoutMs?: number;
+  /** Step budget of a seed's linearizability search, per key (default SWEEP_MAX_STEPS). */
+  checkMaxSteps?: number;
 }
 
 /**
@@ -53,12 +53,12 @@ export interface SweepOptions {
  * the seed as false would, and the stored re-run (`jitter sim --seed N`) gets the full budget. Without this,
  * one non-linearizable history of a flawed run can hold a worker for minutes.
  */
-export const SWEEP_CHECK_MS = 10_000;
+export const SWEEP_MAX_STEPS = 5_000_000;
 
 /** What a worker is sent: one seed's options and its check budget (null: stop). */
 export interface SeedTask {
   options: SimOptions;
-  checkTimeoutMs: number;
+  checkMaxSteps: number;
 }
 
 export interface SweepResult {
@@ -75,7 +75,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   let simUs = 0;
   let next = 0;
   let stop = false;
-  const checkTimeoutMs = o.checkTimeoutMs ?? SWEEP_CHECK_MS;
+  const checkMaxSteps = o.checkMaxSteps ?? SWEEP_MAX_STEPS;
   const take = (v: SeedVerdict) => {
     verdicts.push(v);
     simUs += v.simulatedUs;
@@ -88,7 +88,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
   if (o.jobs <= 1) {
     while (!stop && next < o.seeds.length) {
-      take(verdictOf(runSim({ ...o.base, seed: o.seeds[next++]! }, { timeoutMs: checkTimeoutMs })));
+      take(verdictOf(runSim({ ...o.base, seed: o.seeds[next++]! }, { maxSteps: checkMaxSteps })));
       // Let signals and output through between runs.
       await new Promise((r) => setImmediate(r));
     }
@@ -103,7 +103,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               void w.terminate().then(() => resolve());
               return;
             }
-            const task: SeedTask = { options: { ...o.base, seed: o.seeds[next++]! }, checkTimeoutMs };
+            const task: SeedTask = { options: { ...o.base, seed: o.seeds[next++]! }, checkMaxSteps };
             w.postMessage(task);
           };
           w.on('message', (v: SeedVerdict) => {
