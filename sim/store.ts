@@ -91,7 +91,8 @@ function dumpRecords(dumps: readonly ReplicaLogDump[]): DumpRecord[] {
   for (const d of dumps) {
     const prev = previous.get(d.replica);
     previous.set(d.replica, d.log);
-    if (!prev || !extendsLog(prev, d.log)) {
+    // A compacted log's entries start past its snapshot: always whole (the reader rebuilds the prefix).
+    if (!prev || d.compacted || !extendsLog(prev, d.log)) {
       out.push(encoder.encode(d)!);
       continue;
     }

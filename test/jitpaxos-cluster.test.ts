@@ -46,6 +46,23 @@ async function writeLoad(
   return { ok, other };
 }
 
+/** The members of the quorum of the view the replicas agree on now (waits for them to agree). */
+async function currentQuorum(cluster: LocalCluster): Promise<string[]> {
+  for (const until = Date.now() + 20_000; Date.now() < until; ) {
+    const statuses = await Promise.all(cluster.ids.map((id) => cluster.status(id).catch(() => null)));
+    const live = statuses.filter((s) => s !== null);
+    const view = Math.max(...live.map((s) => s.view));
+    const members = cluster.ids.filter((id) => inQuorum(view, cluster.ids, id));
+    const settled = members.every((id) => {
+      const s = statuses[cluster.ids.indexOf(id)];
+      return s && s.view === view && s.status === 'Normal';
+    });
+    if (settled) return members;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the replicas did not settle on a view within 20 s');
+}
+
 /** Every commit is at its index in the log of every Normal member of its replica's own view's quorum. */
 async function checkDurable(cluster: LocalCluster, commits: Committed[], ids: string[]): Promise<void> {
   for (const id of ids) {
@@ -93,30 +110,34 @@ describe('a 3-replica cluster of real processes (fixed mode)', () => {
     expect(ok).toHaveLength(2000);
     expect(new Set(ok.map((c) => c.index)).size).toBe(2000);
     before.push(...ok);
-    await checkDurable(cluster, ok, ['r1', 'r2']);
+    // The current view's quorum (a load spike on a shared machine may have moved the view from the first).
+    await checkDurable(cluster, ok, await currentQuorum(cluster));
   }, 60_000);
 
   it('kill -9 of the primary leads to a view change; operations resume and nothing committed is lost', async () => {
-    const pid = cluster.pid('r1')!;
-    await cluster.kill('r1');
+    const old = (await cluster.status('r2')).primary!;
+    const pid = cluster.pid(old)!;
+    await cluster.kill(old);
     expect(() => process.kill(pid, 0)).toThrow(); // the process is gone
     const { ok, other } = await writeLoad(cluster, clients, 25, 'b');
     expect(other).toEqual([]);
     expect(ok).toHaveLength(200);
     const s2 = await cluster.status('r2');
     expect(s2.view).toBeGreaterThanOrEqual(2);
-    expect(s2.primary).not.toBe('r1');
-    await checkDurable(cluster, [...before, ...ok], ['r2', 'r3']);
+    expect(s2.primary).not.toBe(old);
+    await checkDurable(cluster, [...before, ...ok], await currentQuorum(cluster));
 
     // The old primary restarts from its data dir and rejoins the current view.
-    await cluster.start('r1');
+    await cluster.start(old);
     const until = Date.now() + 10_000;
-    let s1 = await cluster.status('r1');
-    while (Date.now() < until && !(s1.status === 'Normal' && s1.view === s2.view)) {
+    let s1 = await cluster.status(old);
+    let view = (await cluster.status(s2.primary!)).view;
+    while (Date.now() < until && !(s1.status === 'Normal' && s1.view === view)) {
       await new Promise((r) => setTimeout(r, 50));
-      s1 = await cluster.status('r1');
+      s1 = await cluster.status(old);
+      view = (await cluster.status(s2.primary!)).view;
     }
-    expect(s1).toMatchObject({ status: 'Normal', view: s2.view });
+    expect(s1).toMatchObject({ status: 'Normal', view });
     expect(s1.logLength).toBeGreaterThanOrEqual(2000); // recovered from disk, not empty
   }, 60_000);
 

@@ -61,6 +61,18 @@ describe('jitter sim', () => {
     fs.rmSync(store, { recursive: true, force: true });
   });
 
+  it('a stored run with checkpoints (compacted dumps) is re-checked from its files with its verdicts', () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-sim-'));
+    const run = runSim({ ...simDefaults(100081), timeLimit: 20, dumpInterval: 1, snapshotEvery: 50 });
+    expect(run.dumps.some((d) => d.compacted)).toBe(true);
+    const dir = writeSimRun(store, run);
+    const { results } = analyzePath(dir);
+    const verdicts = (r: typeof results) =>
+      Object.fromEntries(Object.entries(r.checkers).map(([k, v]) => [k, v.valid]));
+    expect(verdicts(results)).toEqual(verdicts(run.results));
+    fs.rmSync(store, { recursive: true, force: true });
+  });
+
   it('a different seed is a different run', () => {
     const o = { ...simDefaults(1), timeLimit: 3 };
     const a = runSim(o);
