@@ -29,6 +29,8 @@ export interface SimRegression {
   checkers: string[];
   /** Set for a failure of plain fixed mode (a protocol bug not fixed yet): the test expects it to fail. */
   knownBug?: string;
+  /** Set once that bug is fixed (what fixed it): the replay must then be valid on every checker. */
+  fixedBy?: string;
 }
 
 export function shrinkCommand(): Command {

@@ -1,7 +1,8 @@
 /**
  * Shrunk simulated failures, replayed. Each test/sim-regressions/*.json (a `jitter shrink` regression.json)
  * must still fail its checkers: a flaw stays detectable. A failure of plain fixed mode is a protocol bug
- * not fixed yet (`knownBug`): expected to fail until the fix lands, when the test says so.
+ * not fixed yet (`knownBug`): expected to fail until the fix lands, when the test says so. Once fixed
+ * (`fixedBy`), it stays in as a run that must be valid on every checker.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,17 @@ const cases = fs
 describe('simulated regressions', () => {
   it('has some', () => expect(cases.length).toBeGreaterThan(0));
   for (const { file, r } of cases) {
+    if (r.fixedBy) {
+      it(`${file} (fixed: ${r.fixedBy})`, () => {
+        const run = runSim(r.options);
+        const invalid = Object.entries(run.results.checkers).filter(([, v]) => v.valid !== true);
+        expect(
+          invalid.map(([k]) => k),
+          r.description,
+        ).toEqual([]);
+      }, 120_000);
+      continue;
+    }
     const replay = () => {
       const run = runSim(r.options);
       const failing = r.checkers.filter((c) => run.results.checkers[c]?.valid === false);
