@@ -338,8 +338,9 @@ function resolve(s: ClientState, p: Pending, rep: ClientReply, result: OpResult,
     index: rep.index,
     checksum: rep.checksum,
     ts: rep.ts,
-    client: rep.entryClient ?? s.id,
-    req: rep.entryReq ?? p.reqID,
+    // What this client believes it committed, not what the replica says sits there: the checker compares the two.
+    client: s.id,
+    req: p.reqID,
   };
   if (p.op.f === 'cas' && !result.applied) {
     out.push({
