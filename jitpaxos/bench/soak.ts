@@ -122,12 +122,19 @@ function adminPorts(runDir: string): number[] {
   return out;
 }
 
+function rssOfPid(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // gone
+  }
+}
+
 async function rssOf(adminPort: number): Promise<number> {
   try {
     const res = await fetch(`http://127.0.0.1:${adminPort}/status`, { signal: AbortSignal.timeout(1000) });
-    const pid = ((await res.json()) as { pid: number }).pid;
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    return rssOfPid(((await res.json()) as { pid: number }).pid);
   } catch {
     return 0; // killed or paused right now
   }
@@ -174,10 +181,13 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
   args.push('--config', config);
   const child = execa(process.execPath, args, { reject: false, stderr: 'inherit' });
   const samples: Sample[] = [];
+  // jitter's own cost (issue 13): its peak RSS over the run, sampled with the replicas'.
+  let jitterPeakRss = 0;
   let startMs = 0;
   let runDir: string | null = null;
   const sampler = setInterval(() => {
     void (async () => {
+      jitterPeakRss = Math.max(jitterPeakRss, rssOfPid(child.pid));
       runDir ??= newestRunDir(store);
       if (!runDir) return;
       if (!startMs) startMs = JSON.parse(fs.readFileSync(path.join(runDir, 'test.json'), 'utf8')).startMs;
@@ -227,6 +237,11 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
   const main = mainPhase(ops, f.total);
   console.log(
     `main phase: ${main.okPerS.toFixed(1)} ok ops/s over ${main.seconds.toFixed(0)} s, longest stall ${main.longestStallS.toFixed(1)} s`,
+  );
+  const stored = dirBytes(dir) - dirBytes(path.join(dir, 'nodes'));
+  console.log(
+    `jitter itself: peak RSS ${(jitterPeakRss / 2 ** 20).toFixed(0)} MB; run stored ${(stored / 2 ** 20).toFixed(1)} MB ` +
+      `besides the replicas' WALs, ${(stored / Math.max(1, ops.length / 2)).toFixed(0)} B per operation`,
   );
   console.log(`verdict: ${JSON.stringify(verdict.valid)} (${JSON.stringify(verdict)})`);
   return main;
