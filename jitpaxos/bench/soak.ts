@@ -201,6 +201,7 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
   }, 5000);
   const result = await child;
   clearInterval(sampler);
+  if (result.exitCode === 2) process.exit(2); // jitter refused the run and said why on stderr
   const verdict = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as {
     valid?: unknown;
     dir?: string;
