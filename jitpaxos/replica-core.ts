@@ -90,6 +90,11 @@ export interface ReplicaState {
   held: { m: ClientRequest; at: number }[];
   /** Fixed mode: client requests of this view that arrived during a repair, in entry order, handled after it. */
   deferred: ClientRequest[];
+  /**
+   * How far an outside reader of the log (the harness's dumps) last read it: compaction keeps what the reader
+   * has not seen yet, within a bound (DESIGN §2.9, Dumps). Not durable, not part of the protocol.
+   */
+  readerAt: number | null;
 }
 
 /**
@@ -116,6 +121,11 @@ export interface DurableReplicaState {
   /** The entries after the snapshot (all of them without one). */
   log: Entry[];
   snapshot?: Snapshot | null;
+}
+
+/** An outside reader (the harness's log dumps) has read the log up to `index`: see `readerAt`. */
+export function readerSaw(s: ReplicaState, index: number): void {
+  s.readerAt = index;
 }
 
 export function idKey(client: string, req: number): string {
@@ -160,6 +170,7 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     vcFetch: null,
     held: [],
     deferred: [],
+    readerAt: null,
   };
 }
 
@@ -1463,13 +1474,16 @@ function learnStable(x: Step, m: Mark): void {
 /**
  * Compact up to half the threshold behind the stable point, every half threshold: the live log stays between
  * half the threshold and the threshold (plus what is not yet stable), and what a reader of the log (the
- * harness's dumps, every few seconds) saw last is still live rather than already compacted.
+ * harness's dumps, every few seconds) saw last is still live rather than already compacted. A reader that
+ * said how far it read (`readerAt`) also keeps what it has not seen, unless it fell more than twice the
+ * threshold behind: a fast log is then still dumped whole, and a reader that stopped cannot grow the log.
  */
 function maybeCompact(x: Step, m: Mark): void {
   const s = x.s;
   const every = x.cfg.timing.snapshotEvery;
   const keep = Math.floor(every / 2);
-  const c = m.index - keep;
+  const reader = s.readerAt === null ? Number.POSITIVE_INFINITY : Math.max(s.readerAt, m.index - 2 * every);
+  const c = Math.min(m.index - keep, reader);
   if (c - s.base < Math.max(1, every - keep)) return;
   if (m.index > logLength(s) || hashAt(s, m.index) !== m.checksum) return;
   compact(x, c);

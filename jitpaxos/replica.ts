@@ -20,6 +20,7 @@ import {
   logLength,
   type ReplicaEvent,
   type ReplicaState,
+  readerSaw,
   recoveringReplica,
   restoreReplica,
   step,
@@ -347,6 +348,7 @@ export class ReplicaProcess {
   logDump(from = 0): Record<string, unknown> {
     const s = this.state;
     const start = from >= s.base && from <= logLength(s) ? from : s.base;
+    readerSaw(s, logLength(s));
     return {
       ...this.status(),
       takenAt: Date.now(),

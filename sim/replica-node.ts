@@ -17,6 +17,7 @@ import {
   logLength,
   type ReplicaEvent,
   type ReplicaState,
+  readerSaw,
   recoveringReplica,
   restoreReplica,
   step,
@@ -248,6 +249,7 @@ export class SimReplica {
     const compacted =
       base > 0 ? { index: base, checksum: s.hashes[0]!, seen: seen.seen(this.id, base, s.hashes[0]!) } : null;
     seen.observe(this.id, base, s.hashes[0]!, s.hashes.slice(1), base);
+    readerSaw(s, logLength(s));
     return {
       replica: this.id,
       takenAt: nowUs * 1000,

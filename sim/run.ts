@@ -98,6 +98,8 @@ export function runSim(input: SimOptions, check: { maxSteps?: number } = {}): Si
       dumpEvery();
     });
   };
+  // A first dump at the start, as a real run takes one: replicas then keep what the dumps have not read (readerAt).
+  world.takeDumps(false);
   dumpEvery();
 
   let finished = false;

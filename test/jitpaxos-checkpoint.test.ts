@@ -11,7 +11,7 @@ import { checksums } from '../jitpaxos/checksum.js';
 import { makeConfig } from '../jitpaxos/config.js';
 import { applyOp, type KvState } from '../jitpaxos/kv.js';
 import type { ClientMark, Entry, Snapshot } from '../jitpaxos/messages.js';
-import { hashAt, logLength, type ReplicaState, restoreReplica } from '../jitpaxos/replica-core.js';
+import { hashAt, logLength, type ReplicaState, readerSaw, restoreReplica } from '../jitpaxos/replica-core.js';
 import { between, ofType, Sim, to } from '../jitpaxos/sim.js';
 import { replayWal, WAL_FILE, Wal } from '../jitpaxos/storage.js';
 
@@ -93,6 +93,20 @@ describe('checkpoints (fixed)', () => {
     expect(logLength(s.replica('r1'))).toBe(30);
     const r1 = s.replica('r1');
     expect(r1.done.get('c1')?.req).toBe(25);
+  });
+
+  it("keeps what the harness's dumps have not read yet, unless they fell more than twice the threshold behind", () => {
+    const base = (readerAt: number | null) => {
+      const s = sim(10);
+      commitWrites(s, 25);
+      if (readerAt !== null) for (const r of R3) readerSaw(s.replica(r), readerAt);
+      heartbeats(s);
+      return [s.replica('r1').base, s.replica('r2').base];
+    };
+    expect(base(null)).toEqual([20, 20]); // half the threshold stays live behind the stable point
+    expect(base(12)).toEqual([12, 12]); // the reader has seen 12 entries: nothing past them goes
+    expect(base(25)).toEqual([20, 20]); // a reader ahead changes nothing
+    expect(base(2)).toEqual([5, 5]); // at most twice the threshold is kept for a reader that fell behind
   });
 
   it('a client whose request was compacted before it heard the commit commits on its resend', () => {
