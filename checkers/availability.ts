@@ -2,13 +2,15 @@
  * Availability: the share of operations that succeeded in each time window, and two liveness rules. A correct
  * consensus system keeps committing while a quorum is connected and delays are bounded.
  * - Stalls: in a healthy period (no disruptive fault active: none at all, or only latency of at most 250 ms),
- *   a stretch of at least `stallNs` with operations in flight and none completing.
+ *   a stretch of at least `stallNs` with operations in flight and none completing. Reordering on the client
+ *   links (`reorder`, latency with jitter) counts as latency.
  * - Late operations: in a quiet period (no fault active at all), an operation must complete (ok or fail)
  *   within a bound; a timeout (info) is late. Checked after the final heal, and in other quiet periods once
  *   the cluster had `settleNs` to recover from the last fault and when no fault starts within the bound.
  *   Latency is left out on purpose: jitter makes requests reach replicas out of timestamp order, so they are
  *   rejected and resent; a correct cluster slows down (even past a client's timeout) but must not stall.
- * Partitions, crashes, pauses, clock jumps, bandwidth caps and slicing are disruptive: they may stop progress.
+ * Partitions, crashes (kill, bounce), pauses, clock jumps, bandwidth caps and slicing are disruptive: they may
+ * stop progress.
  */
 import type { Op } from '../core/history.js';
 import { Pairer } from './operations.js';
@@ -52,7 +54,8 @@ export interface AvailabilityResult extends CheckResult {
 const BENIGN_LATENCY_MS = 250;
 export function benignFault(record: Record<string, unknown>): boolean {
   // A slow machine (the simulator's standing condition) is latency on every link of one node.
-  if (record.fault !== 'latency' && record.fault !== 'slow-machine') return false;
+  if (record.fault !== 'latency' && record.fault !== 'reorder' && record.fault !== 'slow-machine')
+    return false;
   const a = (record.attributes ?? {}) as { latency?: number; jitter?: number };
   return (a.latency ?? 0) + (a.jitter ?? 0) <= BENIGN_LATENCY_MS;
 }

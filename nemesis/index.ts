@@ -1,11 +1,13 @@
 /** The fault registry: `--nemesis a,b,c` names entries here. */
 import { BandwidthFault } from './bandwidth.js';
+import { BounceFault } from './bounce.js';
 import { ClientPartitionFault } from './client-partition.js';
 import { ClockFault } from './clock.js';
 import { KillFault } from './kill.js';
 import { LatencyFault } from './latency.js';
 import { PartitionFault } from './partition.js';
 import { PauseFault } from './pause.js';
+import { ReorderFault } from './reorder.js';
 import { SliceFault } from './slice.js';
 import type { Fault } from './types.js';
 
@@ -13,10 +15,12 @@ export const FAULTS: Record<string, () => Fault> = {
   partition: () => new PartitionFault(),
   'client-partition': () => new ClientPartitionFault(),
   latency: () => new LatencyFault(),
+  reorder: () => new ReorderFault(),
   bandwidth: () => new BandwidthFault(),
   slice: () => new SliceFault(),
   clock: () => new ClockFault(),
   kill: () => new KillFault(),
+  bounce: () => new BounceFault(),
   pause: () => new PauseFault(),
 };
 

@@ -1,12 +1,15 @@
 /**
- * Partitions, client partitions and latency acting on a real 3-replica JIT Paxos cluster through the
+ * Partitions, client partitions, latency and reordering acting on a real 3-replica JIT Paxos cluster through the
  * embedded Toxiproxy. Each test measures the effect on the replicas or clients, not only the API calls.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benignFault } from '../checkers/availability.js';
+import { Rng } from '../core/rng.js';
 import { primary as primaryOf } from '../jitpaxos/quorum.js';
 import { ClientPartitionFault } from '../nemesis/client-partition.js';
 import { LatencyFault } from '../nemesis/latency.js';
 import { PartitionFault } from '../nemesis/partition.js';
+import { ReorderFault } from '../nemesis/reorder.js';
 import { bringUp, type Fixture, moveToView, nodeIds, until } from './nemesis-fixture.js';
 import { canConnect } from './toxiproxy-helpers.js';
 
@@ -140,5 +143,26 @@ describe('network faults on a real cluster', () => {
     expect(await median()).toBeGreaterThanOrEqual(195);
     await f.stop(fx.world);
     expect(await median()).toBeLessThan(60);
+  }, 60_000);
+
+  it('reorder puts latency with as much jitter on every client link, both ways, and only there', async () => {
+    const f = new ReorderFault();
+    const params = f.plan(new Rng(3), nodeIds());
+    expect(params).toMatchObject({ scope: 'clients', proxies: nodeIds().map((n) => `client->${n}`) });
+    const rec = await f.start(fx.world, params);
+    const { latency, jitter } = rec.attributes as { latency: number; jitter: number };
+    expect(jitter).toBe(latency);
+    for (const n of nodeIds()) {
+      const on = await toxics(fx, `client->${n}`);
+      expect(on.map((t) => `${t.type}/${t.stream}`).sort()).toEqual([
+        'latency/downstream',
+        'latency/upstream',
+      ]);
+    }
+    expect(await toxics(fx, 'r1->r2')).toEqual([]);
+    // Small enough that the availability checker holds the cluster to its bound while it lasts.
+    expect(benignFault(rec)).toBe(true);
+    await f.stop(fx.world);
+    for (const n of nodeIds()) expect(await toxics(fx, `client->${n}`)).toEqual([]);
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quorum } from '../jitpaxos/quorum.js';
+import { BounceFault } from '../nemesis/bounce.js';
 import { KillFault } from '../nemesis/kill.js';
 import { PauseFault } from '../nemesis/pause.js';
 import { bringUp, type Fixture, moveToView, nodeIds, procState, sleep, until } from './nemesis-fixture.js';
@@ -74,4 +75,35 @@ describe('process faults on a real cluster', () => {
     expect(fx.world.db.pid(target)).toBe(pid);
     await writing;
   }, 60_000);
+
+  it('bounce kills the primary, then the next primary as soon as it is named, and restarts both at once', async () => {
+    await fx.commits(3);
+    const first = (await fx.world.db.primary!())!;
+    const pids = Object.fromEntries(nodeIds().map((n) => [n, fx.world.db.pid(n)]));
+    const b = new BounceFault();
+    const rec = await b.start(fx.world, { restartMs: 100, chase: true, order: nodeIds() });
+    expect(rec).toMatchObject({
+      fault: 'bounce',
+      signal: 'SIGKILL',
+      primary: first,
+      restartMs: 100,
+      chase: true,
+    });
+    // Start returns once the primary is dead; the chase goes on, and stop waits for it.
+    expect(() => process.kill(pids[first]!, 0)).toThrow(/ESRCH/);
+    const stop = await b.stop(fx.world);
+    const chased = stop.chased as string;
+    expect(nodeIds()).toContain(chased);
+    expect(chased).not.toBe(first);
+    expect(stop.restarted).toEqual([first, chased]);
+    // Both are new processes, running; the third was left alone.
+    for (const n of [first, chased]) {
+      expect(fx.world.db.pid(n), n).not.toBe(pids[n]);
+      expect((await fx.world.db.state(n)).running, n).toBe(true);
+    }
+    const third = nodeIds().find((n) => n !== first && n !== chased)!;
+    expect(fx.world.db.pid(third)).toBe(pids[third]);
+    // And the cluster serves again.
+    expect(await fx.commits(3)).toBeGreaterThanOrEqual(3);
+  }, 90_000);
 });
