@@ -106,6 +106,7 @@ export function synthRun(store: string, opts: SynthOptions): string {
   // Apply them at their linearization points, per key; info operations do not take effect.
   const state = new Map<string, string | null>();
   let logIndex = 0;
+  let lastTs = 0;
   const entries: LogEntry[] = [];
   for (const op of [...planned].sort((a, b) => a.pointNs - b.pointNs)) {
     const cur = state.get(op.key) ?? null;
@@ -123,8 +124,11 @@ export function synthRun(store: string, opts: SynthOptions): string {
     const next = op.f === 'write' ? (op.arg as string) : (op.arg as [unknown, string])[1];
     state.set(op.key, next);
     op.commitIndex = ++logIndex;
+    // Strictly increasing, as a replica's log is: two points in one microsecond would otherwise share a
+    // timestamp, and their (client, req) tie-break need not follow the order they were applied in.
+    lastTs = Math.max(lastTs + 1, startMs * 1000 + Math.floor(op.pointNs / 1000));
     entries.push({
-      ts: startMs * 1000 + Math.floor(op.pointNs / 1000),
+      ts: lastTs,
       client: `c${op.process}`,
       req: op.req,
       op:
