@@ -41,6 +41,7 @@ export async function simDetect(
     base: simDetectOptions(label, o.timeLimit),
     seeds,
     jobs: o.jobs,
+    threads: true,
     keepGoing: true,
     progress: () => {},
     ...(o.line ? { onVerdict: o.line } : {}),
