@@ -53,7 +53,7 @@ function oneCore(base: SimOptions): {
 
 async function allCores(base: SimOptions): Promise<number> {
   const seeds = Array.from({ length: Math.max(jobs * 2, 4) }, (_, i) => i + 1);
-  const r = await sweep({ base, seeds, jobs, threads: true, keepGoing: true, progress: () => {} });
+  const r = await sweep({ base, seeds, jobs, keepGoing: true, progress: () => {} });
   return (r.verdicts.length / r.wallMs) * 60_000;
 }
 

@@ -153,7 +153,6 @@ async function runSweep(o: Record<string, unknown>, seeds: number[]): Promise<nu
     base,
     seeds,
     jobs,
-    threads: true,
     keepGoing: Boolean(o.keepGoing),
     onVerdict: (v) => {
       if (v.valid !== true && !o.json)

@@ -41,7 +41,6 @@ export async function simDetect(
     base: simDetectOptions(label, o.timeLimit),
     seeds,
     jobs: o.jobs,
-    threads: true,
     keepGoing: true,
     progress: () => {},
     ...(o.line ? { onVerdict: o.line } : {}),

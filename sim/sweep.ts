@@ -46,18 +46,7 @@ export interface SweepOptions {
   onVerdict?: (v: SeedVerdict) => void;
   /** Step budget of a seed's linearizability search, per key (default SWEEP_MAX_STEPS). */
   checkMaxSteps?: number;
-  /**
-   * Run even one job on a worker thread, which gets a young generation sized for the simulator (the
-   * main thread's is fixed when the process starts). Needs the compiled worker (dist/sim/sweep-worker.js).
-   */
-  threads?: boolean;
 }
-
-/**
- * A run allocates fast and briefly (events, messages, effects): a young generation this large (MB; about a
- * third is each semi-space) lets most of it die before a scavenge, ~20% less CPU per run than V8's default.
- */
-export const WORKER_YOUNG_GENERATION_MB = 192;
 
 /**
  * A sweep judges seeds, it does not keep them: a search that runs out of budget says unknown, which fails
@@ -97,7 +86,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     o.onVerdict?.(v);
     o.progress(verdicts.length, o.seeds.length, failures, simUs / 1e6, performance.now() - t0);
   };
-  if (o.jobs <= 1 && !o.threads) {
+  if (o.jobs <= 1) {
     while (!stop && next < o.seeds.length) {
       take(verdictOf(runSim({ ...o.base, seed: o.seeds[next++]! }, { maxSteps: checkMaxSteps })));
       // Let signals and output through between runs.
@@ -106,8 +95,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   } else {
     const url = new URL('./sweep-worker.js', import.meta.url);
     await Promise.all(
-      Array.from({ length: Math.min(Math.max(1, o.jobs), o.seeds.length) }, () => {
-        const w = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+      Array.from({ length: Math.min(o.jobs, o.seeds.length) }, () => {
+        const w = new Worker(url);
         return new Promise<void>((resolve, reject) => {
           const feed = () => {
             if (stop || next >= o.seeds.length) {
