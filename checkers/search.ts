@@ -57,6 +57,12 @@ function zobrist(n: number): Int32Array {
   return zobristKeys;
 }
 
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
 function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, min: number): T {
   if (a.length >= min) return a;
   let size = a.length * 2;
@@ -234,6 +240,42 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     }
   };
 
+  // With at most 32 info ops (one word), members are also found by (group, info set) in an open-addressed
+  // table, so that a group with thousands of members (a run with many info ops) is asked "is there an equal
+  // member, or a failed one with a subset of ours" by looking up our set's subsets when they are far fewer
+  // than its members (a lookup costs ~16 steps of a scan), instead of scanning them all. Either way the
+  // answer is the same, so the search's steps and verdicts are too.
+  const oneWord = iwords === 1;
+  let eGroup = new Int32Array(oneWord ? cap : 0);
+  let gCount = new Int32Array(oneWord ? cap : 0);
+  let etable = new Int32Array(oneWord ? 256 : 0).fill(-1);
+  const eslot = (g: number, set: number): number => {
+    const mask = etable.length - 1;
+    let slot = (Math.imul(g + 1, 0x9e3779b1) ^ Math.imul(set | 0, 0x85ebca6b)) & mask;
+    for (;;) {
+      const e = etable[slot]!;
+      if (e === -1 || (eGroup[e] === g && ipool[e] === set)) return slot;
+      slot = (slot + 1) & mask;
+    }
+  };
+  const eput = (e: number): void => {
+    if ((entries + 1) * 2 > etable.length) {
+      const old = etable;
+      etable = new Int32Array(old.length * 2).fill(-1);
+      for (const x of old) if (x !== -1) etable[eslot(eGroup[x]!, ipool[x]!)] = x;
+    }
+    etable[eslot(eGroup[e]!, ipool[e]!)] = e;
+  };
+  /** Whether a member of group g equals `set`, or failed with a subset of it (set's subsets looked up). */
+  const dominatedBySubsets = (g: number, set: number): boolean => {
+    // Every subset of set, set itself first, down to the empty one (sub = (sub - 1) & set).
+    for (let sub = set; ; sub = ((sub - 1) & set) >>> 0) {
+      const e = etable[eslot(g, sub)]!;
+      if (e !== -1 && (sub === set || mDone[e] === 1)) return true;
+      if (sub === 0) return false;
+    }
+  };
+
   /** Records the current configuration; returns its entry, or -1 when an equal or dominating one exists. */
   const remember = (stateId: number): number => {
     const h = (hash ^ Math.imul(stateId + 1, 0x9e3779b1)) | 0;
@@ -246,7 +288,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       while (w < len && pool[off + w] === bits[low + w]) w++;
       if (w === len) break;
     }
-    if (g !== -1) {
+    if (g !== -1 && oneWord && 2 ** popcount(ibits[0]!) * 16 < gCount[g]!) {
+      if (dominatedBySubsets(g, ibits[0]!)) return -1;
+    } else if (g !== -1) {
       // Same ordinary ops and state: prune if equal info sets, or if a failed entry had a subset of ours.
       for (let e = gFirst[g]!; e !== -1; e = mNext[e]!) {
         const ioff = e * iwords;
@@ -271,6 +315,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         gHash = grow(gHash, n);
         gNext = grow(gNext, n);
         gFirst = grow(gFirst, n);
+        if (oneWord) gCount = grow(gCount, n);
       }
       if (poolTop + len > pool.length) pool = grow(pool, poolTop + len);
       for (let w = 0; w < len; w++) pool[poolTop + w] = bits[low + w]!;
@@ -290,12 +335,18 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (e >= mNext.length) {
       mNext = grow(mNext, e * 2);
       mDone = grow(mDone, e * 2);
+      if (oneWord) eGroup = grow(eGroup, e * 2);
     }
     if ((e + 1) * iwords > ipool.length) ipool = grow(ipool, (e + 1) * iwords);
     for (let w = 0; w < iwords; w++) ipool[e * iwords + w] = ibits[w]!;
     mDone[e] = 0;
     mNext[e] = gFirst[g]!;
     gFirst[g] = e;
+    if (oneWord) {
+      eGroup[e] = g;
+      gCount[g]!++;
+      eput(e);
+    }
     return e;
   };
 
