@@ -242,12 +242,16 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
 
   // With at most 32 info ops (one word), members are also found by (group, info set) in an open-addressed
   // table, so that a group with thousands of members (a run with many info ops) is asked "is there an equal
-  // member, or a failed one with a subset of ours" by looking up our set's subsets when they are far fewer
-  // than its members (a lookup costs ~16 steps of a scan), instead of scanning them all. Either way the
-  // answer is the same, so the search's steps and verdicts are too.
+  // member, or a failed one with a subset of ours" by one lookup for the equal set and, for a subset, by
+  // looking up our set's subsets when they are far fewer than the group's failed members (a lookup costs
+  // ~16 steps of a scan), else by scanning the failed members only. Either way the answer is the same, so
+  // the search's steps and verdicts are too.
   const oneWord = iwords === 1;
   let eGroup = new Int32Array(oneWord ? cap : 0);
-  let gCount = new Int32Array(oneWord ? cap : 0);
+  /** Each group's minimal failed members (addFailed), as a list (entry + 1; 0 ends it), and how many. */
+  let gDone = new Int32Array(oneWord ? cap : 0);
+  let gDoneCount = new Int32Array(oneWord ? cap : 0);
+  let dNext = new Int32Array(oneWord ? cap : 0);
   let etable = new Int32Array(oneWord ? 256 : 0).fill(-1);
   const eslot = (g: number, set: number): number => {
     const mask = etable.length - 1;
@@ -276,6 +280,32 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     }
   };
 
+  /**
+   * A member failed: its group's failed list keeps only the minimal sets (no member's set holds another's),
+   * which is all a subset test needs: a member with a failed subset is dominated by that subset's member.
+   */
+  const addFailed = (x: number): void => {
+    const g = eGroup[x]!;
+    const set = ipool[x]!;
+    let prevLink = -1; // entry whose dNext points at y; -1: the group's head
+    for (let y1 = gDone[g]!; y1 !== 0; ) {
+      const y = y1 - 1;
+      const ys = ipool[y]!;
+      const after = dNext[y]!;
+      if ((ys & ~set) === 0) return; // a failed subset is listed already
+      if ((set & ~ys) === 0) {
+        // y's set holds ours: ours will stand for it.
+        if (prevLink === -1) gDone[g] = after;
+        else dNext[prevLink] = after;
+        gDoneCount[g]!--;
+      } else prevLink = y;
+      y1 = after;
+    }
+    dNext[x] = gDone[g]!;
+    gDone[g] = x + 1;
+    gDoneCount[g]!++;
+  };
+
   /** Records the current configuration; returns its entry, or -1 when an equal or dominating one exists. */
   const remember = (stateId: number): number => {
     const h = (hash ^ Math.imul(stateId + 1, 0x9e3779b1)) | 0;
@@ -288,8 +318,15 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       while (w < len && pool[off + w] === bits[low + w]) w++;
       if (w === len) break;
     }
-    if (g !== -1 && oneWord && 2 ** popcount(ibits[0]!) * 16 < gCount[g]!) {
-      if (dominatedBySubsets(g, ibits[0]!)) return -1;
+    if (g !== -1 && oneWord) {
+      const set = ibits[0]!;
+      if (2 ** popcount(set) * 16 < gDoneCount[g]!) {
+        if (dominatedBySubsets(g, set)) return -1;
+      } else {
+        // An equal member by lookup; a failed subset among the group's failed members only.
+        if (etable[eslot(g, set)] !== -1) return -1;
+        for (let x = gDone[g]!; x !== 0; x = dNext[x - 1]!) if ((ipool[x - 1]! & ~set) === 0) return -1;
+      }
     } else if (g !== -1) {
       // Same ordinary ops and state: prune if equal info sets, or if a failed entry had a subset of ours.
       for (let e = gFirst[g]!; e !== -1; e = mNext[e]!) {
@@ -315,7 +352,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         gHash = grow(gHash, n);
         gNext = grow(gNext, n);
         gFirst = grow(gFirst, n);
-        if (oneWord) gCount = grow(gCount, n);
+        if (oneWord) {
+          gDone = grow(gDone, n);
+          gDoneCount = grow(gDoneCount, n);
+        }
       }
       if (poolTop + len > pool.length) pool = grow(pool, poolTop + len);
       for (let w = 0; w < len; w++) pool[poolTop + w] = bits[low + w]!;
@@ -335,7 +375,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (e >= mNext.length) {
       mNext = grow(mNext, e * 2);
       mDone = grow(mDone, e * 2);
-      if (oneWord) eGroup = grow(eGroup, e * 2);
+      if (oneWord) {
+        eGroup = grow(eGroup, e * 2);
+        dNext = grow(dNext, e * 2);
+      }
     }
     if ((e + 1) * iwords > ipool.length) ipool = grow(ipool, (e + 1) * iwords);
     for (let w = 0; w < iwords; w++) ipool[e * iwords + w] = ibits[w]!;
@@ -344,7 +387,6 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     gFirst[g] = e;
     if (oneWord) {
       eGroup[e] = g;
-      gCount[g]!++;
       eput(e);
     }
     return e;
@@ -576,7 +618,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       sp--;
       const op = stackOp[sp]!;
       cur = stackState[sp]!;
-      mDone[stackEntry[sp]!] = 1;
+      const failed = stackEntry[sp]!;
+      if (oneWord && mDone[failed] === 0) addFailed(failed);
+      mDone[failed] = 1;
       if (op < m) {
         clearBit(op);
         unlift(op);
