@@ -207,6 +207,7 @@ export class DumpDecoder {
       for (const e of append) held.log.push(e);
       held.checksum = h;
       held.hashed = held.log.length;
+      held.reach = held.hashed;
       const { from: _f, length: _l, checksum: _c, ...rest } = r;
       const { append: _a, rows: _r, ...meta } = rest as typeof rest & { append?: unknown; rows?: unknown };
       return { dump: { ...meta, log: held.log }, kept: previous, previous };
@@ -216,7 +217,7 @@ export class DumpDecoder {
     if (r.compacted) return this.compacted(r, dump, held);
     if (!held) {
       const log = [...r.log];
-      this.logs.set(r.replica, { log, checksum: EMPTY, hashed: 0, broken: false });
+      this.logs.set(r.replica, { log, checksum: EMPTY, hashed: 0, reach: 0, broken: false });
       return { dump: { ...dump, log }, kept: 0, previous: 0 };
     }
     // Keep the common prefix in place, so that whoever holds this replica's log sees it change.
@@ -226,9 +227,10 @@ export class DumpDecoder {
     while (kept < max && sameEntry(held.log[kept]!, r.log[kept]!)) kept++;
     held.log.length = kept;
     for (let i = kept; i < r.log.length; i++) held.log.push(r.log[i]!);
-    if (held.hashed > kept) {
+    if (held.reach > kept) {
       held.checksum = EMPTY;
       held.hashed = 0;
+      held.reach = 0;
     }
     held.broken = false;
     return { dump: { ...dump, log: held.log }, kept, previous };
@@ -240,10 +242,11 @@ export class DumpDecoder {
     const reuse = c.seen && held !== undefined && !held.broken && held.log.length >= c.index;
     const log = reuse ? held.log.slice(0, c.index) : new Array<LogEntry>(c.index).fill(COMPACTED);
     for (const e of r.log) log.push(e);
-    let h = compactedSeed(c);
-    for (const e of r.log) h = nextChecksum(h, e);
+    // The checksum chains from the snapshot's point; the entries after it are hashed only if a delta
+    // follows (checksumHeld), so a stream of whole dumps (a simulated run's) costs no hashing here either.
+    const h = compactedSeed(c);
     if (!held) {
-      this.logs.set(r.replica, { log, checksum: h, hashed: log.length, broken: false });
+      this.logs.set(r.replica, { log, checksum: h, hashed: c.index, reach: log.length, broken: false });
       return { dump: { ...dump, log }, kept: 0, previous: 0 };
     }
     const previous = held.log.length;
@@ -253,7 +256,8 @@ export class DumpDecoder {
     held.log.length = kept;
     for (let i = kept; i < log.length; i++) held.log.push(log[i]!);
     held.checksum = h;
-    held.hashed = held.log.length;
+    held.hashed = c.index;
+    held.reach = held.log.length;
     held.broken = false;
     return { dump: { ...dump, log: held.log }, kept, previous };
   }
@@ -313,6 +317,11 @@ interface HeldLog {
   log: LogEntry[];
   checksum: string;
   hashed: number;
+  /**
+   * The length the checksum stands for, hashed or not yet (a compacted dump's entries are hashed lazily): a
+   * whole dump that rewrites the log below it starts the checksum over.
+   */
+  reach: number;
   broken: boolean;
 }
 
@@ -321,6 +330,7 @@ function checksumHeld(held: HeldLog): string {
   for (let i = held.hashed; i < held.log.length; i++) h = nextChecksum(h, held.log[i]!);
   held.checksum = h;
   held.hashed = held.log.length;
+  held.reach = held.hashed;
   return h;
 }
 

@@ -213,11 +213,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   let gOff = new Int32Array(cap);
   let gHash = new Int32Array(cap);
   let gNext = new Int32Array(cap);
-  let gFirst = new Int32Array(cap);
   let pool = new Uint32Array(cap * 2);
   let poolTop = 0;
   let groups = 0;
-  let mNext = new Int32Array(cap);
   let mDone = new Uint8Array(cap);
   // Each entry's info-op set takes iwords words, and iwords grows with the partition's info ops (a long run's
   // key has thousands): sized for a few entries at first, grown as entries come, not cap * iwords upfront.
@@ -234,6 +232,87 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     }
   };
 
+  // A group can hold thousands of members when a run has many info ops. Members are also found by (group,
+  // info set) in an open-addressed table, and each group keeps its failed members' minimal sets in a list, so
+  // "is there an equal member, or a failed one with a subset of ours" is one lookup and a scan of that list
+  // instead of a scan of every member. The answer is the same, so the search's steps and verdicts are too.
+  let eGroup = new Int32Array(cap);
+  /** Each entry's info-set hash (infoHash). */
+  let eHash = new Int32Array(cap);
+  /** Each group's minimal failed members (addFailed), as a list (entry + 1; 0 ends it). */
+  let gDone = new Int32Array(cap);
+  let dNext = new Int32Array(cap);
+  let etable = new Int32Array(256).fill(-1);
+  const infoHash = (): number => {
+    let ih = 0;
+    for (let w = 0; w < iwords; w++) ih = Math.imul(ih ^ ibits[w]!, 0x01000193) ^ (ih >>> 15);
+    return ih | 0;
+  };
+  /** Entry x's info set equals the current one (ibits). */
+  const infoEquals = (x: number): boolean => {
+    const off = x * iwords;
+    for (let w = 0; w < iwords; w++) if (ipool[off + w] !== ibits[w]) return false;
+    return true;
+  };
+  /** Entry x's info set is a subset of entry y's (y < 0: of the current one). */
+  const infoSubset = (x: number, y: number): boolean => {
+    const xo = x * iwords;
+    const yo = y * iwords;
+    for (let w = 0; w < iwords; w++) {
+      const other = y < 0 ? ibits[w]! : ipool[yo + w]!;
+      if ((ipool[xo + w]! & ~other) !== 0) return false;
+    }
+    return true;
+  };
+  /** The table slot of the current info set in group g (ih its hash): its entry, or -1 there. */
+  const eslot = (g: number, ih: number): number => {
+    const mask = etable.length - 1;
+    let slot = (Math.imul(g + 1, 0x9e3779b1) ^ Math.imul(ih, 0x85ebca6b)) & mask;
+    for (;;) {
+      const e = etable[slot]!;
+      if (e === -1 || (eGroup[e] === g && eHash[e] === ih && infoEquals(e))) return slot;
+      slot = (slot + 1) & mask;
+    }
+  };
+  /** Files entry e (whose info set is the current one) in the table. */
+  const eput = (e: number): void => {
+    if ((entries + 1) * 2 > etable.length) {
+      const old = etable;
+      etable = new Int32Array(old.length * 2).fill(-1);
+      const mask = etable.length - 1;
+      // Entries are distinct: each goes to the first free slot of its probe sequence.
+      for (const x of old) {
+        if (x === -1) continue;
+        let slot = (Math.imul(eGroup[x]! + 1, 0x9e3779b1) ^ Math.imul(eHash[x]!, 0x85ebca6b)) & mask;
+        while (etable[slot] !== -1) slot = (slot + 1) & mask;
+        etable[slot] = x;
+      }
+    }
+    etable[eslot(eGroup[e]!, eHash[e]!)] = e;
+  };
+
+  /**
+   * A member failed: its group's failed list keeps only the minimal sets (no member's set holds another's),
+   * which is all a subset test needs: a member with a failed subset is dominated by that subset's member.
+   */
+  const addFailed = (x: number): void => {
+    const g = eGroup[x]!;
+    let prevLink = -1; // entry whose dNext points at y; -1: the group's head
+    for (let y1 = gDone[g]!; y1 !== 0; ) {
+      const y = y1 - 1;
+      const after = dNext[y]!;
+      if (infoSubset(y, x)) return; // a failed subset is listed already
+      if (infoSubset(x, y)) {
+        // y's set holds ours: ours will stand for it.
+        if (prevLink === -1) gDone[g] = after;
+        else dNext[prevLink] = after;
+      } else prevLink = y;
+      y1 = after;
+    }
+    dNext[x] = gDone[g]!;
+    gDone[g] = x + 1;
+  };
+
   /** Records the current configuration; returns its entry, or -1 when an equal or dominating one exists. */
   const remember = (stateId: number): number => {
     const h = (hash ^ Math.imul(stateId + 1, 0x9e3779b1)) | 0;
@@ -246,20 +325,11 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       while (w < len && pool[off + w] === bits[low + w]) w++;
       if (w === len) break;
     }
+    const ih = infoHash();
     if (g !== -1) {
       // Same ordinary ops and state: prune if equal info sets, or if a failed entry had a subset of ours.
-      for (let e = gFirst[g]!; e !== -1; e = mNext[e]!) {
-        const ioff = e * iwords;
-        let equal = true;
-        let subset = true;
-        for (let w = 0; w < iwords; w++) {
-          const a = ipool[ioff + w]!;
-          const b = ibits[w]!;
-          if (a !== b) equal = false;
-          if ((a & ~b) !== 0) subset = false;
-        }
-        if (equal || (subset && mDone[e] === 1)) return -1;
-      }
+      if (etable[eslot(g, ih)] !== -1) return -1;
+      for (let x = gDone[g]!; x !== 0; x = dNext[x - 1]!) if (infoSubset(x - 1, -1)) return -1;
     } else {
       g = groups++;
       if (g >= gState.length) {
@@ -270,7 +340,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         gOff = grow(gOff, n);
         gHash = grow(gHash, n);
         gNext = grow(gNext, n);
-        gFirst = grow(gFirst, n);
+        gDone = grow(gDone, n);
       }
       if (poolTop + len > pool.length) pool = grow(pool, poolTop + len);
       for (let w = 0; w < len; w++) pool[poolTop + w] = bits[low + w]!;
@@ -279,7 +349,6 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       gLen[g] = len;
       gOff[g] = poolTop;
       gHash[g] = h;
-      gFirst[g] = -1;
       poolTop += len;
       const slot = h & tableMask;
       gNext[g] = table[slot]!;
@@ -287,15 +356,18 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       if (groups > (tableMask + 1) * 0.5) rehash();
     }
     const e = entries++;
-    if (e >= mNext.length) {
-      mNext = grow(mNext, e * 2);
+    if (e >= mDone.length) {
       mDone = grow(mDone, e * 2);
+      eGroup = grow(eGroup, e * 2);
+      eHash = grow(eHash, e * 2);
+      dNext = grow(dNext, e * 2);
     }
     if ((e + 1) * iwords > ipool.length) ipool = grow(ipool, (e + 1) * iwords);
     for (let w = 0; w < iwords; w++) ipool[e * iwords + w] = ibits[w]!;
     mDone[e] = 0;
-    mNext[e] = gFirst[g]!;
-    gFirst[g] = e;
+    eGroup[e] = g;
+    eHash[e] = ih;
+    eput(e);
     return e;
   };
 
@@ -525,7 +597,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       sp--;
       const op = stackOp[sp]!;
       cur = stackState[sp]!;
-      mDone[stackEntry[sp]!] = 1;
+      const failed = stackEntry[sp]!;
+      if (mDone[failed] === 0) addFailed(failed);
+      mDone[failed] = 1;
       if (op < m) {
         clearBit(op);
         unlift(op);

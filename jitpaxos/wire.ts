@@ -166,13 +166,26 @@ const SCHEMAS: Record<string, object> = {
   RecoveryReply: msg('RecoveryReply', { src: id, nonce: { type: 'number' }, viewID: int, status }, { log }),
 };
 
-const ajv = new Ajv({ discriminator: true, allErrors: false, strict: true });
-const VALIDATORS = new Map<string, ValidateFunction>(
-  Object.entries(SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
-);
+/**
+ * Validators are compiled on first use of each type, not at module load: compiling them all costs ~0.3 s,
+ * which every process that imports this module (a simulator worker thread, the CLI) would otherwise pay
+ * whether or not it ever reads a frame.
+ */
+let ajv: Ajv | null = null;
+const VALIDATORS = new Map<string, ValidateFunction>();
+
+function validatorFor(type: string): ValidateFunction | undefined {
+  let v = VALIDATORS.get(type);
+  if (v) return v;
+  if (!Object.hasOwn(SCHEMAS, type)) return undefined;
+  ajv ??= new Ajv({ discriminator: true, allErrors: false, strict: true });
+  v = ajv.compile(SCHEMAS[type]!);
+  VALIDATORS.set(type, v);
+  return v;
+}
 
 /** Every message type that has a schema (tests check this covers messages.ts). */
-export const KNOWN_MESSAGE_TYPES: readonly string[] = [...VALIDATORS.keys()];
+export const KNOWN_MESSAGE_TYPES: readonly string[] = Object.keys(SCHEMAS);
 
 function formatError(type: string, err: ErrorObject | undefined): string {
   if (!err) return `${type}: invalid`;
@@ -193,7 +206,7 @@ export function parseMessage(value: unknown, allowed: readonly string[]): ParseR
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string') return { ok: false, error: 'message has no string "type" field' };
-  const validate = VALIDATORS.get(type);
+  const validate = validatorFor(type);
   if (!validate) return { ok: false, error: `unknown message type ${JSON.stringify(type)}` };
   if (!allowed.includes(type)) return { ok: false, error: `message type ${type} not accepted here` };
   if (!validate(value)) return { ok: false, error: formatError(type, validate.errors?.[0]) };
