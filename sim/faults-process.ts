@@ -144,7 +144,8 @@ export class SimPause implements SimFault {
 /**
  * Kills aimed at view changes: while active, whenever a replica is in ViewChange and the primary of that
  * view is up, that primary is killed (as it installs its view) and restarted at once, after 0-300 ms.
- * Real runs cannot time a kill this finely. Simulation only.
+ * Real runs' `bounce` (nemesis/bounce.ts) aims at the same window from outside, through the admin API, and
+ * cannot time a kill this finely. Simulation only.
  */
 export class SimViewChangeKill implements SimFault {
   readonly name = 'vc-kill';
