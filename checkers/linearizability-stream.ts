@@ -117,7 +117,8 @@ class Spill {
       for (const line of fs.readFileSync(file, 'utf8').split('\n')) if (line) lines.push(line);
       fs.rmSync(file, { force: true });
     }
-    lines.push(...part.buf);
+    // Not push(...buf): a long run's key buffers far more lines than a call may take arguments.
+    for (const line of part.buf) lines.push(line);
     part.buf = [];
     // Operations were spilled as they completed; the search wants them in invocation order.
     return lines.map(decode).sort((a, b) => a.id - b.id);

@@ -78,6 +78,15 @@ describe('linearizability of a streamed history', () => {
     }
   });
 
+  it('takes a key with more buffered operations than a call takes arguments (a 30-minute single-key run)', () => {
+    // A 5-replica, 30-minute soak threw "Maximum call stack size exceeded" here: 200,000 operations of one
+    // key, all still in memory, were spread into one push.
+    const history = syntheticJitterKv({ ops: 200_000, processes: 1, keys: 1, seed: 5 });
+    const streamed = checkHistoryStream(streamOf(history), { model: 'jitter-kv', bufferBytes: 2 ** 30 });
+    expect(streamed.valid).toBe(true);
+    expect(streamed.ops).toBe(200_000);
+  }, 120_000);
+
   it('is what runCheckers uses for a history that is not an array', () => {
     const history = syntheticJitterKv({ ops: 500, processes: 4, keys: 3, seed: 7 });
     const input = { dumps: [], replicas: [], model: 'jitter-kv' };

@@ -201,8 +201,10 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
   }, 5000);
   const result = await child;
   clearInterval(sampler);
-  if (result.exitCode === 2) process.exit(2); // jitter refused the run and said why on stderr
-  const verdict = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as {
+  const last = result.stdout.trim().split('\n').pop() ?? '';
+  // No verdict line: jitter refused the run and said why on stderr (exit 2 alone may be an unknown verdict).
+  if (!last.startsWith('{')) process.exit(result.exitCode || 2);
+  const verdict = JSON.parse(last) as {
     valid?: unknown;
     dir?: string;
   };
