@@ -3,25 +3,9 @@
  * h_i = H(h_{i-1} || entry_i) (NOTES §1), so two replicas agree on a checksum at index i exactly when they
  * (with overwhelming probability) hold the same prefix 1..i. Pure computation: no I/O.
  */
-import type { Entry, KvOp } from './messages.js';
+import type { Entry } from './messages.js';
 
 export const EMPTY_CHECKSUM = '0000000000000000';
-
-function opText(op: KvOp): string {
-  switch (op.f) {
-    case 'read':
-      return `r\u0000${op.key}`;
-    case 'write':
-      return `w\u0000${op.key}\u0000${op.value}`;
-    case 'cas':
-      return `c\u0000${op.key}\u0000${op.expected === null ? '\u0001' : `=${op.expected}`}\u0000${op.value}`;
-  }
-}
-
-/** The bytes that identify an entry; NUL separators keep fields unambiguous. */
-export function entryText(e: Entry): string {
-  return `${e.ts}\u0000${e.client}\u0000${e.req}\u0000${opText(e.op)}`;
-}
 
 /**
  * The last checksum computed over each entry object, with the hash it continued. Entries are immutable and,
@@ -54,8 +38,10 @@ function mix(text: string): void {
 }
 
 /**
- * The hash of entryText(e) after `prev`, fed field by field: the same characters in the same order as the
- * text, without building it (building and flattening the string cost more than hashing it).
+ * The hash after `prev` of the entry's text, fed field by field without building it (building and flattening
+ * the string cost more than hashing it): `ts NUL client NUL req NUL op`, where op is `r NUL key`,
+ * `w NUL key NUL value` or `c NUL key NUL (SOH | =expected) NUL value`; NUL separators keep fields
+ * unambiguous. Replicas of different builds must agree on it: test/jitpaxos-checksum.test.ts pins its values.
  */
 function computeChecksum(prev: string, e: Entry): string {
   h1 = Number.parseInt(prev.slice(0, 8), 16) ^ 0x9e3779b9;
