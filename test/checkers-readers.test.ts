@@ -1,8 +1,12 @@
 /** History readers: every format's variants, and malformed input named by file, line and field. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HistoryError } from '../checkers/errors.js';
 import { checkHistory } from '../checkers/linearizability.js';
 import { parseHistory } from '../checkers/readers/index.js';
+import { validateJsonlFile } from '../checkers/readers/jsonl.js';
 
 function error(
   text: string,
@@ -167,5 +171,42 @@ describe('jitter JSONL', () => {
     expect(bad(1, '{"index":1, nope').message).toMatch(/h\.jsonl:2: invalid JSON/);
     const order = bad(2, lines[2]!.replace('"index":2', '"index":0'));
     expect([order.line, order.field]).toEqual([3, 'index']);
+  });
+  it('skips a torn last line (a crash mid-write), and only that', () => {
+    const torn = `${ok}\n{"index":3,"time":4,"type":"inv`;
+    expect(parseHistory(torn, 'h.jsonl').history).toHaveLength(3);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-torn-'));
+    const file = path.join(dir, 'history.jsonl');
+    const fileError = (text: string): HistoryError => {
+      fs.writeFileSync(file, text);
+      try {
+        validateJsonlFile(file);
+      } catch (err) {
+        if (err instanceof HistoryError) return err;
+        throw err;
+      }
+      throw new Error('expected a HistoryError');
+    };
+    try {
+      fs.writeFileSync(file, torn);
+      expect(validateJsonlFile(file)).toBe(3);
+      // The same fragment anywhere else is an error naming the line.
+      const lines = ok.split('\n');
+      const middle = [lines[0], '{"index":1,"time":2,"ty', lines[2]].join('\n');
+      expect(error(middle, 'h.jsonl').line).toBe(2);
+      const m = fileError(`${middle}\n`);
+      expect([m.file, m.line]).toEqual([file, 2]);
+      expect(m.message).toMatch(/invalid JSON/);
+      // A last line ended by its newline was written whole: not torn, so an error.
+      expect(error(`${torn}\n`, 'h.jsonl').line).toBe(4);
+      expect(fileError(`${torn}\n`).line).toBe(4);
+      // A whole last line that breaks the schema is an error even without its newline.
+      const field = fileError(
+        `${ok}\n{"index":3,"time":4,"type":"done","process":0,"f":"read","value":null}`,
+      );
+      expect([field.line, field.field]).toEqual([4, 'type']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

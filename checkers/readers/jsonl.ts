@@ -1,6 +1,6 @@
 /** jitter's own history.jsonl: one Op per line, validated against OP_SCHEMA with ajv. */
 
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { History, Op } from '../../core/history.js';
 import { fileLines } from '../../core/lines.js';
@@ -53,14 +53,31 @@ function parseLine(row: string, file: string, line: number, lastIndex: number): 
   return rec;
 }
 
+/**
+ * A torn last line: the file's final line, not ended by a newline, and not JSON. A harness killed while it
+ * wrote an event leaves one (the recorder writes each event and its newline in one write); it is skipped, as the
+ * streaming reader (harness/jsonl-stream.ts) skips it. A bad line anywhere else is an error.
+ */
+function isTorn(row: string): boolean {
+  try {
+    JSON.parse(row);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export function readJsonl(text: string, file: string): { history: History; lines: number[] } {
   const history: History = [];
   const lines: number[] = [];
   const rows = text.split('\n');
+  // When the text ends with a newline, the last row is empty: nothing can be torn.
+  const last = rows.length - 1;
   let lastIndex = -1;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (row.trim() === '') continue;
+    if (i === last && isTorn(row)) break;
     const rec = parseLine(row, file, i + 1, lastIndex);
     lastIndex = rec.index;
     history.push(rec);
@@ -79,9 +96,10 @@ export function validateJsonlFile(file: string): number {
   let line = 0;
   let events = 0;
   if (!existsSync(file)) throw new HistoryError(file, null, null, 'cannot read: ENOENT');
-  for (const row of fileLines(file)) {
+  for (const [row, final] of withFinal(fileLines(file))) {
     line++;
     if (row.trim() === '') continue;
+    if (final && !endsWithNewline(file) && isTorn(row)) break;
     const rec = parseLine(row, file, line, lastIndex);
     lastIndex = rec.index;
     try {
@@ -92,4 +110,27 @@ export function validateJsonlFile(file: string): number {
     }
   }
   return events;
+}
+
+function endsWithNewline(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return true;
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Each item, and whether it is the last. */
+function* withFinal<T>(items: Iterable<T>): Generator<[T, boolean]> {
+  let held: { item: T } | null = null;
+  for (const item of items) {
+    if (held) yield [held.item, false];
+    held = { item };
+  }
+  if (held) yield [held.item, true];
 }
