@@ -10,15 +10,12 @@ import { allSystems, getSystem, missingCapability, systemNames } from '../system
 import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/index.js';
 
 export interface TestConfig {
-  /** Options blocks of systems other than JIT Paxos (e.g. `maelstrom`), validated by their plugin's schema. */
+  /** Each system's options block (`jitpaxos`, `maelstrom`), validated by its plugin's schema. */
   [systemOptions: string]: unknown;
   name: string;
   /** The system under test (systems/ registry). */
   system: string;
   replicas: number;
-  /** JIT Paxos's options (top-level, where configs and runs from before systems were plugins have them). */
-  mode: 'fixed' | 'seed';
-  flaws: string[];
   workload: WorkloadName;
   /** Number of concurrent client processes. */
   concurrency: number;
@@ -32,7 +29,6 @@ export interface TestConfig {
   seed: number;
   store: string;
   toxiproxy: string;
-  fsync: boolean;
   leaveRunning: boolean;
   /** A client operation with no outcome after this long is indeterminate (info). */
   opTimeoutMs: number;
@@ -62,7 +58,7 @@ export function configSchema() {
       name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', minLength: 1, maxLength: 100 },
       system: { enum: systemNames() },
       replicas: { type: 'integer', minimum: 1, maximum: 15 },
-      // Each system's own fields (JIT Paxos: mode, flaws, fsync; others: a block named after the system).
+      // Each system's own block, named after it (plus JIT Paxos's deprecated top-level mode, flaws, ...).
       ...Object.assign({}, ...allSystems().map((p) => p.configSchema)),
       workload: { enum: WORKLOAD_NAMES },
       concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
@@ -103,12 +99,9 @@ export const SCHEDULE_SCHEMA = {
   },
 } as const;
 
+/** Defaults of the fields every system has; the system under test adds its own (resolveConfig). */
 export function defaults(seed: number): TestConfig {
   return {
-    ...(Object.assign({}, ...allSystems().map((p) => p.defaults)) as Pick<
-      TestConfig,
-      'mode' | 'flaws' | 'fsync'
-    >),
     name: '',
     system: 'jitpaxos',
     replicas: 3,
@@ -209,8 +202,11 @@ export function resolveConfig(
   file: Partial<TestConfig>,
   flags: Partial<TestConfig>,
 ): TestConfig {
-  const c = merge(merge(defaults(seed), file), flags);
-  checkConfig(stripDerived(c), 'config');
+  // Checked as written (errors name a deprecated field by the name the file or flag used).
+  checkConfig(stripDerived(merge(merge(defaults(seed), file), flags)), 'config');
+  const [f, fl] = [withoutAliases(file), withoutAliases(flags)];
+  const own = getSystem(String(fl.system ?? f.system ?? 'jitpaxos'))!.defaults;
+  const c = merge(merge(merge(defaults(seed), own), f), fl);
   if (c.concurrency === 0) c.concurrency = 2 * c.replicas;
   if (c.stopOnAnomaly && !c.checkEvery)
     throw new ConfigError(
@@ -234,6 +230,25 @@ export function resolveConfig(
     }
   }
   return c;
+}
+
+/**
+ * A config layer (file or flags) with each system's deprecated top-level fields moved into its block, so a
+ * flag refines a file whichever spelling either uses; both spellings with different values are refused.
+ */
+function withoutAliases(layer: Partial<TestConfig>): Partial<TestConfig> {
+  const out: Record<string, unknown> = { ...layer };
+  for (const p of allSystems())
+    for (const [alias, [block, field]] of Object.entries(p.aliases ?? {})) {
+      if (out[alias] === undefined || block === undefined || field === undefined) continue;
+      const b = { ...((out[block] as Record<string, unknown> | undefined) ?? {}) };
+      if (b[field] !== undefined && JSON.stringify(b[field]) !== JSON.stringify(out[alias]))
+        throw new ConfigError(`config: ${block}.${field} and ${alias} (its deprecated alias) disagree`);
+      b[field] = out[alias];
+      out[block] = b;
+      delete out[alias];
+    }
+  return out as Partial<TestConfig>;
 }
 
 /** b over a; a system's options block (a plain object) is merged field by field, so flags refine a file's. */

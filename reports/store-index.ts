@@ -50,7 +50,8 @@ export async function storeRow(store: string, dir: string): Promise<StoreRow> {
     faults: [...scan.faults.values()].reduce((a, b) => a + b, 0),
     faultKinds: [...scan.faults.keys()].sort(),
     durationMs: record?.durationMs ?? null,
-    mode: str(cfg.mode),
+    // JIT Paxos's mode: its options block, or the top-level field of runs stored before it had one.
+    mode: str((cfg.jitpaxos as { mode?: unknown } | undefined)?.mode ?? cfg.mode),
     workload: str(cfg.workload),
     nemesis: str(cfg.nemesis),
     dir: rel,

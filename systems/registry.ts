@@ -44,8 +44,13 @@ export interface SystemPlugin {
   readonly description: string;
   /** JSON Schema of the config fields the plugin adds, by field name (merged into the test config's). */
   readonly configSchema: Readonly<Record<string, object>>;
-  /** Defaults of those fields. */
+  /** Defaults of those fields (applied when this system is the one under test). */
   readonly defaults: Readonly<Record<string, unknown>>;
+  /**
+   * Deprecated top-level fields, each with the field of the plugin's block it stands for (e.g. JIT Paxos's
+   * `mode` is `jitpaxos.mode`): resolveConfig moves them into the block.
+   */
+  readonly aliases?: Readonly<Record<string, readonly string[]>>;
   readonly flags?: readonly SystemFlag[];
   readonly capabilities: readonly Capability[];
   /** Checkers this system's runs go through besides the workload's (e.g. ones that read its log dumps). */

@@ -142,7 +142,7 @@ describe('configuration', () => {
       timeLimit: 10,
       concurrency: 10,
       seed: 9,
-      mode: 'fixed',
+      jitpaxos: { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: 150 },
     });
     expect(c.name).toBe('jitpaxos-fixed-kv');
   });

@@ -95,8 +95,7 @@ async function main(): Promise<void> {
   }
   if (real && (only.length === 0 || only.includes('fixed'))) {
     const all: Partial<TestConfig> = {
-      mode: 'fixed',
-      fsync: false,
+      jitpaxos: { mode: 'fixed', fsync: false },
       timeLimit,
       nemesis: FAULT_NAMES,
       nemesisInterval: 3,
