@@ -32,6 +32,8 @@ export interface NightlySummary {
   night?: string;
   /** This machine's share of the matrix (--shard I/N). */
   shard?: { index: number; count: number };
+  /** A night joined from shards (`jitter store merge`): each shard's own summary, so later merges add to it. */
+  parts?: NightlySummary[];
   started: string;
   seconds: number;
   budgetSeconds: number;

@@ -3,6 +3,10 @@
  * in (a folder already there is kept), the shards' summaries of one night become one summary.json and
  * junit.xml under nightly/<night>/, other nightly summaries are copied as they are, and the store index and
  * trend page are rewritten.
+ *
+ * A joined summary keeps each shard's own summary under `parts`, so merging is incremental and idempotent:
+ * shards merged by separate commands (machines finishing at different times) add up, a shard merged twice
+ * counts once (the later run of it wins), and a merged store can itself be merged into another.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,8 +55,28 @@ function writeNight(dir: string, summary: NightlySummary): void {
   );
 }
 
-/** One night's shard summaries as one; a test run by two shards counts once (its first result). */
-export function joinShards(night: string, shards: NightlySummary[]): NightlySummary {
+const shardKey = (s: NightlySummary): string => (s.shard ? `${s.shard.index}/${s.shard.count}` : '');
+
+/**
+ * Shard summaries, one per shard (the latest started of those given for the same shard), in shard order. A
+ * summary without a shard (a night joined before joins kept their parts) comes last.
+ */
+function distinctShards(shards: NightlySummary[]): NightlySummary[] {
+  const by = new Map<string, NightlySummary>();
+  for (const s of shards) {
+    const had = by.get(shardKey(s));
+    if (!had || s.started >= had.started) by.set(shardKey(s), s);
+  }
+  const order = (s: NightlySummary) => (s.shard ? s.shard.count * 10_001 + s.shard.index : Infinity);
+  return [...by.values()].sort((a, b) => order(a) - order(b));
+}
+
+/**
+ * One night's shard summaries as one, keeping each under `parts`; a shard given twice counts once, and a test
+ * run by two shards counts once (its result in the lower shard).
+ */
+export function joinShards(night: string, given: NightlySummary[]): NightlySummary {
+  const shards = distinctShards(given);
   const seen = new Set<string>();
   const tests: NightlyTestResult[] = [];
   for (const s of shards) {
@@ -75,42 +99,72 @@ export function joinShards(night: string, shards: NightlySummary[]): NightlySumm
     passed: tests.filter((r) => r.valid !== 'skipped' && r.passed).length,
     failed: tests.filter((r) => !r.passed).length,
     skipped: tests.filter((r) => r.valid === 'skipped').length,
+    parts: shards,
   };
+}
+
+/** The shard summaries a summary stands for: its parts if it is a join, itself if it is a shard's. */
+function shardsOf(s: NightlySummary): NightlySummary[] {
+  if (s.parts) return s.parts.map(({ parts: _p, ...part }) => part);
+  return s.shard ? [s] : [];
+}
+
+function readSummary(file: string): NightlySummary | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as NightlySummary;
+  } catch {
+    return null;
+  }
 }
 
 export async function mergeStores(dest: string, sources: string[]): Promise<MergeReport> {
   const report: MergeReport = { runs: 0, skippedRuns: 0, nights: [] };
   fs.mkdirSync(dest, { recursive: true });
+  const destNightly = path.join(dest, 'nightly');
   const byNight = new Map<string, NightlySummary[]>();
-  for (const src of sources) {
-    if (path.resolve(src) !== path.resolve(dest)) copyRuns(src, dest, report);
+  const add = (night: string, shards: NightlySummary[]) => {
+    if (shards.length === 0) return;
+    byNight.set(night, [...(byNight.get(night) ?? []), ...shards]);
+  };
+  const unparted = new Map<string, NightlySummary>();
+  // The merged store's own nights come first: what earlier merges joined, and any shard run into it.
+  const others = sources.filter((src) => path.resolve(src) !== path.resolve(dest));
+  for (const src of [dest, ...others]) {
+    if (src !== dest) copyRuns(src, dest, report);
     const nightly = path.join(src, 'nightly');
     if (!fs.existsSync(nightly)) continue;
     for (const d of fs.readdirSync(nightly, { withFileTypes: true })) {
       const file = path.join(nightly, d.name, 'summary.json');
       if (!d.isDirectory() || !fs.existsSync(file)) continue;
-      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as NightlySummary;
-      const rehomed = { ...s, tests: s.tests.map((t) => rehome(t, dest)) };
-      if (s.shard && s.night) {
-        const list = byNight.get(s.night) ?? [];
-        list.push(rehomed);
-        byNight.set(s.night, list);
-      } else if (!fs.existsSync(path.join(dest, 'nightly', d.name, 'summary.json'))) {
-        writeNight(path.join(dest, 'nightly', d.name), rehomed);
+      const s = readSummary(file);
+      if (!s) continue;
+      const rehomed = (x: NightlySummary): NightlySummary => ({
+        ...x,
+        tests: x.tests.map((t) => rehome(t, dest)),
+      });
+      if (s.night && (s.shard || s.parts)) {
+        add(s.night, shardsOf(s).map(rehomed));
+      } else if (s.night && src === dest && d.name === s.night) {
+        // A night joined here before joins kept their parts: what it holds stays, as one part.
+        unparted.set(s.night, rehomed(s));
+      } else if (src !== dest && !fs.existsSync(path.join(destNightly, d.name, 'summary.json'))) {
+        writeNight(path.join(destNightly, d.name), rehomed(s));
       }
     }
   }
   for (const [night, shards] of byNight) {
-    writeNight(path.join(dest, 'nightly', night), joinShards(night, shards));
+    const old = unparted.get(night);
+    const joined = joinShards(night, old ? [...shards, old] : shards);
+    writeNight(path.join(destNightly, night), joined);
     // The shard summaries now live in the joined one; left in place they would show as nights of their own.
-    for (const s of shards) {
+    for (const s of joined.parts ?? []) {
       if (!s.shard) continue;
-      const own = path.join(dest, 'nightly', `${night}-shard-${s.shard.index}-of-${s.shard.count}`);
+      const own = path.join(destNightly, `${night}-shard-${s.shard.index}-of-${s.shard.count}`);
       fs.rmSync(own, { recursive: true, force: true });
     }
     report.nights.push(night);
   }
-  writeTrendPage(path.join(dest, 'nightly'));
+  writeTrendPage(destNightly);
   await writeStoreIndex(dest);
   return report;
 }

@@ -143,4 +143,58 @@ describe('shards', () => {
     // Merging again copies nothing twice.
     expect(await mergeStores(dest, [a, b])).toMatchObject({ runs: 0, skippedRuns: 2 });
   });
+
+  it('merge is incremental and idempotent: shards merged by separate commands add up, once each', async () => {
+    const stores = [1, 2, 3].map((i) => tmp(`shard-${i}`));
+    const dest = tmp('merged');
+    const shard = (index: number) => ({ night: 'n7', shard: { index, count: 3 } });
+    const runs = stores.map((s, i) => runDir(s, `chaos-${i + 1}`, `20261207T01000${i}.000Z`));
+    for (const [i, s] of stores.entries()) {
+      const tests = [result(`chaos-${i + 1}`, i !== 1, runs[i])];
+      writeSummary(s, `n7-shard-${i + 1}-of-3`, summary(`2026-12-07T01:00:0${i}Z`, tests, shard(i + 1)));
+    }
+    const joined = () =>
+      JSON.parse(fs.readFileSync(path.join(dest, 'nightly', 'n7', 'summary.json'), 'utf8')) as NightlySummary;
+
+    // Machines finish at different times: each shard merged on its own.
+    await mergeStores(dest, [stores[0]!]);
+    expect(joined().tests.map((t) => t.name)).toEqual(['chaos-1']);
+    await mergeStores(dest, [stores[2]!]);
+    expect(joined().tests.map((t) => t.name)).toEqual(['chaos-1', 'chaos-3']);
+    // The same shard again, and the merged store among the sources: nothing counted twice.
+    await mergeStores(dest, [dest, stores[2]!, stores[1]!, stores[0]!]);
+    const all = joined();
+    expect(all.tests.map((t) => t.name)).toEqual(['chaos-1', 'chaos-2', 'chaos-3']);
+    expect(all).toMatchObject({ passed: 2, failed: 1, night: 'n7' });
+    expect(all.parts!.map((p) => p.shard!.index)).toEqual([1, 2, 3]);
+    expect(all.shard).toBeUndefined();
+    const junit = fs.readFileSync(path.join(dest, 'nightly', 'n7', 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).toHaveLength(3);
+    // One night on the trend page, no shard folders beside it.
+    expect(fs.readdirSync(path.join(dest, 'nightly')).sort()).toEqual(['index.html', 'n7']);
+    expect(readNights(path.join(dest, 'nightly'))).toHaveLength(1);
+
+    // A shard run again the same night replaces its earlier result; the others stay.
+    writeSummary(
+      stores[1]!,
+      'n7-shard-2-of-3',
+      summary('2026-12-07T05:00:00Z', [result('chaos-2', true, runs[1])], shard(2)),
+    );
+    await mergeStores(dest, [stores[1]!]);
+    expect(joined()).toMatchObject({ passed: 3, failed: 0 });
+    expect(joined().parts).toHaveLength(3);
+
+    // A merged store merged into another carries its shards along.
+    const top = tmp('top');
+    await mergeStores(top, [dest]);
+    const again = JSON.parse(
+      fs.readFileSync(path.join(top, 'nightly', 'n7', 'summary.json'), 'utf8'),
+    ) as NightlySummary;
+    expect(again.tests.map((t) => [t.name, t.passed])).toEqual([
+      ['chaos-1', true],
+      ['chaos-2', true],
+      ['chaos-3', true],
+    ]);
+    expect(again.tests[2]!.dir).toBe(path.join(top, 'chaos-3', '20261207T010002.000Z'));
+  });
 });
