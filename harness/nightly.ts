@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { intArg } from '../core/cli-util.js';
+import { dirArg, intArg } from '../core/cli-util.js';
 import { runStamp } from '../core/store.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { type JUnitCase, junitXml } from './junit.js';
@@ -54,7 +54,8 @@ export async function runNightly(
     store: string;
     budgetSeconds: number;
     json: boolean;
-    out: string;
+    /** Where summary.json and junit.xml go: the store's record of the night, and --out if it is elsewhere. */
+    out: string | string[];
     label: Pick<NightlySummary, 'preset' | 'matrix' | 'night' | 'shard'>;
   },
 ): Promise<NightlySummary> {
@@ -124,12 +125,12 @@ export async function runNightly(
     failed: results.filter((r) => !r.passed).length,
     skipped: results.filter((r) => r.valid === 'skipped').length,
   };
-  fs.mkdirSync(o.out, { recursive: true });
-  fs.writeFileSync(path.join(o.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  fs.writeFileSync(
-    path.join(o.out, 'junit.xml'),
-    junitXml(`jitter ${o.label.preset ?? 'nightly'}`, results.map(toCase)),
-  );
+  const junit = junitXml(`jitter ${o.label.preset ?? 'nightly'}`, results.map(toCase));
+  for (const out of typeof o.out === 'string' ? [o.out] : o.out) {
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    fs.writeFileSync(path.join(out, 'junit.xml'), junit);
+  }
   return summary;
 }
 
@@ -159,8 +160,12 @@ export function nightlyCommand(): Command {
       intArg('--budget', 1, 7 * 86_400),
       3600,
     )
-    .option('--store <dir>', 'where runs are kept', 'store')
-    .option('--out <dir>', 'where summary.json and junit.xml go (default: <store>/nightly/<start>)')
+    .option('--store <dir>', 'where runs are kept', dirArg('--store'), 'store')
+    .option(
+      '--out <dir>',
+      'also write summary.json and junit.xml here (the store keeps its own copy under <store>/nightly/<start>, for the trend page)',
+      dirArg('--out'),
+    )
     .option(
       '--shard <i/n>',
       "run only this machine's share of the matrix: entry names hashed into N shards, this is shard I (1-based)",
@@ -183,25 +188,29 @@ export function nightlyCommand(): Command {
         throw err;
       }
       const tests = expandMatrix(matrix!).filter((t) => !shard || inShard(t.name, shard));
-      const out =
-        o.out ??
-        path.join(
-          o.store,
-          'nightly',
-          shard ? `${night}-shard-${shard.index}-of-${shard.count}` : runStamp(new Date()),
-        );
+      // The store records every night it ran (the trend page reads <store>/nightly/*/summary.json); --out
+      // elsewhere gets a copy, and --out inside <store>/nightly is the record itself.
+      const nightly = path.join(o.store, 'nightly');
+      const out: string = o.out ?? '';
+      const record =
+        out && path.resolve(path.dirname(out)) === path.resolve(nightly)
+          ? out
+          : path.join(
+              nightly,
+              shard ? `${night}-shard-${shard.index}-of-${shard.count}` : runStamp(new Date()),
+            );
       const summary = await runNightly(tests, {
         store: o.store,
         budgetSeconds: o.budget,
         json: Boolean(o.json),
-        out,
+        out: out && out !== record ? [record, out] : [record],
         label: {
           ...(o.matrix ? { matrix: o.matrix } : { preset: o.preset }),
           night,
           ...(shard ? { shard } : {}),
         },
       });
-      writeTrendPage(path.join(o.store, 'nightly'));
+      writeTrendPage(nightly);
       if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else {
         for (const t of summary.tests) {
@@ -211,7 +220,7 @@ export function nightlyCommand(): Command {
           );
         }
         process.stdout.write(
-          `${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped; summary in ${out}\n`,
+          `${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped; summary in ${out || record}\n`,
         );
       }
       process.exitCode = interruptedBy ? 130 : summary.failed > 0 ? 1 : 0;

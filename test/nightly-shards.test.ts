@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inShard, type NightlySummary, type NightlyTestResult, parseShard } from '../harness/nightly.js';
+import {
+  inShard,
+  type NightlySummary,
+  type NightlyTestResult,
+  nightlyCommand,
+  parseShard,
+} from '../harness/nightly.js';
 import { readNights, trendRows, writeTrendPage } from '../harness/nightly-trend.js';
 import { mergeStores } from '../harness/store-merge.js';
 
@@ -89,6 +95,50 @@ describe('nightly trend', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('1 new failures');
     expect(html).toContain('2 flaky');
+  });
+});
+
+describe('jitter nightly and the trend page', () => {
+  it('refreshes store/nightly/index.html each night, --out elsewhere or not', async () => {
+    const store = tmp('nightly-store');
+    const elsewhere = tmp('nightly-out');
+    const matrix = path.join(elsewhere, 'matrix.json');
+    // A budget too small for the test: skipped at once, no cluster, but the night is recorded all the same.
+    fs.writeFileSync(matrix, JSON.stringify({ tests: [{ name: 'tiny', config: { timeLimit: 600 } }] }));
+    const nightly = (...extra: string[]) =>
+      nightlyCommand().parseAsync(
+        ['--matrix', matrix, '--store', store, '--budget', '1', '--json', ...extra],
+        { from: 'user' },
+      );
+    // Nights are named by their start, to the millisecond: each starts in a later one.
+    const nextMs = async () => {
+      const t = Date.now();
+      while (Date.now() === t) await new Promise((r) => setImmediate(r));
+    };
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      await nightly();
+      const page = path.join(store, 'nightly', 'index.html');
+      expect(fs.readFileSync(page, 'utf8')).toContain('1 nights');
+      await nextMs();
+      await nightly('--out', path.join(elsewhere, 'ci'));
+      expect(fs.readFileSync(page, 'utf8')).toContain('2 nights');
+      // --out got its copy, and the store its record: the trend page reads the store's.
+      expect(fs.existsSync(path.join(elsewhere, 'ci', 'summary.json'))).toBe(true);
+      expect(fs.existsSync(path.join(elsewhere, 'ci', 'junit.xml'))).toBe(true);
+      // --out inside <store>/nightly is the record itself, not a second night.
+      await nextMs();
+      await nightly('--out', path.join(store, 'nightly', 'named'));
+      expect(fs.readFileSync(page, 'utf8')).toContain('3 nights');
+      expect(fs.readFileSync(page, 'utf8')).toContain('>named<');
+    } finally {
+      process.stdout.write = write;
+      process.exitCode = undefined;
+    }
+    const nights = readNights(path.join(store, 'nightly'));
+    expect(nights).toHaveLength(3);
+    expect(nights.map((n) => n.summary.tests[0]!.valid)).toEqual(['skipped', 'skipped', 'skipped']);
   });
 });
 
