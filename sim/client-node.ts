@@ -2,6 +2,11 @@
  * One client process in the simulated world: the real client core (client-core.ts) with what JitClient and
  * the JIT Paxos adapter's (systems/jitpaxos/db.ts) client add around it (retry timers, an operation deadline, ok / fail / info outcomes, the
  * workload's operation vocabulary), on simulated time and the client's own simulated clock.
+ *
+ * Timers: JitClient's retry timer is a setTimeout, which runs on the machine's own oscillator: a drifting
+ * client clock makes it fire early or late (as a replica's timers do), while clock jumps (offsets) leave it
+ * alone. The operation deadline stays on simulated time: in real runs the clients live in the harness's
+ * process, so their machine's clock is also the one the history is recorded on.
  */
 
 import type { ClientOp, ClientOutcome } from '../core/db.js';
@@ -17,6 +22,7 @@ import {
 import type { ProtocolConfig } from '../jitpaxos/config.js';
 import type { ClientMessage, ClientReply } from '../jitpaxos/messages.js';
 import { toKvOp } from '../systems/jitpaxos/db.js';
+import type { SimClock } from './clock.js';
 import type { EventQueue, SimEvent } from './event-queue.js';
 
 export interface ClientHost {
@@ -45,6 +51,8 @@ export class SimClient {
     private readonly host: ClientHost,
     /** The client's clock reading (µs) at a simulated time. */
     private readonly clock: (simUs: number) => number,
+    /** The client machine's clock, whose rate its timers run at. */
+    private readonly machine: SimClock,
     private readonly timeoutMs: number,
     initialView: number,
   ) {
@@ -87,7 +95,7 @@ export class SimClient {
           w.retry =
             e.ms === null
               ? null
-              : this.host.queue.after(e.ms * 1000, () => {
+              : this.host.queue.after(Math.round(this.machine.realDuration(e.ms * 1000)), () => {
                   w.retry = null;
                   if (!this.closed) this.apply(retryRequest(this.host.cfg, this.state, e.reqID, this.now()));
                 });

@@ -22,6 +22,11 @@ export interface FaultWorld {
   primary(): string | null;
   /** Randomness for what a fault decides while it acts (not in its plan). */
   rng: Rng;
+  /**
+   * An independent stream for a named purpose, forked from the run's seed: the same whenever it is asked
+   * for, and drawing from it moves no other stream (a property of the world, e.g. one machine's oscillator).
+   */
+  fork(purpose: string): Rng;
 }
 
 export interface SimFault {

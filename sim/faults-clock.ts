@@ -83,7 +83,12 @@ export class SimClockJump implements SimFault {
   }
 }
 
-/** Clocks that run fast or slow: timers fire early or late, client timestamps spread. Simulation only. */
+/**
+ * Clocks that run fast or slow: timers fire early or late, client timestamps spread. Simulation only.
+ * Replicas get their rates from the plan; clients, each its own: the plan's `clients` rate scaled, for each
+ * client machine, by a factor in [-1, 1) that is a property of the machine (its own stream of the seed, so
+ * the plan's draws are what they always were). A schedule may also give `clients` as rates by clock name.
+ */
 export class SimDrift implements SimFault {
   readonly name = 'drift';
   readonly real = false;
@@ -106,14 +111,19 @@ export class SimDrift implements SimFault {
       c.setDrift(now, rate);
       this.drifting.push(c);
     }
-    const clientRate = Number(params.clients ?? 0);
-    if (clientRate !== 0) {
-      for (const c of w.clientClocks.values()) {
-        c.setDrift(now, clientRate);
-        this.drifting.push(c);
-      }
+    const given = params.clients;
+    const clients: Record<string, number> = {};
+    for (const [name, c] of w.clientClocks) {
+      const rate =
+        typeof given === 'object' && given !== null
+          ? Number((given as Record<string, number>)[name] ?? 0)
+          : Math.round(Number(given ?? 0) * (2 * w.fork(`drift-${name}`).next() - 1) * 1e6) / 1e6;
+      if (rate === 0) continue;
+      c.setDrift(now, rate);
+      this.drifting.push(c);
+      clients[name] = rate;
     }
-    return { fault: this.name, replicas: params.replicas, clients: clientRate };
+    return { fault: this.name, replicas: params.replicas, clients };
   }
 
   stop(w: FaultWorld): FaultRecord {

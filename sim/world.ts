@@ -125,6 +125,10 @@ export class World implements FaultWorld {
     return this.queue.now;
   }
 
+  fork(purpose: string): Rng {
+    return this.root.fork(purpose);
+  }
+
   log(replica: string, event: string, fields: Record<string, unknown>): void {
     this.replicaLogs
       .get(replica)
@@ -184,7 +188,7 @@ export class World implements FaultWorld {
         this.clients.delete(id);
       }
     }
-    const c = new SimClient(`c${process}`, name, this, read, this.o.opTimeoutMs, this.viewHint);
+    const c = new SimClient(`c${process}`, name, this, read, clock, this.o.opTimeoutMs, this.viewHint);
     this.clients.set(c.id, c);
     return c;
   }

@@ -1,0 +1,61 @@
+/** The simulator's faults in detail: per-client drift and the clients' timers, partition resets, vc-kill's events. */
+import { describe, expect, it } from 'vitest';
+import type { Op } from '../core/history.js';
+import { Rng } from '../core/rng.js';
+import { clientProxyName } from '../core/topology.js';
+import { SimDrift } from '../sim/faults-clock.js';
+import { simDefaults } from '../sim/options.js';
+import { World } from '../sim/world.js';
+
+/** The simulated times (µs) at which one client sends its first operation's request, with its clock drifting at `rate`. */
+function sendTimes(rate: number): number[] {
+  const o = { ...simDefaults(1), nemesis: [] };
+  const world = new World(o, new Rng(o.seed));
+  // Nothing reaches a replica: the client keeps retrying on its timer.
+  for (const r of world.nodes) world.net.cut.add(clientProxyName(r));
+  const times: number[] = [];
+  const send = world.send.bind(world);
+  world.send = (from, to, msg) => {
+    times.push(world.queue.now);
+    send(from, to, msg);
+  };
+  const c = world.newClient(1, 0);
+  world.clientClocks.get(c.slotName)!.setDrift(0, rate);
+  c.invoke({ f: 'write', key: 'k', value: 1 }, () => {});
+  while (world.queue.step(1_000_000)) {}
+  return times;
+}
+
+describe('simulated clock drift', () => {
+  it('gives each client its own seeded rate, the same on every replay; a schedule may name them', () => {
+    const started = (params: Record<string, unknown>, seed = 1) => {
+      const o = { ...simDefaults(seed), nemesis: [] };
+      const world = new World(o, new Rng(seed));
+      for (let slot = 0; slot < 6; slot++) world.newClient(slot + 1, slot);
+      const rec = new SimDrift().start(world, params);
+      const rates = Object.fromEntries([...world.clientClocks].map(([n, c]) => [n, c.driftRate]));
+      return { rec, rates };
+    };
+    const a = started({ replicas: { r1: 0.05 }, clients: 0.2 });
+    const rates = Object.values(a.rates);
+    expect(new Set(rates).size).toBe(6);
+    for (const r of rates) expect(Math.abs(r)).toBeLessThanOrEqual(0.2);
+    expect(rates.some((r) => r > 0) && rates.some((r) => r < 0)).toBe(true);
+    expect(a.rec.clients).toEqual(a.rates);
+    expect(started({ replicas: {}, clients: 0.2 }).rates).toEqual(a.rates);
+    expect(started({ replicas: {}, clients: 0.2 }, 2).rates).not.toEqual(a.rates);
+    // No client drift: nothing recorded, nothing drifting.
+    expect(started({ replicas: {}, clients: 0 }).rec.clients).toEqual({});
+    const named = started({ replicas: {}, clients: { 'client-0': 0.05, 'client-3': -0.001 } });
+    expect(named.rec.clients).toEqual({ 'client-0': 0.05, 'client-3': -0.001 });
+    expect(named.rates['client-1']).toBe(0);
+  });
+
+  it("runs a client's retry timer at its clock's rate (a setTimeout on its machine)", () => {
+    const calm = sendTimes(0);
+    const fast = sendTimes(1);
+    expect(calm.length).toBeGreaterThan(2);
+    const gap = (t: number[]) => t[1]! - t[0]!;
+    expect(gap(fast)).toBe(Math.round(gap(calm) / 2));
+  });
+});
