@@ -31,6 +31,8 @@ export class SimPartition implements SimFault {
     }
     this.cut = links.map((l) => linkProxyName(l.from, l.to));
     for (const c of this.cut) w.net.cut.add(c);
+    // A reset closes the connections (the proxy is disabled): what was in flight on them is lost.
+    if (params.mode === 'reset') for (const c of this.cut) w.net.reset(c);
     return {
       fault: this.name,
       topology,
@@ -64,6 +66,7 @@ export class SimClientPartition implements SimFault {
     const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
     this.cut = nodes.map(clientProxyName);
     for (const c of this.cut) w.net.cut.add(c);
+    if (params.mode === 'reset') for (const c of this.cut) w.net.reset(c);
     return {
       fault: this.name,
       mode: params.mode as string,

@@ -41,6 +41,11 @@ export class Network {
   /** Extra delay (µs) on every link to or from a node: a slow machine (options.slowNodes). */
   readonly nodeDelayUs = new Map<string, number>();
   chaos: Chaos = CALM;
+  /**
+   * Resets so far by proxy (partition mode `reset` disables a proxy, which closes its connections): a message
+   * in flight through a proxy reset since it was sent is lost with the connection.
+   */
+  private readonly resets = new Map<string, number>();
   stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
 
   constructor(private readonly rng: Rng) {}
@@ -91,6 +96,23 @@ export class Network {
       out.push(at);
     }
     return out;
+  }
+
+  /** How many times `proxy` was reset: a message sent now arrives only if this has not changed by then. */
+  generation(proxy: string): number {
+    return this.resets.size === 0 ? 0 : (this.resets.get(proxy) ?? 0);
+  }
+
+  /** The proxy closes its connections: what is in flight through it is lost (counted when it would arrive). */
+  reset(proxy: string): void {
+    this.resets.set(proxy, this.generation(proxy) + 1);
+  }
+
+  /** Whether a message sent through `proxy` at `generation` still arrives; counts it lost if not. */
+  arrives(proxy: string, generation: number): boolean {
+    if (this.generation(proxy) === generation) return true;
+    this.stats.dropped++;
+    return false;
   }
 
   /** A link's connection was reset (a peer restarted): nothing queued on it before now delays what follows. */

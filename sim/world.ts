@@ -139,17 +139,26 @@ export class World implements FaultWorld {
     const dest = this.replicas.get(to);
     if (!dest) return;
     const life = dest.incarnation;
-    for (const at of this.net.deliveries(this.queue.now, from, to, linkProxyName(from, to))) {
-      // A message on a connection to a process that died since is lost with the connection.
-      this.queue.at(at, () => life === dest.incarnation && dest.deliver({ kind: 'peer', msg }));
+    const proxy = linkProxyName(from, to);
+    const gen = this.net.generation(proxy);
+    for (const at of this.net.deliveries(this.queue.now, from, to, proxy)) {
+      // A message on a connection to a process that died since, or through a proxy reset since (partition
+      // mode reset), is lost with the connection.
+      this.queue.at(
+        at,
+        () =>
+          life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'peer', msg }),
+      );
     }
   }
 
   sendReply(from: string, clientId: string, msg: ClientReply): void {
     const c = this.clients.get(clientId);
     if (!c) return;
-    for (const at of this.net.deliveries(this.queue.now, from, c.slotName, clientProxyName(from))) {
-      this.queue.at(at, () => c.receive(msg));
+    const proxy = clientProxyName(from);
+    const gen = this.net.generation(proxy);
+    for (const at of this.net.deliveries(this.queue.now, from, c.slotName, proxy)) {
+      this.queue.at(at, () => this.net.arrives(proxy, gen) && c.receive(msg));
     }
   }
 
@@ -157,8 +166,14 @@ export class World implements FaultWorld {
     const dest = this.replicas.get(to);
     if (!dest || from.closed) return;
     const life = dest.incarnation;
-    for (const at of this.net.deliveries(this.queue.now, from.slotName, to, clientProxyName(to))) {
-      this.queue.at(at, () => life === dest.incarnation && dest.deliver({ kind: 'client', msg }));
+    const proxy = clientProxyName(to);
+    const gen = this.net.generation(proxy);
+    for (const at of this.net.deliveries(this.queue.now, from.slotName, to, proxy)) {
+      this.queue.at(
+        at,
+        () =>
+          life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'client', msg }),
+      );
     }
   }
 

@@ -4,6 +4,7 @@ import type { Op } from '../core/history.js';
 import { Rng } from '../core/rng.js';
 import { clientProxyName } from '../core/topology.js';
 import { SimDrift } from '../sim/faults-clock.js';
+import { SimClientPartition, SimPartition } from '../sim/faults-network.js';
 import { simDefaults } from '../sim/options.js';
 import { World } from '../sim/world.js';
 
@@ -57,5 +58,42 @@ describe('simulated clock drift', () => {
     expect(calm.length).toBeGreaterThan(2);
     const gap = (t: number[]) => t[1]! - t[0]!;
     expect(gap(fast)).toBe(Math.round(gap(calm) / 2));
+  });
+});
+
+describe('simulated partitions', () => {
+  /** What r2 and a client get of what was in flight to them when a partition of `mode` cut their links. */
+  function inFlight(mode: 'silent' | 'reset'): { peer: number; client: number; reply: number } {
+    const o = { ...simDefaults(1), nemesis: [] };
+    const world = new World(o, new Rng(o.seed));
+    const r1 = world.replicas.get('r1')!;
+    const r2 = world.replicas.get('r2')!;
+    const got = { peer: 0, client: 0, reply: 0 };
+    r2.deliver = (ev) => {
+      if (ev.kind === 'peer') got.peer++;
+    };
+    r1.deliver = (ev) => {
+      if (ev.kind === 'client') got.client++;
+    };
+    const c = world.newClient(1, 0);
+    c.receive = () => {
+      got.reply++;
+    };
+    world.sendPeer('r1', 'r2', { type: 'Heartbeat' } as never);
+    world.send(c, 'r1', { type: 'Request' } as never);
+    world.sendReply('r1', c.id, { type: 'Reply' } as never);
+    // r1 is cut off the others (r1->r2 among its links), and the clients off r1, before anything arrives.
+    new SimPartition().start(world, { topology: 'one', mode, order: ['r1', 'r2', 'r3'] });
+    new SimClientPartition().start(world, { target: 'one', order: ['r1', 'r2', 'r3'], mode });
+    while (world.queue.step(1_000_000)) {}
+    return got;
+  }
+
+  it('silent: what was in flight still arrives', () => {
+    expect(inFlight('silent')).toEqual({ peer: 1, client: 1, reply: 1 });
+  });
+
+  it('reset: the connections close, and what was in flight on the cut links is lost', () => {
+    expect(inFlight('reset')).toEqual({ peer: 0, client: 0, reply: 0 });
   });
 });
