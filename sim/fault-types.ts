@@ -27,6 +27,11 @@ export interface FaultWorld {
    * for, and drawing from it moves no other stream (a property of the world, e.g. one machine's oscillator).
    */
   fork(purpose: string): Rng;
+  /**
+   * Records a nemesis event in the history between a fault's start and stop, for what the fault does on its
+   * own while active (vc-kill's kills and restarts).
+   */
+  note(f: 'start' | 'stop', record: FaultRecord): void;
 }
 
 export interface SimFault {

@@ -5,6 +5,7 @@ import { KillFault } from '../nemesis/kill.js';
 import { PauseFault } from '../nemesis/pause.js';
 import { planTarget } from '../nemesis/targets.js';
 import type { FaultRecord } from '../nemesis/types.js';
+import type { SimEvent } from './event-queue.js';
 import { type FaultWorld, resolveTarget, type SimFault, type Target } from './fault-types.js';
 
 /** Restart each of `nodes` that is down. */
@@ -145,13 +146,16 @@ export class SimPause implements SimFault {
  * Kills aimed at view changes: while active, whenever a replica is in ViewChange and the primary of that
  * view is up, that primary is killed (as it installs its view) and restarted at once, after 0-300 ms.
  * Real runs' `bounce` (nemesis/bounce.ts) aims at the same window from outside, through the admin API, and
- * cannot time a kill this finely. Simulation only.
+ * cannot time a kill this finely. Simulation only. Each kill and its restart are in the history, as a start
+ * and a stop of `vc-kill-crash` (within vc-kill's own start and stop: stopping restarts what is still down).
  */
 export class SimViewChangeKill implements SimFault {
   readonly name = 'vc-kill';
   readonly real = false;
   private poll: { cancelled: boolean } | null = null;
   private kills = 0;
+  /** Killed replicas waiting for their restart, with the restart's event. */
+  private readonly down = new Map<string, SimEvent>();
 
   plan(rng: Rng): Record<string, unknown> {
     return { maxKills: 1 + rng.int(3), pollMs: rng.pick([1, 5]) };
@@ -170,7 +174,11 @@ export class SimViewChangeKill implements SimFault {
         if (!target.up || target.paused) continue;
         target.crash();
         this.kills++;
-        w.queue.after(w.rng.int(300_000), () => target.start());
+        w.note('start', { fault: CRASH, signal: 'SIGKILL', targets: [target.id], view: s.view });
+        this.down.set(
+          target.id,
+          w.queue.after(w.rng.int(300_000), () => this.restart(w, target.id)),
+        );
         break;
       }
       this.poll = w.queue.after(pollUs, tick);
@@ -179,11 +187,26 @@ export class SimViewChangeKill implements SimFault {
     return { fault: this.name, maxKills };
   }
 
-  stop(_w: FaultWorld): FaultRecord {
+  private restart(w: FaultWorld, id: string): void {
+    this.down.delete(id);
+    const r = w.replicas.get(id)!;
+    const restarted = r.up ? [] : [id];
+    r.start();
+    w.note('stop', { fault: CRASH, restarted });
+  }
+
+  stop(w: FaultWorld): FaultRecord {
     if (this.poll) this.poll.cancelled = true;
     this.poll = null;
+    for (const [id, ev] of [...this.down]) {
+      ev.cancelled = true;
+      this.restart(w, id);
+    }
     const kills = this.kills;
     this.kills = 0;
     return { fault: this.name, kills };
   }
 }
+
+/** What vc-kill's own kills are called in the history. */
+const CRASH = 'vc-kill-crash';

@@ -129,6 +129,10 @@ export class World implements FaultWorld {
     return this.root.fork(purpose);
   }
 
+  note(f: 'start' | 'stop', record: FaultRecord): void {
+    this.recorder.nemesis(f, record);
+  }
+
   log(replica: string, event: string, fields: Record<string, unknown>): void {
     this.replicaLogs
       .get(replica)

@@ -6,6 +6,7 @@ import { clientProxyName } from '../core/topology.js';
 import { SimDrift } from '../sim/faults-clock.js';
 import { SimClientPartition, SimPartition } from '../sim/faults-network.js';
 import { simDefaults } from '../sim/options.js';
+import { runSim } from '../sim/run.js';
 import { World } from '../sim/world.js';
 
 /** The simulated times (µs) at which one client sends its first operation's request, with its clock drifting at `rate`. */
@@ -95,5 +96,42 @@ describe('simulated partitions', () => {
 
   it('reset: the connections close, and what was in flight on the cut links is lost', () => {
     expect(inFlight('reset')).toEqual({ peer: 0, client: 0, reply: 0 });
+  });
+});
+
+describe('vc-kill', () => {
+  it('records each kill and its restart as nemesis events, within its own start and stop', () => {
+    const order = ['r1', 'r2', 'r3'];
+    // The primary killed at 1 s and 5 s: each view change that follows is vc-kill's to hit (up to 3 kills).
+    const schedule = [
+      { atMs: 500, fault: 'vc-kill', action: 'start' as const, params: { maxKills: 3, pollMs: 1 } },
+      { atMs: 1000, fault: 'kill', action: 'start' as const, params: { target: 'primary', order } },
+      { atMs: 4000, fault: 'kill', action: 'stop' as const },
+      { atMs: 5000, fault: 'kill', action: 'start' as const, params: { target: 'primary', order } },
+      { atMs: 8000, fault: 'kill', action: 'stop' as const },
+      { atMs: 9000, fault: 'vc-kill', action: 'stop' as const },
+    ];
+    const run = runSim({ ...simDefaults(1), timeLimit: 10, nemesis: [], schedule });
+    const events = run.history.filter((op: Op) => op.process === 'nemesis');
+    const value = (op: Op) => op.value as Record<string, unknown>;
+    const crashes = events.filter((op) => value(op).fault === 'vc-kill-crash');
+    const kills = Number(value(events.find((op) => op.f === 'stop' && value(op).fault === 'vc-kill')!).kills);
+    expect(kills).toBeGreaterThan(1);
+    expect(crashes.filter((op) => op.f === 'start')).toHaveLength(kills);
+    expect(crashes.filter((op) => op.f === 'stop')).toHaveLength(kills);
+    for (const op of crashes.filter((x) => x.f === 'start')) {
+      expect(value(op)).toMatchObject({ signal: 'SIGKILL', targets: [expect.any(String)] });
+    }
+    for (const op of crashes.filter((x) => x.f === 'stop')) {
+      expect(value(op)).toMatchObject({ restarted: [expect.any(String)] });
+    }
+    // Each kill is restarted before the next, and all before vc-kill's stop.
+    let open = 0;
+    for (const op of events) {
+      if (value(op).fault === 'vc-kill-crash') open += op.f === 'start' ? 1 : -1;
+      expect(open).toBeLessThanOrEqual(1);
+      if (value(op).fault === 'vc-kill' && op.f === 'stop') expect(open).toBe(0);
+    }
+    expect(run.interrupted).toBeUndefined();
   });
 });
