@@ -8,6 +8,7 @@ import { makeSimFaults } from '../sim/faults.js';
 import { ALL_SIM_FAULTS, simDefaults } from '../sim/options.js';
 import { runSim } from '../sim/run.js';
 import { shrink, stillFails } from '../sim/shrink.js';
+import type { SimRegression } from '../sim/shrink-command.js';
 import { realSchedule, stepList } from '../sim/steps.js';
 
 describe('jitter shrink', () => {
@@ -92,4 +93,81 @@ describe.skipIf(!fs.existsSync(cli))('jitter sim command line', () => {
       fs.rmSync(store, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('jitter shrink writes steps.txt, schedule.json and regression.json; jitter test --schedule takes the schedule', () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-shrink-cli-'));
+    try {
+      // A replica that forgets its log on a kill: the failure needs the kill, so the shrunk schedule keeps one.
+      const failing = spawnSync(
+        process.execPath,
+        [
+          cli,
+          'sim',
+          '--seed',
+          '1',
+          '--time',
+          '6',
+          '--flaw',
+          'no-durability',
+          '--nemesis',
+          'kill,partition',
+          '--nemesis-interval',
+          '0.5',
+          '--store',
+          path.join(store, 'runs'),
+          '--no-report',
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(failing.status, failing.stderr).toBe(1);
+      const runDir = (JSON.parse(failing.stdout) as { dir: string }).dir;
+      const shrunk = spawnSync(
+        process.execPath,
+        [cli, 'shrink', runDir, '--max-runs', '20', '--store', path.join(store, 'shrunk')],
+        { encoding: 'utf8' },
+      );
+      expect(shrunk.status, shrunk.stderr).toBe(0);
+      const dir = /minimal run \(\d+ runs\): (.+)/.exec(shrunk.stderr)![1]!;
+      for (const f of [
+        'steps.txt',
+        'schedule.json',
+        'regression.json',
+        'shrink.json',
+        'test.json',
+        'history.jsonl',
+      ])
+        expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+      expect(fs.readFileSync(path.join(dir, 'steps.txt'), 'utf8')).toContain('failing: ');
+      const regression = JSON.parse(
+        fs.readFileSync(path.join(dir, 'regression.json'), 'utf8'),
+      ) as SimRegression;
+      expect(regression.checkers.length).toBeGreaterThan(0);
+      expect(regression.options).toMatchObject({ seed: 1, flaws: ['no-durability'] });
+      expect(regression.description).toContain('no-durability seed 1');
+      const schedulePath = path.join(dir, 'schedule.json');
+      const schedule = JSON.parse(fs.readFileSync(schedulePath, 'utf8')) as Array<{ fault: string }>;
+      expect(schedule.map((a) => a.fault)).toContain('kill');
+      // jitter test reads and validates --schedule before anything else it refuses: with --stop-on-anomaly and
+      // no --check-every, an accepted schedule ends at that complaint, before any process starts.
+      const check = (file: string) =>
+        spawnSync(
+          process.execPath,
+          [cli, 'test', '--schedule', file, '--stop-on-anomaly', '--store', path.join(store, 'real')],
+          { encoding: 'utf8' },
+        );
+      const accepted = check(schedulePath);
+      expect(accepted.status).toBe(2);
+      expect(accepted.stderr.trim()).toBe(
+        'error: config: stopOnAnomaly (--stop-on-anomaly) needs checkEvery (--check-every SECONDS)',
+      );
+      // The same path refuses a broken schedule, naming the file.
+      const bad = path.join(store, 'bad.json');
+      fs.writeFileSync(bad, JSON.stringify([{ ...schedule[0], atMs: -1 }]));
+      expect(check(bad).stderr).toContain('bad.json');
+      expect(fs.existsSync(path.join(store, 'real'))).toBe(false);
+    } finally {
+      fs.rmSync(store, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
