@@ -9,6 +9,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { guardChild } from '../core/reaper.js';
 import { allocatePorts } from '../core/topology.js';
 import { parseListeningLine } from '../toxiproxy/cli.js';
 
@@ -127,6 +128,7 @@ async function startEmbedded(seed: number | undefined): Promise<ToxiproxyHandle>
     stderr: 'pipe',
     buffer: false,
   });
+  guardChild(child); // belt and braces: it exits on EOF itself
   const stop = stopper(child);
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -173,6 +175,8 @@ async function startBinary(bin: string, seed: number | undefined): Promise<Toxip
   const args = ['-host', '127.0.0.1', '-port', String(port)];
   if (seed !== undefined) args.push('-seed', String(seed));
   const child = execa(bin, args, { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe', buffer: false });
+  // The real binary ignores its stdin: without the reaper it would outlive a SIGKILLed harness.
+  guardChild(child);
   const stop = stopper(child);
   let exited: Error | undefined;
   child.catch((e: Error) => {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { guardChild } from '../core/reaper.js';
 import { allocatePorts } from '../core/topology.js';
 import type { Mode } from './config.js';
 import type { Address } from './replica.js';
@@ -157,6 +158,8 @@ export class LocalCluster {
       env: { ...this.opts.env?.(id), ...this.env.get(id) },
       extendEnv: true,
     });
+    // A replica SIGSTOPped by the pause fault cannot see that EOF: the reaper SIGKILLs it if we die.
+    guardChild(child);
     this.procs.set(id, child);
     void child.then(() => {
       if (this.procs.get(id) === child) this.procs.delete(id);

@@ -1,7 +1,8 @@
 /**
  * A run killed mid-way (SIGKILL, no teardown) is still checkable: `jitter analyze` on its folder gives a
  * verdict even with a torn last history line, and the replicas and embedded Toxiproxy it started do not
- * outlive it. Needs the build; Linux (/proc).
+ * outlive it, not even a replica the pause fault holds stopped, nor a real Toxiproxy binary (which ignores
+ * its stdin; run with JITTER_REAL_TOXIPROXY set): core/reaper.ts SIGKILLs them. Needs the build; Linux (/proc).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -65,6 +66,95 @@ async function until<T>(what: string, f: () => T | null | undefined | false, tim
   }
 }
 
+/** The folder of the one run under `store`, once its test.json is written. */
+function runFolder(store: string): Promise<string> {
+  return until(
+    'the run folder',
+    () => {
+      for (const test of fs.readdirSync(store)) {
+        const dir = path.join(store, test);
+        if (!fs.statSync(dir).isDirectory()) continue;
+        const stamp = fs.readdirSync(dir).find((d) => fs.existsSync(path.join(dir, d, FILES.test)));
+        if (stamp) return path.join(dir, stamp);
+      }
+      return null;
+    },
+    120_000,
+  );
+}
+
+const cmdline = (pid: number): string[] => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * A run whose schedule SIGSTOPs one replica early and never resumes it, SIGKILLed once that replica is
+ * stopped: every process it started must still go (a stopped replica cannot see its stdin's EOF).
+ */
+async function killWhilePaused(
+  toxiproxy: string,
+): Promise<{ children: Map<number, string>; commands: string[][] }> {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-killed-paused-'));
+  const schedule = path.join(store, 'schedule.json');
+  fs.writeFileSync(
+    schedule,
+    JSON.stringify([
+      { atMs: 500, fault: 'pause', action: 'start', params: { target: 'one', order: ['r2', 'r1', 'r3'] } },
+    ]),
+  );
+  const run = execa(
+    process.execPath,
+    [
+      cliPath(),
+      'test',
+      '--time-limit',
+      '600',
+      '--nemesis',
+      'none',
+      '--schedule',
+      schedule,
+      '--toxiproxy',
+      toxiproxy,
+      '--no-fsync',
+      '--seed',
+      '7',
+      '--store',
+      store,
+      '--json',
+    ],
+    { reject: false, buffer: true },
+  );
+  try {
+    await runFolder(store);
+    const children = await until(
+      'a replica stopped by the pause fault',
+      () => {
+        const d = descendants(run.pid!);
+        return [...d.keys()].some((pid) => stat(pid)?.state === 'T') && d;
+      },
+      180_000,
+    );
+    const commands = [...children.keys()].map(cmdline);
+    run.kill('SIGKILL');
+    const exit = await run;
+    expect(exit.signal).toBe('SIGKILL');
+    await until(
+      'the killed run’s processes to exit',
+      () => [...children].every(([pid, start]) => !alive(pid, start)),
+      60_000,
+    );
+    return { children, commands };
+  } finally {
+    run.kill('SIGKILL');
+    await run.catch(() => {});
+    fs.rmSync(store, { recursive: true, force: true });
+  }
+}
+
 const lineCount = (file: string): number =>
   fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0;
 
@@ -93,19 +183,7 @@ describe.runIf(process.platform === 'linux')('a run killed mid-way', () => {
       { reject: false, buffer: true },
     );
     try {
-      const runDir = await until(
-        'the run folder',
-        () => {
-          for (const test of fs.readdirSync(store)) {
-            const dir = path.join(store, test);
-            if (!fs.statSync(dir).isDirectory()) continue;
-            const stamp = fs.readdirSync(dir).find((d) => fs.existsSync(path.join(dir, d, FILES.test)));
-            if (stamp) return path.join(dir, stamp);
-          }
-          return null;
-        },
-        120_000,
-      );
+      const runDir = await runFolder(store);
       const history = path.join(runDir, FILES.history);
       // Well into the main phase: operations recorded, with faults among them.
       await until('300 history events', () => lineCount(history) > 300, 180_000);
@@ -149,4 +227,20 @@ describe.runIf(process.platform === 'linux')('a run killed mid-way', () => {
       fs.rmSync(store, { recursive: true, force: true });
     }
   }, 600_000);
+
+  it('leaves no replica behind that the pause fault stopped', async () => {
+    const { children } = await killWhilePaused('embedded');
+    // Three replicas, the embedded Toxiproxy and the reaper, at least.
+    expect(children.size).toBeGreaterThanOrEqual(5);
+  }, 600_000);
+
+  const real = process.env.JITTER_REAL_TOXIPROXY;
+  it.runIf(!!real)(
+    'leaves no real Toxiproxy binary behind (it ignores its stdin)',
+    async () => {
+      const { commands } = await killWhilePaused(`bin:${real}`);
+      expect(commands.some((c) => c[0] === real)).toBe(true);
+    },
+    600_000,
+  );
 });

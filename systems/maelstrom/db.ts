@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { parseHostPort } from '../../core/cli-util.js';
 import type { Db, HostPort, NodeState } from '../../core/db.js';
+import { guardChild } from '../../core/reaper.js';
 import { type Body, LineSplitter, parseHello, parseMessage, splitCommand } from './protocol.js';
 
 export interface MaelstromDbOptions {
@@ -188,6 +189,7 @@ export class MaelstromDb implements Db {
       env: { ...process.env, ...node.env },
     });
     fs.closeSync(log);
+    guardChild(proc); // a node we SIGSTOPped would otherwise stay stopped forever if we died
     node.proc = proc;
     node.paused = false;
     node.initialized = false;
