@@ -94,8 +94,8 @@ function paint(enabled: boolean) {
 
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError('--timeout must be a positive number of seconds.');
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400 * 366)
+    throw new InvalidArgumentError('--timeout must be a positive number of seconds, at most a year.');
   return n;
 }
 

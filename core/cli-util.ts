@@ -1,4 +1,6 @@
 /** Small pieces every subcommand shares: argument parsers that name the flag, and child-process hygiene. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 
 /** A commander parser for an integer flag in [min, max], whose error names the flag. */
@@ -42,6 +44,43 @@ export function parseHostPort(name: string, value: string): { host: string; port
 }
 
 /**
+ * A commander parser for a folder the command may create: it, or the nearest part of its path that exists,
+ * must be a folder. Checked at parse time, so nothing is created or started for a path that cannot work.
+ */
+export function dirArg(name: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${name} must be a folder (got "").`);
+    for (let p = path.resolve(value); ; p = path.dirname(p)) {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(p);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+          throw new InvalidArgumentError(`${name}: cannot use ${p}: ${code}.`);
+      }
+      if (st && !st.isDirectory()) throw new InvalidArgumentError(`${name}: ${p} is not a folder.`);
+      if (st || p === path.dirname(p)) return value;
+    }
+  };
+}
+
+/** A commander parser for a host name or address to listen on (not empty, no spaces or URL parts). */
+export function hostArg(name: string) {
+  return (value: string): string => {
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z_.:%-]+)$/.test(value))
+      throw new InvalidArgumentError(`${name} must be a host name or IP address (got "${value}").`);
+    return value.replace(/^\[(.*)\]$/, '$1');
+  };
+}
+
+/** Listening failed: say which flag's address, in one line (e.g. getaddrinfo ENOTFOUND, EADDRINUSE). */
+export function listenError(flag: string, address: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  return new Error(`${flag}: cannot listen on ${address}: ${e.code ?? e.message ?? String(err)}`);
+}
+
+/**
  * Exit when whoever started us is gone: stdin reaches EOF, or we get re-parented. The harness keeps a pipe
  * to each child's stdin and never closes it, so even a SIGKILL of the harness leaves no child behind.
  */
@@ -62,6 +101,8 @@ export function exitWithParent(stop: () => Promise<void>): void {
  */
 export function usageErrorsExit2(cmd: Command): Command {
   cmd.showHelpAfterError(false);
+  // commander puts "(Did you mean --x?)" on a line of its own: keep it, on the error's line.
+  cmd.configureOutput({ outputError: (text, write) => write(`${text.trimEnd().replace(/\n+/g, ' ')}\n`) });
   cmd.exitOverride((err) => {
     throw err;
   });

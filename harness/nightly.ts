@@ -184,7 +184,8 @@ export function nightlyCommand(): Command {
       try {
         matrix = o.matrix ? readMatrix(o.matrix) : PRESETS[o.preset]!();
       } catch (err) {
-        if (err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
+        if (err instanceof ConfigError)
+          cmd.error(`error: ${o.matrix ? '--matrix ' : ''}${err.message}`, { exitCode: 2 });
         throw err;
       }
       const tests = expandMatrix(matrix!).filter((t) => !shard || inShard(t.name, shard));

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { Command } from 'commander';
-import { intArg } from '../core/cli-util.js';
+import { dirArg, intArg } from '../core/cli-util.js';
 import { writeStoreIndex } from '../reports/index.js';
 import { formatBytes } from './progress.js';
 import { applyPrune, planPrune } from './prune.js';
@@ -16,7 +16,7 @@ export function pruneCommand(): Command {
       'remove old runs: keep the newest N per test or those younger than D days (either keeps a run); ' +
         'invalid runs and each test’s newest always stay; a dry run unless --yes',
     )
-    .option('--store <dir>', 'the store (default ./store)', 'store')
+    .option('--store <dir>', 'the store (default ./store)', dirArg('--store'), 'store')
     .option('--keep <n>', 'keep the newest N runs of each test', intArg('--keep', 1, 1_000_000))
     .option('--days <d>', 'keep runs younger than D days', intArg('--days', 0, 100_000))
     .option('--prune-invalid', 'remove invalid runs too (kept by default: they are worth reproducing)')
@@ -58,7 +58,7 @@ export function mergeCommand(): Command {
       "combine stores (a sharded nightly's machines): runs, each night's summary.json and junit.xml, the trend page",
     )
     .argument('<dir...>', 'stores to merge')
-    .option('--into <dir>', 'the merged store (default ./store)', 'store')
+    .option('--into <dir>', 'the merged store (default ./store)', dirArg('--into'), 'store')
     .action(async (dirs: string[], o, cmd: Command) => {
       const missing = dirs.filter((d) => !fs.existsSync(d));
       if (missing.length > 0) cmd.error(`error: ${missing.join(', ')}: no such store`, { exitCode: 2 });

@@ -1,6 +1,6 @@
 /** `jitter test`: one chaos test against a registered system (the built-in JIT Paxos cluster by default). */
 import { Command, Option } from 'commander';
-import { collectArg, intArg, positiveArg } from '../core/cli-util.js';
+import { collectArg, dirArg, intArg, positiveArg } from '../core/cli-util.js';
 import { randomSeed } from '../core/rng.js';
 import { FAULT_NAMES } from '../nemesis/index.js';
 import { allSystems, systemNames } from '../systems/index.js';
@@ -38,7 +38,7 @@ export function testCommand(): Command {
       'seed for the operation plan and fault schedule (default random)',
       intArg('--seed', 0, 2 ** 31 - 1),
     )
-    .option('--store <dir>', 'where runs are kept (default ./store)')
+    .option('--store <dir>', 'where runs are kept (default ./store)', dirArg('--store'))
     .option('--toxiproxy <choice>', 'auto | embedded | URL | bin:PATH (default auto)')
     .option(
       '--clock-granularity <us>',
@@ -64,7 +64,7 @@ export function testCommand(): Command {
       if (f.choices) option.choices(f.choices);
       if (f.repeatable) option.argParser(collectArg);
       cmd.addOption(option);
-      return { attribute: option.attributeName(), field: f.field };
+      return { attribute: option.attributeName(), field: f.field, flag: option.long!, system: p.name };
     }),
   );
   return cmd.action(async (o, cmd: Command) => {
@@ -80,6 +80,8 @@ export function testCommand(): Command {
     if (o.timeLimit !== undefined) flags.timeLimit = o.timeLimit;
     if (o.nemesis !== undefined)
       flags.nemesis = o.nemesis === 'none' ? [] : String(o.nemesis).split(',').filter(Boolean);
+    if (o.nemesis !== undefined && o.nemesis !== 'none' && flags.nemesis?.length === 0)
+      cmd.error('error: --nemesis is empty: name faults, or "none" for none', { exitCode: 2 });
     if (o.nemesisInterval !== undefined) flags.nemesisInterval = o.nemesisInterval;
     if (o.seed !== undefined) flags.seed = o.seed;
     if (o.store !== undefined) flags.store = o.store;
@@ -90,11 +92,29 @@ export function testCommand(): Command {
     if (o.stopOnAnomaly) flags.stopOnAnomaly = true;
     let cfg: TestConfig;
     try {
-      if (o.schedule !== undefined) flags.schedule = readScheduleFile(o.schedule);
-      const file = o.config ? readConfigFile(o.config) : {};
+      // A file's own errors start with its name; the flag goes first, so the line names it too.
+      const named = <T>(flag: string, read: () => T): T => {
+        try {
+          return read();
+        } catch (err) {
+          if (err instanceof ConfigError) throw new ConfigError(`${flag} ${err.message}`);
+          throw err;
+        }
+      };
+      if (o.schedule !== undefined) flags.schedule = named('--schedule', () => readScheduleFile(o.schedule));
+      const file = o.config ? named('--config', () => readConfigFile(o.config)) : {};
       cfg = resolveConfig(randomSeed(), file, flags);
+      // Another system's flag would be ignored silently: say so instead.
+      const foreign = systemFlags.find(
+        (f) => f.system !== cfg.system && cmd.getOptionValueSource(f.attribute) === 'cli',
+      );
+      if (foreign)
+        throw new ConfigError(
+          `${foreign.flag} is for --system ${foreign.system}; this run's system is ${cfg.system}`,
+        );
     } catch (err) {
-      if (err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2 });
+      if (err instanceof ConfigError)
+        cmd.error(`error: ${blame(cmd, systemFlags, err.message)}`, { exitCode: 2 });
       throw err;
     }
     const outcome = await runWithConsole(cfg, { json: Boolean(o.json), report: writeRunReport });
@@ -102,6 +122,23 @@ export function testCommand(): Command {
     else printOutcome(outcome);
     process.exitCode = exitCodeOf(outcome);
   });
+}
+
+/** A config error about a field that a flag set: the flag goes first, so the line names what was typed. */
+function blame(
+  cmd: Command,
+  systemFlags: Array<{ attribute: string; field: readonly string[] }>,
+  msg: string,
+): string {
+  const fieldOf = (attribute: string) =>
+    systemFlags.find((f) => f.attribute === attribute)?.field.at(-1) ??
+    (attribute === 'clockGranularity' ? 'clockGranularityUs' : attribute);
+  const flags = cmd.options
+    .filter((o) => !['--config', '--schedule'].includes(o.long!))
+    .filter((o) => cmd.getOptionValueSource(o.attributeName()) === 'cli')
+    .filter((o) => new RegExp(`\\b${fieldOf(o.attributeName())}\\b`).test(msg))
+    .map((o) => o.long!);
+  return flags.length > 0 && !flags.some((f) => msg.includes(f)) ? `${flags.join(', ')}: ${msg}` : msg;
 }
 
 /** Sets config[a][b]... = value, creating the blocks on the way. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { exitWithParent, hostPortArg, intArg, parseHostPort } from '../core/cli-util.js';
+import { dirArg, exitWithParent, hostPortArg, intArg, listenError, parseHostPort } from '../core/cli-util.js';
 import { JitClient } from './client.js';
 import { LocalCluster } from './cluster.js';
 import { ALL_FLAWS, type Flaw, isFlaw, type Mode } from './config.js';
@@ -51,7 +51,7 @@ export function replicaCommand(): Command {
       'admin HTTP address (status, log dump, shutdown)',
       hostPortArg('--admin'),
     )
-    .requiredOption('--data-dir <dir>', 'where the durable log and view state live')
+    .requiredOption('--data-dir <dir>', 'where the durable log and view state live', dirArg('--data-dir'))
     .addOption(modeOption())
     .addOption(flawOption())
     .option(
@@ -93,7 +93,17 @@ export function replicaCommand(): Command {
           log,
         },
         () => process.exit(0),
-      );
+      ).catch((err: NodeJS.ErrnoException & { hostname?: string; address?: string; port?: number }) => {
+        // Name the flag whose address or folder did not work (one line, exit 2 through runCli).
+        for (const [flag, a] of [
+          ['--listen', o.listen],
+          ['--admin', o.admin],
+        ] as const)
+          if (err.hostname === a.host || (err.address === a.host && err.port === a.port))
+            throw listenError(flag, `${a.host}:${a.port}`, err);
+        if (err.path?.startsWith(o.dataDir)) throw new Error(`--data-dir: ${err.path}: ${err.code}`);
+        throw err;
+      });
       const stop = () => replica.stop();
       for (const sig of ['SIGINT', 'SIGTERM'] as const)
         process.once(sig, () => void stop().finally(() => process.exit(0)));
@@ -110,7 +120,7 @@ export function clusterCommand(): Command {
     .addOption(modeOption())
     .addOption(flawOption())
     .option('--no-fsync', 'replicas write without fsync')
-    .option('--dir <dir>', 'data dirs and logs (default: a new temp dir)')
+    .option('--dir <dir>', 'data dirs and logs (default: a new temp dir)', dirArg('--dir'))
     .option(
       '--load <seconds>',
       'run a client load for this long, print what committed, then stop',

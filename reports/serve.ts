@@ -112,12 +112,13 @@ export async function serveStore(opts: {
   host?: string;
 }): Promise<StoreServer> {
   const host = opts.host ?? '127.0.0.1';
-  fs.mkdirSync(opts.store, { recursive: true });
   const server = http.createServer(handler(opts.store));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8080, host, () => resolve());
   });
+  // Only once listening: an address that does not work leaves no store folder behind.
+  fs.mkdirSync(opts.store, { recursive: true });
   const addr = server.address() as AddressInfo;
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {

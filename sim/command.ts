@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { Command, Option } from 'commander';
-import { collectArg, intArg, positiveArg } from '../core/cli-util.js';
+import { collectArg, dirArg, intArg, positiveArg } from '../core/cli-util.js';
 import { exitCodeFor } from '../harness/analyze.js';
 import { ConfigError, readScheduleFile } from '../harness/config.js';
 import { writeRunReport } from '../harness/reporting.js';
@@ -102,7 +102,7 @@ export function simCommand(): Command {
     )
     .option('--swarm', 'let each seed also choose the faults, their interval, clock granularity and workload')
     .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
-    .option('--store <dir>', 'where runs are kept (default ./store)', 'store')
+    .option('--store <dir>', 'where runs are kept (default ./store)', dirArg('--store'), 'store')
     .option('--no-report', 'do not write the HTML report')
     .option('--json', 'print one JSON object with the verdict(s)')
     .action(async (o: Record<string, unknown>) => {

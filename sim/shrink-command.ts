@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { intArg } from '../core/cli-util.js';
+import { dirArg, intArg } from '../core/cli-util.js';
 import type { RunResults } from '../core/store.js';
 import { makeSimFaults } from './faults.js';
 import { shrink } from './shrink.js';
@@ -43,7 +43,7 @@ export function shrinkCommand(): Command {
       'simulated runs to spend at most (default 300)',
       intArg('--max-runs', 1, 100_000),
     )
-    .option('--store <dir>', 'where to store the minimal run (default ./store)', 'store')
+    .option('--store <dir>', 'where to store the minimal run (default ./store)', dirArg('--store'), 'store')
     .action((runDir: string, o: { checker?: string; maxRuns?: number; store: string }) => {
       let options: ReturnType<typeof readSimOptions>;
       let results: RunResults;
@@ -52,6 +52,12 @@ export function shrinkCommand(): Command {
         results = JSON.parse(fs.readFileSync(path.join(runDir, 'results.json'), 'utf8')) as RunResults;
       } catch (err) {
         process.stderr.write(`error: ${(err as Error).message}\n`);
+        process.exit(2);
+      }
+      if (o.checker !== undefined && !(o.checker in results.checkers)) {
+        process.stderr.write(
+          `error: --checker: no checker "${o.checker}" in this run (it has ${Object.keys(results.checkers).join(', ')})\n`,
+        );
         process.exit(2);
       }
       const checkers = o.checker

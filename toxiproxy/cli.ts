@@ -4,14 +4,19 @@
  *   toxiproxy listening url=http://127.0.0.1:8474 port=8474 seed=42 version=2.12.0+jitter.0.1.0
  */
 import { Command, Option } from 'commander';
-import { exitWithParent, intArg } from '../core/cli-util.js';
+import { exitWithParent, hostArg, intArg, listenError } from '../core/cli-util.js';
 import { listeningLine, startServer } from './server.js';
 
 export function toxiproxyCommand(): Command {
   return new Command('toxiproxy')
     .description('run the embedded Toxiproxy-compatible server (HTTP API of Toxiproxy 2.x)')
     .showHelpAfterError('(run with --help for usage)')
-    .option('--host <host>', 'address to listen on (loopback unless you say otherwise)', '127.0.0.1')
+    .option(
+      '--host <host>',
+      'address to listen on (loopback unless you say otherwise)',
+      hostArg('--host'),
+      '127.0.0.1',
+    )
     .option('--port <port>', 'API port; 0 picks a free one', intArg('--port', 0, 65535), 8474)
     .option(
       '--seed <n>',
@@ -25,15 +30,14 @@ export function toxiproxyCommand(): Command {
       ).hideHelp(),
     )
     .action(async (opts: { host: string; port: number; seed?: number; exitWithParent?: boolean }) => {
-      let server: Awaited<ReturnType<typeof startServer>>;
-      try {
-        server = await startServer({ host: opts.host, port: opts.port, seed: opts.seed });
-      } catch (e) {
-        process.stderr.write(
-          `jitter toxiproxy: cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}\n`,
-        );
+      const server = await startServer({ host: opts.host, port: opts.port, seed: opts.seed }).catch((e) => {
+        // One line naming the flag. A port in use is the machine's state, not bad input: exit 1, as before;
+        // an address that cannot work is a usage error: exit 2 (runCli), like every other command's.
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+          throw listenError('--host', `${opts.host}:${opts.port}`, e);
+        process.stderr.write(`error: ${listenError('--port', `${opts.host}:${opts.port}`, e).message}\n`);
         process.exit(1);
-      }
+      });
       const stop = () => server.close();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) {
         process.once(sig, () => void stop().finally(() => process.exit(0)));

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:proxy -- --server embedded --server bin:PATH [--server URL]` (or `--server a,b`): small framed
+ * `npm run bench:proxy -- --server bin:PATH [--server URL]` (or `--server a,b`; embedded is always included): small framed
  * request/response messages over loopback, direct and through each Toxiproxy server (each its own process, as the
  * harness runs them), side by side in one run. Per server: p50/p99 round trip at 1 in flight, round trips per
  * second at 16 in flight, and the server's resident memory (all, private, peak) when we started it. A bare `pipe()` proxy
@@ -8,7 +8,7 @@
  *   BENCH_SECONDS (default 3) sets the measuring time per configuration and in-flight level.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -143,10 +143,27 @@ function memory(pid: number | undefined): { rss: number; anon: number; peak: num
   }
 }
 
+const USAGE =
+  'usage: npm run bench:proxy -- [--server embedded|bin:PATH|URL]... (embedded is always measured, as the baseline)';
+
+/** The servers to measure: embedded first (the baseline every other one is held against), then the others. */
 function serverChoices(argv: string[]): string[] {
-  const { values } = parseArgs({ args: argv, options: { server: { type: 'string', multiple: true } } });
-  const list = (values.server ?? ['embedded']).flatMap((s) => s.split(',')).filter(Boolean);
-  return [...new Set(list)];
+  const { values } = parseArgs({
+    args: argv,
+    options: { server: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const list = (values.server ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  for (const s of list) {
+    if (!/^(embedded|https?:\/\/\S+|bin:.+)$/.test(s))
+      throw new Error(`--server must be embedded, bin:PATH or an http(s) URL (got "${s}")`);
+    const bin = s.startsWith('bin:') ? s.slice(4) : '';
+    if (bin.includes('/') && !existsSync(bin)) throw new Error(`--server ${s}: no such file`);
+  }
+  return [...new Set(['embedded', ...list])];
 }
 
 interface Target {
@@ -170,7 +187,14 @@ function aims(embedded: Target, other: Target, results: Map<string, Record<numbe
 }
 
 async function main(): Promise<void> {
-  const choices = serverChoices(process.argv.slice(2));
+  let choices: string[];
+  try {
+    choices = serverChoices(process.argv.slice(2));
+  } catch (err) {
+    // A bad flag: one line and exit 2, as the jitter commands do, not a stack trace.
+    process.stderr.write(`bench:proxy: ${(err as Error).message} (--help for usage)\n`);
+    process.exit(2);
+  }
   const echo = await startEcho();
   const pipe = await startPipeProxy(echo.port);
   const targets: Target[] = [

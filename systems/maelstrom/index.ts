@@ -23,7 +23,7 @@ export const maelstromSystem = registerSystem({
       additionalProperties: false,
       properties: {
         bin: { type: 'string', minLength: 1 },
-        initTimeoutMs: { type: 'integer', minimum: 100 },
+        initTimeoutMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
       },
     },
   },

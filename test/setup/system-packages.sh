@@ -4,7 +4,17 @@
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing+=(faketime)
+# The same places nemesis/faketime.ts looks (JITTER_LIBFAKETIME, when set, replaces the search there too).
+have_faketime() {
+  if [ -n "${JITTER_LIBFAKETIME:-}" ]; then [ -e "$JITTER_LIBFAKETIME" ]; return; fi
+  local p
+  for p in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1 \
+    /usr/lib/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1; do
+    [ -e "$p" ] && return 0
+  done
+  return 1
+}
+have_faketime || missing+=(faketime)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "jitter's tests need these Debian packages: ${missing[*]}. Install them (as root: apt-get install ${missing[*]}) and run again." >&2
