@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benignFault } from '../checkers/availability.js';
 import { Rng } from '../core/rng.js';
-import { primary as primaryOf } from '../jitpaxos/quorum.js';
+import { inQuorum, primary as primaryOf } from '../jitpaxos/quorum.js';
 import { ClientPartitionFault } from '../nemesis/client-partition.js';
 import { LatencyFault } from '../nemesis/latency.js';
 import { PartitionFault } from '../nemesis/partition.js';
@@ -33,17 +33,32 @@ describe('network faults on a real cluster', () => {
   });
 
   it('silent partition of r3: its log stops growing while the others commit; connections are held', async () => {
-    // View 5's primary is r3 (quorum {r3, r1}): without a partition r3's log grows with every write.
-    await moveToView(fx, 5);
-    const before = await len(fx, 'r3');
-    await fx.commits(10);
-    expect(await len(fx, 'r3')).toBeGreaterThanOrEqual(before + 10);
+    const nodes = nodeIds();
+    // In a view r3 leads (5 is the first, quorum {r3, r1}), r3's log grows with every write when nothing is cut.
+    // A busy machine can change views under the writes (r3 then misses them); move to the next view r3 leads and
+    // write again, until a round of writes lands whole in r3's log.
+    await until(
+      async () => {
+        let v = Math.max(5, ...(await Promise.all(nodes.map((n) => view(fx, n)))));
+        while (primaryOf(v, nodes) !== 'r3') v++;
+        try {
+          await moveToView(fx, v);
+        } catch {
+          return false; // overtaken by another view change: aim again
+        }
+        const before = await len(fx, 'r3');
+        await fx.commits(10);
+        return (await len(fx, 'r3')) >= before + 10;
+      },
+      120_000,
+      "10 writes in r3's log while it leads",
+    );
 
     const p = new PartitionFault();
     const rec = await p.start(fx.world, { topology: 'one', mode: 'silent', order: ['r3', 'r1', 'r2'] });
     expect(rec.cut).toEqual(['r3->r1', 'r3->r2', 'r1->r3', 'r2->r3']);
     // The others elect a view without r3 and commit in it; then r3 hears nothing and gets nothing.
-    await until(async () => (await view(fx, 'r1')) > 5, 30_000, 'a view without r3');
+    await until(async () => !inQuorum(await view(fx, 'r1'), nodes, 'r3'), 30_000, 'a view without r3');
     await fx.commits(3);
     const [r3, r1] = [await len(fx, 'r3'), await len(fx, 'r1')];
     const ok = await fx.commits(25);
@@ -53,7 +68,7 @@ describe('network faults on a real cluster', () => {
     expect(await canConnect(listenOf(fx, 'r3->r1'))).toBe(true);
     await p.stop(fx.world);
     expect(await toxics(fx, 'r3->r1')).toEqual([]);
-  }, 90_000);
+  }, 300_000);
 
   it('reset partition: connections to the cut links are refused, and the replicas see the links down', async () => {
     const p = new PartitionFault();
@@ -92,7 +107,7 @@ describe('network faults on a real cluster', () => {
       expect(await toxics(fx, `${n}->${old}`)).toEqual([]);
     }
     // Cut both ways, the old primary would stay in its view forever; cut one way, it learns the new one.
-    await until(async () => (await view(fx, old)) > v0, 15_000, `${old} learns a newer view`);
+    await until(async () => (await view(fx, old)) > v0, 30_000, `${old} learns a newer view`);
     const others = nodeIds().filter((n) => n !== old);
     for (const n of others) expect(await view(fx, n)).toBeGreaterThan(v0);
     await p.stop(fx.world);
@@ -121,17 +136,25 @@ describe('network faults on a real cluster', () => {
 
   it('latency of 100 ms on the client links shows in client latencies, and goes away on stop', async () => {
     await until(async () => (await fx.writes(3)) === 3, 20_000, 'a calm cluster');
-    const median = async () => {
+    /** Durations of 9 writes in a row, ms, of those that were ok, sorted. */
+    const samples = async () => {
       const ms: number[] = [];
       for (let i = 0; i < 9; i++) {
         const t = performance.now();
         const r = await fx.clients[1]!.invoke({ f: 'write', key: 'z', value: String(i) });
         if (r.type === 'ok') ms.push(performance.now() - t);
       }
-      ms.sort((a, b) => a - b);
+      return ms.sort((a, b) => a - b);
+    };
+    const median = async () => {
+      const ms = await samples();
       return ms[ms.length >> 1] ?? Number.NaN;
     };
-    expect(await median()).toBeLessThan(60);
+    // The toxic adds 200 ms to every write; a write quicker than that shows the links are not delayed. A busy
+    // machine only slows writes down, so it is asked for again until one is that quick.
+    const undelayed = (what: string) =>
+      until(async () => ((await samples())[0] ?? Number.POSITIVE_INFINITY) < 190, 30_000, what);
+    await undelayed('a write under 190 ms before the latency');
     const f = new LatencyFault();
     const rec = await f.start(fx.world, {
       scope: 'clients',
@@ -142,7 +165,7 @@ describe('network faults on a real cluster', () => {
     // 100 ms on the request and 100 ms on the reply.
     expect(await median()).toBeGreaterThanOrEqual(195);
     await f.stop(fx.world);
-    expect(await median()).toBeLessThan(60);
+    await undelayed('a write under 190 ms once the latency is gone');
   }, 60_000);
 
   it('reorder puts latency with as much jitter on every client link, both ways, and only there', async () => {

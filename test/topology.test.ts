@@ -83,7 +83,7 @@ function send(from: string, to: string, payload: string): Promise<number | 'refu
           clearInterval(poll);
           s.destroy();
           resolve(performance.now() - t0);
-        } else if (performance.now() - t0 > 3000) {
+        } else if (performance.now() - t0 > 10_000) {
           clearInterval(poll);
           s.destroy();
           reject(new Error(`${line} never reached ${to}`));
@@ -163,10 +163,25 @@ describe('topology', () => {
       toxicity: 1,
       attributes: { latency: 200, jitter: 0 },
     });
+    /**
+     * The quickest of a few sends (distinct payloads), stopping at the first under 190 ms. The toxic holds every
+     * line on its link for 200 ms, so only an undelayed link gets under that; a busy machine only adds time, and
+     * gets more tries.
+     */
+    const quickest = async (from: string, to: string) => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 10 && best >= 190; i++) {
+        const ms = await send(from, to, `fast${i}`);
+        if (ms !== 'refused') best = Math.min(best, ms);
+      }
+      return best;
+    };
     try {
       expect(await send('r1', 'r2', 'slow')).toBeGreaterThanOrEqual(190);
-      expect(await send('r2', 'r1', 'fast')).toBeLessThan(150);
-      expect(await send('r1', 'r3', 'fast')).toBeLessThan(150);
+      expect(await quickest('r2', 'r1')).toBeLessThan(190);
+      expect(await quickest('r1', 'r3')).toBeLessThan(190);
+      // The toxic was still on: r1 to r2 is as slow as before.
+      expect(await send('r1', 'r2', 'slow again')).toBeGreaterThanOrEqual(190);
     } finally {
       await client.reset();
     }
@@ -180,7 +195,7 @@ describe('topology', () => {
       });
     }
     for (const r of replicas) {
-      await expect.poll(() => r.lines.includes(`client:${r.id}`), { timeout: 2000 }).toBe(true);
+      await expect.poll(() => r.lines.includes(`client:${r.id}`), { timeout: 10_000 }).toBe(true);
     }
   });
 

@@ -78,14 +78,19 @@ export async function target(
 export class Probe {
   readonly socket: net.Socket;
   readonly chunks: { at: number; data: Buffer }[] = [];
-  readonly start = performance.now();
+  /**
+   * Taken just before connecting: nothing the proxy does for this connection (accept, start a toxic's timer) can
+   * come earlier, however late this process sees the connect, so it is the safe origin for lower bounds.
+   */
+  readonly start: number;
   endedAt: number | undefined;
   closedAt: number | undefined;
   error: NodeJS.ErrnoException | undefined;
   private waiters: (() => void)[] = [];
 
-  private constructor(socket: net.Socket) {
+  private constructor(socket: net.Socket, start: number) {
     this.socket = socket;
+    this.start = start;
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => {
       this.chunks.push({ at: performance.now(), data: d });
@@ -108,8 +113,9 @@ export class Probe {
   static connect(listen: string): Promise<Probe> {
     const [host, port] = splitAddr(listen);
     return new Promise((resolve, reject) => {
+      const start = performance.now();
       const s = net.connect({ host, port, allowHalfOpen: true });
-      s.once('connect', () => resolve(new Probe(s)));
+      s.once('connect', () => resolve(new Probe(s, start)));
       s.once('error', reject);
     });
   }
