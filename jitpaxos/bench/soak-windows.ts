@@ -73,6 +73,8 @@ export function windows(
     const lat = ok.map((d) => d.latencyMs).sort((a, b) => a - b);
     const inSamples = samples.filter((s) => s.atMs >= from * 1000 && s.atMs < to * 1000);
     const lastSample = inSamples[inSamples.length - 1];
+    // RSS is the window's peak: a replica killed or paused at the sampling instant reads as 0.
+    const peakRss = inSamples.length ? Math.max(...inSamples.map((s) => s.rssBytes)) : Number.NaN;
     rows.push({
       fromS: from,
       toS: to,
@@ -81,14 +83,14 @@ export function windows(
       longestStallS: stall / 1000,
       p99Ms: quantile(lat, 0.99),
       walMB: (lastSample?.walBytes ?? Number.NaN) / 2 ** 20,
-      rssMB: (lastSample?.rssBytes ?? Number.NaN) / 2 ** 20,
+      rssMB: peakRss / 2 ** 20,
     });
   }
   return rows;
 }
 
 export function formatRows(rows: WindowRow[]): string {
-  const head = 'window        ok/s  views  stall_s  p99_ms  wal_MB  rss_MB';
+  const head = 'window        ok/s  views  stall_s  p99_ms  wal_MB  rss_MB(peak, all replicas)';
   const lines = rows.map((r) =>
     [
       `${r.fromS}-${r.toS}s`.padEnd(12),

@@ -222,7 +222,8 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
       if (line.includes('"event":"start-view"')) views.push(JSON.parse(line).t - startMs);
     }
   }
-  console.log(formatRows(windows(ops, views, samples, f.window, f.total)));
+  const rows = windows(ops, views, samples, f.window, f.total);
+  console.log(formatRows(rows));
   // Which faults started in each window, so that a stall can be told apart from one a fault explains.
   const schedule = (JSON.parse(fs.readFileSync(path.join(dir, 'test.json'), 'utf8')).schedule ?? []) as {
     atMs: number;
@@ -245,6 +246,15 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
   console.log(
     `jitter itself: peak RSS ${(jitterPeakRss / 2 ** 20).toFixed(0)} MB; run stored ${(stored / 2 ** 20).toFixed(1)} MB ` +
       `besides the replicas' WALs, ${(stored / Math.max(1, ops.length / 2)).toFixed(0)} B per operation`,
+  );
+  // Issue 12's goals, read off the same figures. A stall outside partitions, kills and pauses is the
+  // availability checker's rule, so its verdict (in the line below) is that goal.
+  const faultStarts = schedule.filter((a) => a.action === 'start').length;
+  const first = rows[0]?.okPerS ?? 0;
+  const lastRow = rows[rows.length - 1]?.okPerS ?? 0;
+  console.log(
+    `goals: last window ${first > 0 ? ((100 * lastRow) / first).toFixed(0) : '-'}% of the first's ok ops/s (>= 80%); ` +
+      `${(views.length / Math.max(1, faultStarts)).toFixed(2)} view changes per fault event (<= 3)`,
   );
   console.log(`verdict: ${JSON.stringify(verdict.valid)} (${JSON.stringify(verdict)})`);
   return main;
