@@ -69,7 +69,7 @@ describe('process faults on a real cluster', () => {
     expect(procState(pid)).toBe('T');
     const stop = await p.stop(fx.world);
     expect(stop).toMatchObject({ signal: 'SIGCONT', resumed: [target] });
-    await until(() => procState(pid) !== 'T', 2000, 'the kernel to continue it');
+    await until(() => procState(pid) !== 'T', 20_000, 'the kernel to continue it');
     // Back: it hears the newer view and logs it.
     await until(() => fs.statSync(logFile).size > size, 10_000, 'the resumed replica logs again');
     expect(fx.world.db.pid(target)).toBe(pid);

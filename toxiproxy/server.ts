@@ -34,8 +34,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const server = http.createServer((req, res) => {
     void handle(registry, req, res);
   });
-  // Clients like toxiproxy-node-client keep connections alive; don't let that hold close() up.
-  server.keepAliveTimeout = 5_000;
+  // No idle timeout on kept-alive API connections, as Toxiproxy's Go server has none: a server-side idle close
+  // races a client that reuses the connection at that instant (ECONNRESET, seen under load). close() ends
+  // every connection itself.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port: opts.port ?? 8474, exclusive: true }, () => resolve());
