@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../core/history.js';
+import { fileLines } from '../core/lines.js';
 import { type DumpRecord, decodeDumps, isCompacted, type StoredDelta } from './dump-stream.js';
 import type { CheckResult, LogEntry } from './types.js';
 
@@ -289,7 +290,8 @@ export function readReplicaStateEvents(replicasDir: string): ReplicaStateEvent[]
     .filter((f) => f.endsWith('.log'))
     .sort()) {
     const id = path.basename(file, '.log');
-    for (const line of fs.readFileSync(path.join(replicasDir, file), 'utf8').split('\n')) {
+    // A line at a time: an hour's replica logs are hundreds of MB, of which only state events are kept.
+    for (const line of fileLines(path.join(replicasDir, file))) {
       if (!line.startsWith('{')) continue;
       try {
         const v = JSON.parse(line) as Record<string, unknown>;
