@@ -49,11 +49,20 @@ export interface SweepOptions {
 }
 
 /**
- * A sweep judges seeds, it does not keep them: a search that runs out of budget says unknown, which fails
- * the seed as false would, and the stored re-run (`jitter sim --seed N`) gets the full budget. Without this,
- * one non-linearizable history of a flawed run can hold a worker for minutes.
+ * A sweep judges seeds, it does not keep them: it first gives the linearizability search this budget, so
+ * that the many non-linearizable histories of a flawed run do not each hold a worker for minutes. A seed
+ * whose only doubt is that budget is judged again with the full one (judgeSeed), as `jitter sim --seed N`
+ * would: a valid fixed-mode history that merely needs more steps is not a failure.
  */
 export const SWEEP_MAX_STEPS = 5_000_000;
+
+/** One seed's verdict: with the sweep's budget, then, if that alone left it unknown, with the full one. */
+export function judgeSeed(options: SimOptions, checkMaxSteps: number): SeedVerdict {
+  const v = verdictOf(runSim(options, { maxSteps: checkMaxSteps }));
+  if (v.valid !== 'unknown' || v.failed.join() !== 'linearizability') return v;
+  const again = verdictOf(runSim(options));
+  return { ...again, wallMs: v.wallMs + again.wallMs };
+}
 
 /** What a worker is sent: one seed's options and its check budget (null: stop). */
 export interface SeedTask {
@@ -88,7 +97,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
   if (o.jobs <= 1) {
     while (!stop && next < o.seeds.length) {
-      take(verdictOf(runSim({ ...o.base, seed: o.seeds[next++]! }, { maxSteps: checkMaxSteps })));
+      take(judgeSeed({ ...o.base, seed: o.seeds[next++]! }, checkMaxSteps));
       // Let signals and output through between runs.
       await new Promise((r) => setImmediate(r));
     }

@@ -7,6 +7,7 @@ import { analyzePath } from '../harness/analyze-command.js';
 import { ALL_SIM_FAULTS, simDefaults } from '../sim/options.js';
 import { runSim } from '../sim/run.js';
 import { WALL_FILE, writeSimRun } from '../sim/store.js';
+import { judgeSeed } from '../sim/sweep.js';
 
 /** Every file of a run folder (relative path -> bytes), but the wall-clock one. */
 function files(dir: string): Map<string, string> {
@@ -122,5 +123,14 @@ describe('jitter sim', () => {
       expect(run.interrupted, `seed ${seed}`).toBeUndefined();
       expect(run.results.valid, `seed ${seed}`).toBe(true);
     }
+  });
+
+  it('a sweep judges a seed its small search budget left unknown again with the full one', () => {
+    const options = { ...simDefaults(11), timeLimit: 5 };
+    // One step per key cannot place a history of hundreds of operations: unknown, on the sweep's budget alone.
+    expect(runSim(options, { maxSteps: 1 }).results.valid).toBe('unknown');
+    const v = judgeSeed(options, 1);
+    expect(v.valid).toBe(true);
+    expect(v.failed).toEqual([]);
   });
 });
