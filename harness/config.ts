@@ -4,12 +4,8 @@
  */
 import fs from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { CLIENT_PARTITION_MODES } from '../nemesis/client-partition.js';
-import { CLOCK_OPS } from '../nemesis/clock.js';
 import { findLibfaketime } from '../nemesis/faketime.js';
 import { FAULT_NAMES, makeFaults } from '../nemesis/index.js';
-import { PARTITION_MODES, TOPOLOGIES } from '../nemesis/partition.js';
-import { TARGETS } from '../nemesis/targets.js';
 import { allSystems, getSystem, missingCapability, systemNames } from '../systems/index.js';
 import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/index.js';
 
@@ -103,79 +99,12 @@ export const SCHEDULE_SCHEMA = {
   },
 } as const;
 
-/** Defaults of the fields every system has; the system under test adds its own (resolveConfig). */
-const nodeList = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 } as const;
-const ms = (max: number) => ({ type: 'number', minimum: 0, maximum: max }) as const;
-const toxic = (attributes: string[]) =>
-  ({
-    type: 'object',
-    additionalProperties: false,
-    required: ['scope', 'attributes'],
-    properties: {
-      scope: { enum: ['all', 'random', 'primary', 'clients'] },
-      proxies: { type: 'array', items: { type: 'string', minLength: 1 } },
-      attributes: {
-        type: 'object',
-        additionalProperties: false,
-        properties: Object.fromEntries(
-          attributes.map((a) => [a, { type: 'integer', minimum: 0, maximum: 1e9 }]),
-        ),
-      },
-    },
-  }) as const;
-const targeted = (extra: Record<string, unknown> = {}, required: string[] = []) => ({
-  type: 'object',
-  additionalProperties: false,
-  required: ['target', ...required],
-  properties: { target: { enum: TARGETS }, order: nodeList, ...extra },
-});
-
 /**
- * The params of each fault's start action, as its plan() makes them (nemesis/*.ts): a scripted schedule's
- * params are checked against these before a run, so a typo or a negative delay is a config error naming the
- * entry and field, not a fault that misbehaves mid-run. Harness faults only (sim's schedules have their own).
+ * {schedule} with each start action's params checked against its fault's schema (`Fault.params`, in the
+ * fault's own module; a fault without one, or an unknown fault: any params).
  */
-export const FAULT_PARAMS_SCHEMAS: Record<string, object> = {
-  partition: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['topology', 'mode', 'order'],
-    properties: { topology: { enum: TOPOLOGIES }, mode: { enum: PARTITION_MODES }, order: nodeList },
-  },
-  'client-partition': targeted({ mode: { enum: CLIENT_PARTITION_MODES } }, ['mode']),
-  kill: targeted(),
-  pause: targeted(),
-  bounce: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { restartMs: ms(3_600_000), chase: { type: 'boolean' }, order: nodeList },
-  },
-  clock: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['op'],
-    properties: {
-      op: { enum: CLOCK_OPS },
-      deltaUs: { type: 'integer', minimum: -1e13, maximum: 1e13 },
-      periodMs: { type: 'number', exclusiveMinimum: 0, maximum: 3_600_000 },
-      durationMs: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000 },
-      who: { enum: ['clients', 'replicas'] },
-      fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-      pickSeed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-      target: { enum: TARGETS },
-      order: nodeList,
-      replicas: nodeList,
-      clients: nodeList,
-    },
-  },
-  latency: toxic(['latency', 'jitter']),
-  reorder: toxic(['latency', 'jitter']),
-  bandwidth: toxic(['rate']),
-  slice: toxic(['average_size', 'size_variation', 'delay']),
-};
-
-/** {schedule} with each start action's params checked against its fault's schema (unknown faults: any). */
 function scheduleParamsSchema() {
+  const checked = [...makeFaults(FAULT_NAMES)].filter(([, f]) => f.params !== undefined);
   return {
     type: 'object',
     properties: {
@@ -183,7 +112,7 @@ function scheduleParamsSchema() {
         type: 'array',
         items: {
           type: 'object',
-          allOf: Object.entries(FAULT_PARAMS_SCHEMAS).map(([fault, params]) => ({
+          allOf: checked.map(([fault, { params }]) => ({
             if: {
               type: 'object',
               properties: { fault: { const: fault }, action: { const: 'start' } },
@@ -198,6 +127,7 @@ function scheduleParamsSchema() {
   };
 }
 
+/** Defaults of the fields every system has; the system under test adds its own (resolveConfig). */
 export function defaults(seed: number): TestConfig {
   return {
     name: '',

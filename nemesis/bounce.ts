@@ -7,6 +7,7 @@
  * down), so the fault's span in the history covers all of it.
  */
 import type { Rng } from '../core/rng.js';
+import { ms, nodeList } from './params-schema.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 /** How long a chase waits for a new primary before it gives up (the cluster may not elect one). */
@@ -18,6 +19,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class BounceFault implements Fault {
   readonly name = 'bounce';
   readonly needs = ['primary'] as const;
+  readonly params = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { restartMs: ms(3_600_000), chase: { type: 'boolean' }, order: nodeList },
+  } as const;
   private bounced = new Set<string>();
   /** The chase and the restarts, running on after start returned; stop waits for them. */
   private running: Promise<{ chased: string | null; restarted: string[] }> | null = null;

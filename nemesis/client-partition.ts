@@ -6,6 +6,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { clientProxyName } from '../core/topology.js';
+import { targetedParams } from './params-schema.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import { addToxic, removeToxic } from './toxic.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
@@ -16,6 +17,7 @@ const TOXIC = 'jitter-client-partition';
 
 export class ClientPartitionFault implements Fault {
   readonly name = 'client-partition';
+  readonly params = targetedParams({ mode: { enum: CLIENT_PARTITION_MODES } }, ['mode']);
   private active: string[] = [];
 
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {

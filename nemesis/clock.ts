@@ -7,7 +7,8 @@
  */
 import { Rng } from '../core/rng.js';
 import { faketimeEnv, findLibfaketime, timestampFile, writeOffset } from './faketime.js';
-import { planTarget, resolveTarget, type Target } from './targets.js';
+import { nodeList } from './params-schema.js';
+import { planTarget, resolveTarget, TARGETS, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld, PrepareContext } from './types.js';
 
 export const CLOCK_OPS = ['bump', 'strobe', 'reset'] as const;
@@ -19,6 +20,25 @@ const DELTAS_MS = [2, 20, 200, 1000, 5000, 20_000];
 export class ClockFault implements Fault {
   readonly name = 'clock';
   readonly needs = ['env'] as const;
+  /** Explicit `replicas` or `clients` (a hand-written schedule) replace the target or the seeded pick. */
+  readonly params = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['op'],
+    properties: {
+      op: { enum: CLOCK_OPS },
+      deltaUs: { type: 'integer', minimum: -1e13, maximum: 1e13 },
+      periodMs: { type: 'number', exclusiveMinimum: 0, maximum: 3_600_000 },
+      durationMs: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000 },
+      who: { enum: ['clients', 'replicas'] },
+      fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+      pickSeed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+      target: { enum: TARGETS },
+      order: nodeList,
+      replicas: nodeList,
+      clients: nodeList,
+    },
+  } as const;
   private files = new Map<string, string>();
   private replicaOffsets = new Map<string, number>();
   private strobe: NodeJS.Timeout | null = null;

@@ -4,11 +4,13 @@
  * the plan favours the primary and majorities, whose loss can erase commits.
  */
 import type { Rng } from '../core/rng.js';
+import { targetedParams } from './params-schema.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 export class KillFault implements Fault {
   readonly name = 'kill';
+  readonly params = targetedParams();
   private killed: string[] = [];
 
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {

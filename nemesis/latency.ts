@@ -4,10 +4,12 @@
  * drives JIT Paxos into reconcile and repair.
  */
 import type { Rng } from '../core/rng.js';
+import { toxicParams } from './params-schema.js';
 import { ToxicFault } from './toxic.js';
 
 export class LatencyFault extends ToxicFault {
   readonly name = 'latency';
+  readonly params = toxicParams(['latency', 'jitter']);
   protected readonly toxicType = 'latency' as const;
 
   /** latency and jitter in ms (Toxiproxy's units); jitter as large as the latency itself, at most. */

@@ -8,6 +8,7 @@
 
 import type { Rng } from '../core/rng.js';
 import { linkProxyName } from '../core/topology.js';
+import { nodeList } from './params-schema.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 export const TOPOLOGIES = [
@@ -111,6 +112,13 @@ const TOXIC = 'jitter-partition';
 
 export class PartitionFault implements Fault {
   readonly name = 'partition';
+  /** Every topology and mode, whichever this instance plans from. */
+  readonly params = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['topology', 'mode', 'order'],
+    properties: { topology: { enum: TOPOLOGIES }, mode: { enum: PARTITION_MODES }, order: nodeList },
+  } as const;
   private active: { links: Link[]; mode: PartitionMode } | null = null;
 
   constructor(

@@ -1,10 +1,12 @@
 /** Process pauses: SIGSTOP the targets (start), SIGCONT them (stop). A paused primary holds its view. */
 import type { Rng } from '../core/rng.js';
+import { targetedParams } from './params-schema.js';
 import { planTarget, resolveTarget, type Target } from './targets.js';
 import type { Fault, FaultRecord, NemesisWorld } from './types.js';
 
 export class PauseFault implements Fault {
   readonly name = 'pause';
+  readonly params = targetedParams();
   readonly needs = ['pause'] as const;
   private paused: Record<string, number> = {};
 

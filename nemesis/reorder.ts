@@ -6,10 +6,12 @@
  */
 import type { Rng } from '../core/rng.js';
 import { clientProxyName } from '../core/topology.js';
+import { toxicParams } from './params-schema.js';
 import { ToxicFault } from './toxic.js';
 
 export class ReorderFault extends ToxicFault {
   readonly name = 'reorder';
+  readonly params = toxicParams(['latency', 'jitter']);
   protected readonly toxicType = 'latency' as const;
 
   override plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {

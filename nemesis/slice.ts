@@ -3,10 +3,12 @@
  * in fragments and late; the framing layer must reassemble them.
  */
 import type { Rng } from '../core/rng.js';
+import { toxicParams } from './params-schema.js';
 import { ToxicFault } from './toxic.js';
 
 export class SliceFault extends ToxicFault {
   readonly name = 'slice';
+  readonly params = toxicParams(['average_size', 'size_variation', 'delay']);
   protected readonly toxicType = 'slicer' as const;
 
   /**

@@ -34,6 +34,12 @@ export interface Fault {
   readonly name: string;
   /** Node capabilities the fault cannot work without (checked against the system before a run). */
   readonly needs?: readonly Capability[];
+  /**
+   * A JSON Schema of the params its plan() makes (params-schema.ts has the shared pieces). A scripted
+   * schedule's start params are checked against it before a run (harness/config.ts), so a typo or a negative
+   * delay is a config error naming the entry and field, not a fault that misbehaves mid-run. None: any params.
+   */
+  readonly params?: object;
   /** Choose the parameters of a start, from the seed (resolved against the live system at start time). */
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown>;
   start(world: NemesisWorld, params: Record<string, unknown>): Promise<FaultRecord>;
