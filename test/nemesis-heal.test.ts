@@ -173,7 +173,8 @@ describe('schedules and set-up checks', () => {
       },
     );
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(out.valid).toBe(true);
+    // Safety holds on any machine; how many operations 4 s completes (stats, availability) depends on its load.
+    expect(out.checkers).toMatchObject({ linearizability: true, 'commit-consistency': true });
     const record = JSON.parse(fs.readFileSync(path.join(out.dir, 'test.json'), 'utf8'));
     expect(record.schedule).toEqual(schedule);
     const nemesis = fs
