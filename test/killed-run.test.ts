@@ -91,6 +91,24 @@ const cmdline = (pid: number): string[] => {
   }
 };
 
+/** `jitter test` with a long time limit, a fixed seed and its own store, plus `args`. */
+function startRun(store: string, args: string[]) {
+  const base = ['test', '--time-limit', '600', '--seed', '7', '--store', store, '--json'];
+  return execa(process.execPath, [cliPath(), ...base, ...args], { reject: false, buffer: true });
+}
+
+/** SIGKILL the run, then wait for every process it had started (`children`) to be gone. */
+async function killAndWaitForChildren(run: ReturnType<typeof startRun>, children: Map<number, string>) {
+  run.kill('SIGKILL');
+  const exit = await run;
+  expect(exit.signal).toBe('SIGKILL');
+  await until(
+    'the killed run’s processes to exit',
+    () => [...children].every(([pid, start]) => !alive(pid, start)),
+    60_000,
+  );
+}
+
 /**
  * A run whose schedule SIGSTOPs one replica early and never resumes it, SIGKILLed once that replica is
  * stopped: every process it started must still go (a stopped replica cannot see its stdin's EOF).
@@ -106,28 +124,15 @@ async function killWhilePaused(
       { atMs: 500, fault: 'pause', action: 'start', params: { target: 'one', order: ['r2', 'r1', 'r3'] } },
     ]),
   );
-  const run = execa(
-    process.execPath,
-    [
-      cliPath(),
-      'test',
-      '--time-limit',
-      '600',
-      '--nemesis',
-      'none',
-      '--schedule',
-      schedule,
-      '--toxiproxy',
-      toxiproxy,
-      '--no-fsync',
-      '--seed',
-      '7',
-      '--store',
-      store,
-      '--json',
-    ],
-    { reject: false, buffer: true },
-  );
+  const run = startRun(store, [
+    '--nemesis',
+    'none',
+    '--schedule',
+    schedule,
+    '--toxiproxy',
+    toxiproxy,
+    '--no-fsync',
+  ]);
   try {
     await runFolder(store);
     const children = await until(
@@ -139,14 +144,7 @@ async function killWhilePaused(
       180_000,
     );
     const commands = [...children.keys()].map(cmdline);
-    run.kill('SIGKILL');
-    const exit = await run;
-    expect(exit.signal).toBe('SIGKILL');
-    await until(
-      'the killed run’s processes to exit',
-      () => [...children].every(([pid, start]) => !alive(pid, start)),
-      60_000,
-    );
+    await killAndWaitForChildren(run, children);
     return { children, commands };
   } finally {
     run.kill('SIGKILL');
@@ -161,27 +159,14 @@ const lineCount = (file: string): number =>
 describe.runIf(process.platform === 'linux')('a run killed mid-way', () => {
   it('is analyzed to a verdict, and leaves no process behind', async () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), 'jitter-killed-'));
-    const run = execa(
-      process.execPath,
-      [
-        cliPath(),
-        'test',
-        '--time-limit',
-        '600',
-        '--nemesis',
-        'partition',
-        '--nemesis-interval',
-        '1',
-        '--toxiproxy',
-        'embedded',
-        '--seed',
-        '7',
-        '--store',
-        store,
-        '--json',
-      ],
-      { reject: false, buffer: true },
-    );
+    const run = startRun(store, [
+      '--nemesis',
+      'partition',
+      '--nemesis-interval',
+      '1',
+      '--toxiproxy',
+      'embedded',
+    ]);
     try {
       const runDir = await runFolder(store);
       const history = path.join(runDir, FILES.history);
@@ -191,14 +176,7 @@ describe.runIf(process.platform === 'linux')('a run killed mid-way', () => {
       // Three replicas and the embedded Toxiproxy, at least.
       expect(children.size).toBeGreaterThanOrEqual(4);
 
-      run.kill('SIGKILL');
-      const exit = await run;
-      expect(exit.signal).toBe('SIGKILL');
-      await until(
-        'the killed run’s processes to exit',
-        () => [...children].every(([pid, start]) => !alive(pid, start)),
-        60_000,
-      );
+      await killAndWaitForChildren(run, children);
       expect(fs.existsSync(path.join(runDir, FILES.results))).toBe(false);
 
       // A crash in the middle of writing an event leaves half a line.
