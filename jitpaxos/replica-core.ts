@@ -72,8 +72,17 @@ export interface ReplicaState {
   results: OpResult[];
   /** Reconciles waiting for the outstanding repair (fixed mode answers all of them). */
   pendingReconciles: ReconcileRequest[];
-  /** Set while Recovering: the probe nonce, replies so far, and the view floor once a majority answered. */
-  recovery: { nonce: number; replies: Map<ReplicaId, RecoveryReply>; floor: number | null } | null;
+  /**
+   * Set while Recovering: the probe nonce, replies so far, the view floor once a majority answered, and the
+   * newest view heard of since (a hint for the next prompt, kept out of `view`: the replica may yet rejoin
+   * through an older view than it heard of, and its view never goes back).
+   */
+  recovery: {
+    nonce: number;
+    replies: Map<ReplicaId, RecoveryReply>;
+    floor: number | null;
+    seen: number;
+  } | null;
   /** Fixed mode: seeded random source for election timeouts (the core never calls Math.random). */
   rng: number;
   /** Fixed mode: heard from its view's primary since its election timer last fired (denies pre-votes). */
@@ -591,7 +600,7 @@ function onTimer(x: Step, name: ReplicaTimer): void {
       if (s.status === 'Recovering' && s.recovery) {
         // Until a majority answered, ask again; after, prompt a view past everything seen so far.
         if (s.recovery.floor === null) sendRecoveryRequests(x);
-        else promptViewChangeAfter(x, Math.max(s.recovery.floor, s.view));
+        else promptViewChangeAfter(x, Math.max(s.recovery.floor, s.recovery.seen));
         x.timer('recovery', true);
       }
       return;
@@ -1386,7 +1395,7 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
 // Recovery (fixed mode): a replica that restarted without trustworthy state
 
 function startRecovery(x: Step, nonce: number): void {
-  x.s.recovery = { nonce, replies: new Map(), floor: null };
+  x.s.recovery = { nonce, replies: new Map(), floor: null, seen: 0 };
   x.setStatus('Recovering');
   sendRecoveryRequests(x);
   x.timer('recovery', true);
@@ -1419,7 +1428,8 @@ function handleRecoveryReply(x: Step, m: RecoveryReply): void {
 
 /** A recovering replica that missed a StartView learns of newer views, so its next prompt goes past them. */
 function noteRecoveringView(x: Step, view: number): void {
-  if (x.s.recovery?.floor != null && view > x.s.view) x.setView(view);
+  const r = x.s.recovery;
+  if (r?.floor != null) r.seen = Math.max(r.seen, view);
 }
 
 /** Ask the others to move to the first view after `floor` that this replica does not lead. */

@@ -361,6 +361,28 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     expect(values(s.replica('r2').log)).toEqual(['a']);
   });
 
+  it('a recovering replica that hears of a newer view, then rejoins through an older one, never moves its view back', () => {
+    // Found by the simulator (swarm seed 2726, power loss with a scrambled WAL): r3 noted view 19 while
+    // recovering, then rejoined through view 18's StartView, and its view went 19 -> 18.
+    const s = sim('fixed');
+    const req = s.invoke('c1', w('k', 'a'), 100);
+    s.deliverAll();
+    s.restart('r2', 'untrusted');
+    // A majority answers the recovery probe: the floor is view 1, and r2 prompts view 3.
+    s.deliverAll(ofType('RecoveryRequest'));
+    s.deliverAll(ofType('RecoveryReply'));
+    expect(s.replica('r2').status).toBe('Recovering');
+    // Before view 3 forms, r2 hears of view 5 (a ViewChange from a replica that went further alone).
+    s.net.push({ id: 1_000_000, from: 'r3', to: 'r2', msg: { type: 'ViewChange', src: 'r3', viewID: 5 } });
+    s.deliver(to('r2', 'ViewChange'));
+    const views = [s.replica('r2').view];
+    while (s.deliver(() => true)) views.push(s.replica('r2').view);
+    // r2 rejoined through view 3, and its view only ever went forward.
+    expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 3 });
+    for (let i = 1; i < views.length; i++) expect(views[i]!).toBeGreaterThanOrEqual(views[i - 1]!);
+    expect(invViolations(s, { view: 1, index: 1, client: 'c1', req })).toEqual([]);
+  });
+
   it('view-change-choice: the seed re-broadcasts StartView with another log; fixed installs one log once', () => {
     for (const mode of ['seed', 'fixed'] as const) {
       const s = sim(mode, R5, ['c1']);
