@@ -1244,12 +1244,12 @@ function handleIncrementalStartView(x: Step, m: StartView & { from: number }): v
       snapshot: m.snapshot,
     });
   if (s.status === 'Recovering') {
-    if (s.recovery?.floor == null || m.viewID <= s.recovery.floor) return;
-    if (member && !take()) {
+    if (!canRejoin(x, m.viewID)) return;
+    if (!take()) {
       x.send(m.src, { type: 'StartViewRequest', src: s.id, viewID: m.viewID, marks: marksOf(s) });
       return;
     }
-    if (member) x.setSync(logLength(s), m.viewID);
+    x.setSync(logLength(s), m.viewID);
     becomeNormal(x, m.viewID);
     x.notice('recovered', `rejoined in view ${m.viewID}`);
     return;
@@ -1363,8 +1363,7 @@ export function handleStartView(x: Step, m: StartView): void {
     return;
   }
   if (s.status === 'Recovering') {
-    // Rejoin only through a view newer than any view this replica could have acknowledged in.
-    if (s.recovery?.floor == null || m.viewID <= s.recovery.floor) return;
+    if (!canRejoin(x, m.viewID)) return;
     installLog(x, m.viewID, m.log);
     x.notice('recovered', `rejoined in view ${m.viewID}`);
     return;
@@ -1432,10 +1431,28 @@ function noteRecoveringView(x: Step, view: number): void {
   if (r?.floor != null) r.seen = Math.max(r.seen, view);
 }
 
-/** Ask the others to move to the first view after `floor` that this replica does not lead. */
+/**
+ * A recovering replica rejoins only through the StartView of a view newer than any view it could have
+ * acknowledged in (the floor), and only one whose quorum it is in, so that it installs that view's log. Outside
+ * the quorum it would keep an empty log with logViewID 0 and then vote with it: its vote would say it never
+ * acknowledged in the views it forgot, and a later view change could lose their commits (DESIGN §2.4). A
+ * StartView it cannot rejoin through is a view it heard of: its next prompt goes past it.
+ */
+function canRejoin(x: Step, view: number): boolean {
+  const r = x.s.recovery;
+  if (r?.floor == null || view <= r.floor) return false;
+  if (inQuorum(view, x.cfg.replicas, x.s.id)) return true;
+  noteRecoveringView(x, view);
+  return false;
+}
+
+/** Ask the others to move to the first view after `floor` that this replica can rejoin through and does not lead. */
 function promptViewChangeAfter(x: Step, floor: number): void {
+  const { replicas } = x.cfg;
   let v = floor + 1;
-  while (primary(v, x.cfg.replicas) === x.s.id) v++;
+  // Within any n consecutive views, each replica is a non-leading quorum member of one (n >= 2).
+  for (let i = 0; i < 2 * replicas.length; i++, v++)
+    if (primary(v, replicas) !== x.s.id && inQuorum(v, replicas, x.s.id)) break;
   x.sendAll({ type: 'ViewChange', src: x.s.id, viewID: v }, false);
 }
 

@@ -383,6 +383,51 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     expect(invViolations(s, { view: 1, index: 1, client: 'c1', req })).toEqual([]);
   });
 
+  it('a replica that lost its state rejoins only inside the quorum, so its empty log never hides a commit it forgot', () => {
+    // Found by the simulator (swarm seed 3741, power loss with a scrambled WAL): r2 acknowledged a commit in
+    // view 4, lost its WAL, rejoined in view 5 outside the quorum (empty log, logViewID 0), and then formed
+    // view 6 with r1, which had voted in view 5 but never installed it: the commit vanished. The same
+    // shape with the earliest views: commit in view 2 (quorum r2, r3), rejoin in 5 (r3, r1), vote in 6 (r1, r2).
+    const s = sim('fixed');
+    const no1 = (m: { from: string; to: string }) => m.from !== 'r1' && m.to !== 'r1';
+    // View 2 (primary r2, quorum {r2, r3}) forms without r1, and commits e; r1 stays in view 1 without it.
+    elect(s, 'r2');
+    s.deliverAll(no1);
+    s.drop((m) => !no1(m));
+    expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 2 });
+    const req = s.invoke('c1', w('k', 'e'), 100);
+    s.deliverAll(no1);
+    s.drop((m) => !no1(m));
+    expect(s.outcome('c1', req)?.type).toBe('ok');
+    expect(s.replica('r1').log).toEqual([]);
+    // r2 loses its state; both others answer its probe (floor: view 2). Its own prompt is lost.
+    s.restart('r2', 'untrusted');
+    s.deliverAll((m) => m.msg.type === 'RecoveryRequest' || m.msg.type === 'RecoveryReply');
+    s.drop(ofType('ViewChange'));
+    // View 5 (primary r3, quorum {r3, r1}) forms from r3 and r1; its StartView reaches r2 but not r1.
+    s.net.push({ id: 1_000_000, from: 'r3', to: 'r3', msg: { type: 'ViewChange', src: 'r3', viewID: 5 } });
+    s.net.push({ id: 1_000_001, from: 'r3', to: 'r1', msg: { type: 'ViewChange', src: 'r3', viewID: 5 } });
+    s.deliverAll((m) => m.msg.type !== 'StartView' && m.to !== 'r2');
+    expect(s.replica('r3')).toMatchObject({ status: 'Normal', view: 5 });
+    s.drop(to('r1', 'StartView'));
+    s.deliverAll(to('r2', 'StartView'));
+    s.drop(to('r2'));
+    // View 6 (primary r1, quorum {r1, r2}) is asked for; r3, which holds e, is cut off.
+    s.net.push({ id: 1_000_002, from: 'r1', to: 'r1', msg: { type: 'ViewChange', src: 'r1', viewID: 6 } });
+    s.net.push({ id: 1_000_003, from: 'r1', to: 'r2', msg: { type: 'ViewChange', src: 'r1', viewID: 6 } });
+    s.deliverAll((m) => m.from !== 'r3' && m.to !== 'r3');
+    expect(invViolations(s, { view: 2, index: 1, client: 'c1', req })).toEqual([]);
+    // Healed, r2 rejoins in a view whose quorum it is in, holding e.
+    for (let i = 0; i < 5 && s.replica('r2').status === 'Recovering'; i++) {
+      s.fire('r2', 'recovery');
+      s.deliverAll();
+    }
+    expect(s.replica('r2').status).toBe('Normal');
+    expect(inQuorum(s.replica('r2').view, R3, 'r2')).toBe(true);
+    expect(values(s.replica('r2').log)).toEqual(['e']);
+    expect(invViolations(s, { view: 2, index: 1, client: 'c1', req })).toEqual([]);
+  });
+
   it('view-change-choice: the seed re-broadcasts StartView with another log; fixed installs one log once', () => {
     for (const mode of ['seed', 'fixed'] as const) {
       const s = sim(mode, R5, ['c1']);
