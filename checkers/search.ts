@@ -217,9 +217,16 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   let poolTop = 0;
   let groups = 0;
   let mDone = new Uint8Array(cap);
-  // Each entry's info-op set takes iwords words, and iwords grows with the partition's info ops (a long run's
-  // key has thousands): sized for a few entries at first, grown as entries come, not cap * iwords upfront.
-  let ipool = new Uint32Array(Math.min(cap, 256) * iwords);
+  // Info-op sets take iwords words each, and iwords grows with the partition's info ops (a long run's key has
+  // thousands). The search linearizes an info op rarely, so its entries share few distinct sets: each set is
+  // stored once (interned) and entries refer to it by id; a run of 200,000 operations with 4,000 info ops
+  // otherwise spent 150 MB on copies of the same sets.
+  let spool = new Uint32Array(64 * iwords);
+  let sHash = new Int32Array(64);
+  let sets = 0;
+  let stable = new Int32Array(128).fill(-1);
+  /** The interned id of the current set (ibits), or -1 until it is needed after a change. */
+  let curSet = -1;
   let entries = 0;
 
   const rehash = () => {
@@ -237,8 +244,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   // "is there an equal member, or a failed one with a subset of ours" is one lookup and a scan of that list
   // instead of a scan of every member. The answer is the same, so the search's steps and verdicts are too.
   let eGroup = new Int32Array(cap);
-  /** Each entry's info-set hash (infoHash). */
-  let eHash = new Int32Array(cap);
+  /** Each entry's info set (an interned id). */
+  let eInfo = new Int32Array(cap);
   /** Each group's minimal failed members (addFailed), as a list (entry + 1; 0 ends it). */
   let gDone = new Int32Array(cap);
   let dNext = new Int32Array(cap);
@@ -248,33 +255,66 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     for (let w = 0; w < iwords; w++) ih = Math.imul(ih ^ ibits[w]!, 0x01000193) ^ (ih >>> 15);
     return ih | 0;
   };
-  /** Entry x's info set equals the current one (ibits). */
-  const infoEquals = (x: number): boolean => {
-    const off = x * iwords;
-    for (let w = 0; w < iwords; w++) if (ipool[off + w] !== ibits[w]) return false;
-    return true;
-  };
-  /** Entry x's info set is a subset of entry y's (y < 0: of the current one). */
-  const infoSubset = (x: number, y: number): boolean => {
-    const xo = x * iwords;
-    const yo = y * iwords;
-    for (let w = 0; w < iwords; w++) {
-      const other = y < 0 ? ibits[w]! : ipool[yo + w]!;
-      if ((ipool[xo + w]! & ~other) !== 0) return false;
-    }
-    return true;
-  };
-  /** The table slot of the current info set in group g (ih its hash): its entry, or -1 there. */
-  const eslot = (g: number, ih: number): number => {
-    const mask = etable.length - 1;
-    let slot = (Math.imul(g + 1, 0x9e3779b1) ^ Math.imul(ih, 0x85ebca6b)) & mask;
+  /** The slot of the current set (ih its hash) in the set table: its id, or -1 there. */
+  const setSlot = (ih: number): number => {
+    const mask = stable.length - 1;
+    let slot = ih & mask;
     for (;;) {
-      const e = etable[slot]!;
-      if (e === -1 || (eGroup[e] === g && eHash[e] === ih && infoEquals(e))) return slot;
+      const id = stable[slot]!;
+      if (id === -1) return slot;
+      if (sHash[id] === ih) {
+        const off = id * iwords;
+        let w = 0;
+        while (w < iwords && spool[off + w] === ibits[w]) w++;
+        if (w === iwords) return slot;
+      }
       slot = (slot + 1) & mask;
     }
   };
-  /** Files entry e (whose info set is the current one) in the table. */
+  /** The current set's id, interning it the first time it is seen. */
+  const currentSet = (): number => {
+    if (curSet >= 0) return curSet;
+    const ih = infoHash();
+    const slot = setSlot(ih);
+    if (stable[slot] !== -1) return (curSet = stable[slot]!);
+    const id = sets++;
+    if (id >= sHash.length) sHash = grow(sHash, id * 2);
+    if ((id + 1) * iwords > spool.length) spool = grow(spool, (id + 1) * iwords);
+    spool.set(ibits, id * iwords);
+    sHash[id] = ih;
+    stable[slot] = id;
+    if (sets * 2 > stable.length) {
+      stable = new Int32Array(stable.length * 2).fill(-1);
+      const mask = stable.length - 1;
+      for (let x = 0; x < sets; x++) {
+        let slot = sHash[x]! & mask;
+        while (stable[slot] !== -1) slot = (slot + 1) & mask;
+        stable[slot] = x;
+      }
+    }
+    return (curSet = id);
+  };
+  /** Set a is a subset of set b (interned ids). */
+  const setSubset = (a: number, b: number): boolean => {
+    if (a === b) return true;
+    const ao = a * iwords;
+    const bo = b * iwords;
+    for (let w = 0; w < iwords; w++) if ((spool[ao + w]! & ~spool[bo + w]!) !== 0) return false;
+    return true;
+  };
+  /** Entry x's info set is a subset of entry y's (y < 0: of the current one). */
+  const infoSubset = (x: number, y: number): boolean => setSubset(eInfo[x]!, y < 0 ? currentSet() : eInfo[y]!);
+  /** The table slot of group g with info set sid: its entry, or -1 there. */
+  const eslot = (g: number, sid: number): number => {
+    const mask = etable.length - 1;
+    let slot = (Math.imul(g + 1, 0x9e3779b1) ^ Math.imul(sid + 1, 0x85ebca6b)) & mask;
+    for (;;) {
+      const e = etable[slot]!;
+      if (e === -1 || (eGroup[e] === g && eInfo[e] === sid)) return slot;
+      slot = (slot + 1) & mask;
+    }
+  };
+  /** Files entry e in the table. */
   const eput = (e: number): void => {
     if ((entries + 1) * 2 > etable.length) {
       const old = etable;
@@ -283,12 +323,12 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       // Entries are distinct: each goes to the first free slot of its probe sequence.
       for (const x of old) {
         if (x === -1) continue;
-        let slot = (Math.imul(eGroup[x]! + 1, 0x9e3779b1) ^ Math.imul(eHash[x]!, 0x85ebca6b)) & mask;
+        let slot = (Math.imul(eGroup[x]! + 1, 0x9e3779b1) ^ Math.imul(eInfo[x]! + 1, 0x85ebca6b)) & mask;
         while (etable[slot] !== -1) slot = (slot + 1) & mask;
         etable[slot] = x;
       }
     }
-    etable[eslot(eGroup[e]!, eHash[e]!)] = e;
+    etable[eslot(eGroup[e]!, eInfo[e]!)] = e;
   };
 
   /**
@@ -325,10 +365,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       while (w < len && pool[off + w] === bits[low + w]) w++;
       if (w === len) break;
     }
-    const ih = infoHash();
+    const sid = currentSet();
     if (g !== -1) {
       // Same ordinary ops and state: prune if equal info sets, or if a failed entry had a subset of ours.
-      if (etable[eslot(g, ih)] !== -1) return -1;
+      if (etable[eslot(g, sid)] !== -1) return -1;
       for (let x = gDone[g]!; x !== 0; x = dNext[x - 1]!) if (infoSubset(x - 1, -1)) return -1;
     } else {
       g = groups++;
@@ -359,14 +399,12 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (e >= mDone.length) {
       mDone = grow(mDone, e * 2);
       eGroup = grow(eGroup, e * 2);
-      eHash = grow(eHash, e * 2);
+      eInfo = grow(eInfo, e * 2);
       dNext = grow(dNext, e * 2);
     }
-    if ((e + 1) * iwords > ipool.length) ipool = grow(ipool, (e + 1) * iwords);
-    for (let w = 0; w < iwords; w++) ipool[e * iwords + w] = ibits[w]!;
     mDone[e] = 0;
     eGroup[e] = g;
-    eHash[e] = ih;
+    eInfo[e] = sid;
     eput(e);
     return e;
   };
@@ -559,6 +597,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         // An info op that leaves the state as it is can wait for the end: skipping it loses nothing.
         if (id >= 0 && id !== cur) {
           ibits[ie >>> 5]! |= 1 << (ie & 31);
+          curSet = -1;
           const entry = remember(id);
           if (entry >= 0) {
             push(m + ie, id, entry, 0);
@@ -569,6 +608,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
             continue;
           }
           ibits[ie >>> 5]! &= ~(1 << (ie & 31));
+          curSet = -1;
         }
         ie = inext[ie]!;
         continue;
@@ -608,6 +648,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
       } else {
         const i = op - m;
         ibits[i >>> 5]! &= ~(1 << (i & 31));
+        curSet = -1;
         inext[iprev[i]!] = i;
         if (inext[i]! !== -1) iprev[inext[i]!] = i;
         mode = INFO;
