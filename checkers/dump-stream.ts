@@ -186,6 +186,18 @@ export class DumpDecoder {
   private readonly logs = new Map<string, HeldLog>();
   skipped = 0;
 
+  /**
+   * The entry to hold at `index`: another replica's equal entry there if it has one. Replicas' logs mostly
+   * agree, and each dump parses its own copies: sharing them holds a long run's entries once, not once a replica.
+   */
+  private shared(index: number, e: LogEntry): LogEntry {
+    for (const other of this.logs.values()) {
+      const o = other.log[index];
+      if (o !== undefined && o !== COMPACTED && sameEntry(o, e)) return o;
+    }
+    return e;
+  }
+
   push(r: DumpRecord | StoredDelta): DecodedDump | null {
     if (!r || typeof r !== 'object' || typeof r.replica !== 'string') return null;
     const held = this.logs.get(r.replica);
@@ -204,7 +216,7 @@ export class DumpDecoder {
         return null;
       }
       const previous = held.log.length;
-      for (const e of append) held.log.push(e);
+      for (const e of append) held.log.push(this.shared(held.log.length, e));
       held.checksum = h;
       held.hashed = held.log.length;
       held.reach = held.hashed;
@@ -216,7 +228,7 @@ export class DumpDecoder {
     const { length: _l, checksum: _c, ...dump } = r;
     if (r.compacted) return this.compacted(r, dump, held);
     if (!held) {
-      const log = [...r.log];
+      const log = r.log.map((e, i) => this.shared(i, e));
       this.logs.set(r.replica, { log, checksum: EMPTY, hashed: 0, reach: 0, broken: false });
       return { dump: { ...dump, log }, kept: 0, previous: 0 };
     }
@@ -226,7 +238,7 @@ export class DumpDecoder {
     const max = Math.min(previous, r.log.length);
     while (kept < max && sameEntry(held.log[kept]!, r.log[kept]!)) kept++;
     held.log.length = kept;
-    for (let i = kept; i < r.log.length; i++) held.log.push(r.log[i]!);
+    for (let i = kept; i < r.log.length; i++) held.log.push(this.shared(i, r.log[i]!));
     if (held.reach > kept) {
       held.checksum = EMPTY;
       held.hashed = 0;
@@ -240,21 +252,28 @@ export class DumpDecoder {
   private compacted(r: FullDumpRecord, dump: ReplicaLogDump, held: HeldLog | undefined): DecodedDump {
     const c = r.compacted!;
     const reuse = c.seen && held !== undefined && !held.broken && held.log.length >= c.index;
-    const log = reuse ? held.log.slice(0, c.index) : new Array<LogEntry>(c.index).fill(COMPACTED);
-    for (const e of r.log) log.push(e);
     // The checksum chains from the snapshot's point; the entries after it are hashed only if a delta
     // follows (checksumHeld), so a stream of whole dumps (a simulated run's) costs no hashing here either.
     const h = compactedSeed(c);
     if (!held) {
+      const log = new Array<LogEntry>(c.index).fill(COMPACTED);
+      for (const e of r.log) log.push(this.shared(log.length, e));
       this.logs.set(r.replica, { log, checksum: h, hashed: c.index, reach: log.length, broken: false });
       return { dump: { ...dump, log }, kept: 0, previous: 0 };
     }
+    // Changed in place, never copied: a long run's log has hundreds of thousands of entries, and a copy per
+    // dump is garbage that grows the heap far past what is live.
     const previous = held.log.length;
+    // The new log is the held prefix (if vouched for) or placeholders up to the snapshot, then the dump's entries.
     let kept = 0;
-    const max = Math.min(previous, log.length);
-    while (kept < max && (held.log[kept] === log[kept] || sameEntry(held.log[kept]!, log[kept]!))) kept++;
+    if (reuse) kept = c.index;
+    else while (kept < Math.min(previous, c.index) && held.log[kept] === COMPACTED) kept++;
+    const max = Math.min(previous, c.index + r.log.length);
+    if (kept === c.index) while (kept < max && sameEntry(held.log[kept]!, r.log[kept - c.index]!)) kept++;
     held.log.length = kept;
-    for (let i = kept; i < log.length; i++) held.log.push(log[i]!);
+    for (let i = kept; i < c.index; i++) held.log.push(COMPACTED);
+    for (let i = Math.max(0, kept - c.index); i < r.log.length; i++)
+      held.log.push(this.shared(held.log.length, r.log[i]!));
     held.checksum = h;
     held.hashed = c.index;
     held.reach = held.log.length;

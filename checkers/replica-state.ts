@@ -217,12 +217,14 @@ function checkDumps(
     if (d.status !== 'Normal' || !d.inQuorum || !r.hashes) continue;
     const hashes = r.hashes;
     const prefix = r.prefix;
+    let broke = false;
     if (prefix && prefix.length > 0) {
       // A prefix compacted before any dump showed it has no checksum here ('') but at the snapshot: not judged.
       if (
         prefix.length > d.log.length ||
         (hashes[prefix.length] !== '' && hashes[prefix.length] !== prefix.checksum)
       ) {
+        broke = true;
         let i = 0;
         while (i < Math.min(prefix.length, d.log.length) && sameEntry(d.log[i]!, prefix.entries[i]!)) i++;
         const e = d.log[i];
@@ -248,8 +250,13 @@ function checkDumps(
         checksum = c.checksum;
       }
     }
-    if (!prefix || k > prefix.length)
-      r.prefix = { length: k, checksum, entries: d.log.slice(0, k), at: d.takenAt };
+    if (!prefix || k > prefix.length) {
+      // The log still holds the old prefix (checked above): extend its copy rather than copy it again.
+      if (prefix && !broke) {
+        for (let i = prefix.length; i < k; i++) prefix.entries.push(d.log[i]!);
+        Object.assign(prefix, { length: k, checksum, at: d.takenAt });
+      } else r.prefix = { length: k, checksum, entries: d.log.slice(0, k), at: d.takenAt };
+    }
   }
   return count;
 }
@@ -265,7 +272,9 @@ function extendHashes(
   log: readonly LogEntry[],
   compacted: { index: number; checksum: string } | undefined,
 ): string[] {
-  const out = prev ? prev.slice(0, Math.min(kept, prev.length - 1) + 1) : [sum.empty];
+  // In place: a copy per dump of a long run's hashes is garbage that grows the heap far past what is live.
+  const out = prev ?? [sum.empty];
+  out.length = Math.min(kept, out.length - 1) + 1;
   for (let i = out.length - 1; i < log.length; i++) {
     const e = log[i]!;
     if (isCompacted(e)) out.push(i + 1 === compacted?.index ? compacted.checksum : '');

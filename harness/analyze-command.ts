@@ -8,7 +8,7 @@ import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import { intArg } from '../core/cli-util.js';
 import { FILES, type RunResults } from '../core/store.js';
 import { getSystem } from '../systems/index.js';
-import { analyze, exitCodeFor } from './analyze.js';
+import { analyze, checkInLessMemory, exitCodeFor } from './analyze.js';
 import { isRunDir, loadRun } from './run-dir.js';
 import { paint } from './terminal.js';
 
@@ -27,6 +27,7 @@ export function analyzePath(
   target: string,
   budget: AnalyzeBudget = {},
 ): { results: RunResults; runDir: string | null } {
+  checkInLessMemory();
   if (fs.statSync(target).isDirectory()) {
     if (!isRunDir(target))
       throw new Error(`${target} is not a run folder (no ${FILES.test}) and not a history file`);

@@ -3,6 +3,7 @@ import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
 import type { LogChecksum, ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { History, Op } from '../core/history.js';
+import v8 from 'node:v8';
 import type { RunResults } from '../core/store.js';
 import { jsonLinesOf } from './jsonl-stream.js';
 
@@ -51,6 +52,18 @@ export function analyze(input: AnalyzeInput): RunResults {
     ops,
     checkMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * Checking a long run streams big records (a dump of thousands of entries, a key's operations) that live just
+ * long enough to reach the old generation, where V8 by default lets garbage grow the heap to several times what
+ * is live before collecting it. For the batch work after a run, memory matters more than the few per cent of
+ * time that collecting sooner costs: grow the heap by at most a fifth between full collections. Measured on a
+ * 30-minute run (202,285 operations): replica-state's peak RSS 302 -> 223 MB, commit consistency 256 -> 207 MB,
+ * same time. It stays set for the rest of the process, which is over by then (not for simulation: speed).
+ */
+export function checkInLessMemory(): void {
+  v8.setFlagsFromString('--heap-growing-percent=20');
 }
 
 /** dumps.jsonl's records (whole dumps and deltas), read lazily each time they are iterated. */

@@ -22,7 +22,7 @@ import { JITTER_VERSION } from '../core/version.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
 import { getSystem, type SystemPlugin, systemNames } from '../systems/index.js';
 import { makeWorkload } from '../workloads/index.js';
-import { analyze, exitCodeFor, readDumps } from './analyze.js';
+import { analyze, checkInLessMemory, exitCodeFor, readDumps } from './analyze.js';
 import { gzipTree } from './compact.js';
 import type { TestConfig } from './config.js';
 import { jsonLinesOf } from './jsonl-stream.js';
@@ -296,6 +296,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
   // An aborted run is kept as it is (readable and checkable with `jitter analyze`), not checked now.
   if (!o.signal.aborted) {
     o.progress(`checking ${recorder.count} events...`);
+    checkInLessMemory();
     results = analyze({
       // Streamed from the file, checker by checker: memory does not grow with the run's length.
       history: jsonLinesOf<Op>(run.file('history')),
