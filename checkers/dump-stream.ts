@@ -168,13 +168,21 @@ export class DumpEncoder {
 }
 
 function sameEntry(a: LogEntry, b: LogEntry): boolean {
-  return (
-    a === b ||
-    (a.ts === b.ts &&
-      a.client === b.client &&
-      a.req === b.req &&
-      JSON.stringify(a.op) === JSON.stringify(b.op))
-  );
+  return a === b || (a.ts === b.ts && a.client === b.client && a.req === b.req && sameOp(a.op, b.op));
+}
+
+/** Equal operations, field by field (a system's operations are flat, mostly): called for every entry held. */
+function sameOp(a: LogEntry['op'], b: LogEntry['op']): boolean {
+  if (a === b) return true;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) {
+    const v = x[k];
+    const w = y[k];
+    if (v !== w && (typeof v !== 'object' || v === null || JSON.stringify(v) !== JSON.stringify(w))) return false;
+  }
+  for (const k in y) if (!(k in x) && y[k] !== undefined) return false;
+  return true;
 }
 
 /**
