@@ -179,7 +179,8 @@ function sameOp(a: LogEntry['op'], b: LogEntry['op']): boolean {
   for (const k in x) {
     const v = x[k];
     const w = y[k];
-    if (v !== w && (typeof v !== 'object' || v === null || JSON.stringify(v) !== JSON.stringify(w))) return false;
+    if (v !== w && (typeof v !== 'object' || v === null || JSON.stringify(v) !== JSON.stringify(w)))
+      return false;
   }
   for (const k in y) if (!(k in x) && y[k] !== undefined) return false;
   return true;

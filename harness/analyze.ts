@@ -1,9 +1,10 @@
 /** Checks a run's history (and replica dumps) with the checkers its workload names: results.json's content. */
+
+import v8 from 'node:v8';
 import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
 import type { LogChecksum, ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { History, Op } from '../core/history.js';
-import v8 from 'node:v8';
 import type { RunResults } from '../core/store.js';
 import { jsonLinesOf } from './jsonl-stream.js';
 
