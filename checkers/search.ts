@@ -125,6 +125,21 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     iprev[i] = i === 0 ? k : i - 1;
   }
   inext[k] = k > 0 ? 0 : -1;
+  // Info ops that do the same thing (same f, key, argument and result) are interchangeable: with no completion,
+  // any one of them called before a point may take effect there. So only the earliest-called one not yet
+  // linearized is tried, and the linearized ones of each kind stay the earliest-called (a linearization using
+  // a later one is the same one with the two swapped). Runs whose indeterminate writes share a few values
+  // otherwise try every subset of them. sameBefore[i]: the previous info op of i's kind, or -1.
+  const sameBefore = new Int32Array(k).fill(-1);
+  {
+    const lastOfKind = new Map<string, number>();
+    for (let i = 0; i < k; i++) {
+      const op = info[i]!;
+      const kind = JSON.stringify([op.f, op.key, op.value, op.result, op.status]);
+      sameBefore[i] = lastOfKind.get(kind) ?? -1;
+      lastOfKind.set(kind, i);
+    }
+  }
 
   // State interning: the search compares and hashes small integers only.
   const stateVals: S[] = [];
@@ -276,7 +291,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (curSet >= 0) return curSet;
     const ih = infoHash();
     const slot = setSlot(ih);
-    if (stable[slot] !== -1) return (curSet = stable[slot]!);
+    if (stable[slot] !== -1) {
+      curSet = stable[slot]!;
+      return curSet;
+    }
     const id = sets++;
     if (id >= sHash.length) sHash = grow(sHash, id * 2);
     if ((id + 1) * iwords > spool.length) spool = grow(spool, (id + 1) * iwords);
@@ -292,7 +310,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         stable[slot] = x;
       }
     }
-    return (curSet = id);
+    curSet = id;
+    return id;
   };
   /** Set a is a subset of set b (interned ids). */
   const setSubset = (a: number, b: number): boolean => {
@@ -303,7 +322,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     return true;
   };
   /** Entry x's info set is a subset of entry y's (y < 0: of the current one). */
-  const infoSubset = (x: number, y: number): boolean => setSubset(eInfo[x]!, y < 0 ? currentSet() : eInfo[y]!);
+  const infoSubset = (x: number, y: number): boolean =>
+    setSubset(eInfo[x]!, y < 0 ? currentSet() : eInfo[y]!);
   /** The table slot of group g with info set sid: its entry, or -1 there. */
   const eslot = (g: number, sid: number): number => {
     const mask = etable.length - 1;
@@ -494,14 +514,14 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   // operation can be linearized right away without trying alternatives: any linearization from here can be
   // rearranged to put it first (the states along it are the same without it). So it is taken as a "forced" step, and if that fails, this configuration
   // fails too (FAIL). Otherwise WALK tries the ordinary candidates and INFO the info ones, branching.
+  const infoPlaced = (i: number): boolean => (ibits[i >>> 5]! & (1 << (i & 31))) !== 0;
   const dead = model.deadEnd?.(ops);
   const position = dead ? new Map<number, number>(all.map((op, j) => [op.id, j])) : new Map<number, number>();
   const placed = (op: Operation): boolean => {
     const j = position.get(op.id);
     if (j === undefined) return true; // not in the search (never happened): cannot come first
     if (j < m) return (bits[j >>> 5]! & (1 << (j & 31))) !== 0;
-    const i = j - m;
-    return (ibits[i >>> 5]! & (1 << (i & 31))) !== 0;
+    return infoPlaced(j - m);
   };
   /** Whether some pending candidate, or the operation that must go before all later ones, is dead. */
   const doomed = (): boolean => {
@@ -593,6 +613,11 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         continue;
       }
       if (mode === INFO && ie !== -1 && infoCall[ie]! < bound) {
+        const twin = sameBefore[ie]!;
+        if (twin !== -1 && !infoPlaced(twin)) {
+          ie = inext[ie]!;
+          continue;
+        }
         const id = transition(cur, m + ie);
         // An info op that leaves the state as it is can wait for the end: skipping it loses nothing.
         if (id >= 0 && id !== cur) {
