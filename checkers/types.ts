@@ -48,7 +48,10 @@ export interface Model<S = unknown> {
    * (e.g. Knossos drops :fail) or that cannot constrain anything (a read with no result).
    */
   keep(op: Operation): boolean;
-  /** The state after `op`, or ILLEGAL. An info op has an unknown outcome and must be accepted. */
+  /**
+   * The state after `op`, or ILLEGAL. An info op has an unknown outcome and must be accepted. It depends on
+   * the operation's f, key, value and result only (the search treats equal info ops as interchangeable).
+   */
   step(state: S, op: Operation): S | Illegal;
   /**
    * A primitive standing for the state, used as a memo key: equal keys mean equal states.
