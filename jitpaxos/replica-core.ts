@@ -75,13 +75,15 @@ export interface ReplicaState {
   /**
    * Set while Recovering: the probe nonce, replies so far, the view floor once a majority answered, and the
    * newest view heard of since (a hint for the next prompt, kept out of `view`: the replica may yet rejoin
-   * through an older view than it heard of, and its view never goes back).
+   * through an older view than it heard of, and its view never goes back), and the last view whose StartView
+   * it asked its primary for.
    */
   recovery: {
     nonce: number;
     replies: Map<ReplicaId, RecoveryReply>;
     floor: number | null;
     seen: number;
+    asked: number;
   } | null;
   /** Fixed mode: seeded random source for election timeouts (the core never calls Math.random). */
   rng: number;
@@ -1374,8 +1376,10 @@ export function handleStartView(x: Step, m: StartView): void {
 
 function handleHeartbeat(x: Step, m: Heartbeat): void {
   const s = x.s;
-  if (s.status === 'Recovering') noteRecoveringView(x, m.viewID);
-  else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
+  if (s.status === 'Recovering') {
+    noteRecoveringView(x, m.viewID);
+    askToRejoin(x, m);
+  } else if (s.status === 'Normal' && m.viewID === s.view && m.src === primary(s.view, x.cfg.replicas)) {
     s.primaryHeard = true;
     x.timer('election', true);
     if (x.compacting && m.stable) learnStable(x, m.stable);
@@ -1394,7 +1398,7 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
 // Recovery (fixed mode): a replica that restarted without trustworthy state
 
 function startRecovery(x: Step, nonce: number): void {
-  x.s.recovery = { nonce, replies: new Map(), floor: null, seen: 0 };
+  x.s.recovery = { nonce, replies: new Map(), floor: null, seen: 0, asked: 0 };
   x.setStatus('Recovering');
   sendRecoveryRequests(x);
   x.timer('recovery', true);
@@ -1444,6 +1448,20 @@ function canRejoin(x: Step, view: number): boolean {
   if (inQuorum(view, x.cfg.replicas, x.s.id)) return true;
   noteRecoveringView(x, view);
   return false;
+}
+
+/**
+ * A recovering replica that hears the primary of a view it may rejoin through missed that view's StartView (or
+ * could not use it): it asks that primary for it, once per view, rather than waiting to prompt yet another view
+ * change past it. The answer is a StartView like any other, judged by `canRejoin`.
+ */
+function askToRejoin(x: Step, m: Heartbeat): void {
+  const r = x.s.recovery;
+  const { replicas } = x.cfg;
+  if (!x.incremental || r?.floor == null || m.viewID <= r.floor || m.viewID <= r.asked) return;
+  if (m.src !== primary(m.viewID, replicas) || !inQuorum(m.viewID, replicas, x.s.id)) return;
+  r.asked = m.viewID;
+  x.send(m.src, { type: 'StartViewRequest', src: x.s.id, viewID: m.viewID, marks: marksOf(x.s) });
 }
 
 /** Ask the others to move to the first view after `floor` that this replica can rejoin through and does not lead. */

@@ -428,6 +428,26 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     expect(invViolations(s, { view: 2, index: 1, client: 'c1', req })).toEqual([]);
   });
 
+  it('a recovering replica that missed the StartView it can rejoin through asks the primary for it', () => {
+    const s = sim('fixed');
+    const req = s.invoke('c1', w('k', 'a'), 100);
+    s.deliverAll();
+    s.restart('r2', 'untrusted');
+    s.deliverAll((m) => m.msg.type === 'RecoveryRequest' || m.msg.type === 'RecoveryReply');
+    // r2 prompts view 3 (primary r1, quorum {r1, r2}); it forms from r1 and r3, and its StartView to r2 is lost.
+    s.deliverAll((m) => m.msg.type !== 'StartView' || m.to !== 'r2');
+    s.drop(to('r2', 'StartView'));
+    expect(s.replica('r1')).toMatchObject({ status: 'Normal', view: 3 });
+    expect(s.replica('r2').status).toBe('Recovering');
+    // The primary's next heartbeat tells r2 of view 3: it asks for the StartView and rejoins, with no new view.
+    s.fire('r1', 'heartbeat');
+    s.deliverAll();
+    expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 3 });
+    expect(values(s.replica('r2').log)).toEqual(['a']);
+    expect(s.replica('r1').view).toBe(3);
+    expect(invViolations(s, { view: 1, index: 1, client: 'c1', req })).toEqual([]);
+  });
+
   it('view-change-choice: the seed re-broadcasts StartView with another log; fixed installs one log once', () => {
     for (const mode of ['seed', 'fixed'] as const) {
       const s = sim(mode, R5, ['c1']);
