@@ -47,6 +47,8 @@ interface ReconnectOptions {
   maxBackoffMs: number;
   connectTimeoutMs: number;
   maxBufferedBytes: number;
+  /** A connection counts as made (the backoff starts over) once it has stayed up this long. */
+  stableMs: number;
 }
 
 /** A socket that reconnects with capped, jittered exponential backoff until close(). */
@@ -113,23 +115,34 @@ class Reconnecting {
     s.on('error', (e) => {
       lastError = errText(e);
     });
+    // Through a proxy whose upstream is down, a connect succeeds and the proxy closes it at once. Were that a
+    // made connection, the backoff would start over each time: reconnecting (and logging twice) every few ms
+    // for as long as the peer is down. So the backoff starts over, and the log says so, once it stays up; a
+    // series of such flaps logs its first loss only.
+    let stable = false;
+    let stableTimer: NodeJS.Timeout | undefined;
     s.once('connect', () => {
       clearTimeout(connectTimer);
-      if (this.attempts > 0) this.o.log(`${this.o.name}: connected after ${this.attempts} failed attempt(s)`);
-      this.attempts = 0;
       this.up = true;
       this.connects++;
+      stableTimer = setTimeout(() => {
+        stable = true;
+        if (this.attempts > 0)
+          this.o.log(`${this.o.name}: connected after ${this.attempts} failed attempt(s)`);
+        this.attempts = 0;
+      }, this.o.stableMs).unref();
       this.onState(true);
     });
     s.once('close', () => {
       clearTimeout(connectTimer);
+      clearTimeout(stableTimer);
       if (this.socket === s) this.socket = null;
       const wasUp = this.up;
       this.up = false;
-      if (wasUp) {
+      if (wasUp) this.onState(false);
+      if (wasUp && (stable || this.attempts === 0)) {
         this.o.log(`${this.o.name}: connection lost${lastError ? ` (${lastError})` : ''}`);
-        this.onState(false);
-      } else if (this.attempts === 0) {
+      } else if (!wasUp && this.attempts === 0) {
         this.o.log(`${this.o.name}: connect failed${lastError ? ` (${lastError})` : ''}; retrying`);
       }
       if (this.closedByUser) return;
@@ -153,6 +166,8 @@ export interface LinkOptions {
   maxBackoffMs?: number;
   /** Give up on a connection attempt after this long (default 1000 ms). */
   connectTimeoutMs?: number;
+  /** A connection that closes sooner than this (default 250 ms) counts as a failed attempt. */
+  stableMs?: number;
   maxBufferedBytes?: number;
 }
 
@@ -166,6 +181,7 @@ function reconnectOptions(name: string, o: LinkOptions): ReconnectOptions {
     maxBackoffMs: o.maxBackoffMs ?? 500,
     connectTimeoutMs: o.connectTimeoutMs ?? 1000,
     maxBufferedBytes: o.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    stableMs: o.stableMs ?? 250,
   };
 }
 

@@ -132,6 +132,24 @@ describe('transport', () => {
     expect(got.map((m) => (m as Heartbeat).viewID)).toEqual([7, 8, 9]);
   });
 
+  it('PeerLink backs off, and logs once, while connections close as soon as they open (a proxy whose peer is down)', async () => {
+    let accepts = 0;
+    const server = net.createServer((sock) => {
+      accepts++;
+      sock.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, HOST, r));
+    cleanup.push(() => new Promise((r) => server.close(r)));
+    const { port } = server.address() as net.AddressInfo;
+    const states: boolean[] = [];
+    const { p, lines } = link(port, { maxBackoffMs: 40, onState: (c) => states.push(c) });
+    await until(() => accepts >= 8 && !p.connected, 'eight short-lived connections');
+    // Each one went up and down, but none stayed up: one line for the series, not two per connection.
+    expect(states.filter((c) => c).length).toBeGreaterThanOrEqual(8);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('connection lost');
+  });
+
   it('PeerLink reconnects after the listener restarts on the same port, counting drops while down', async () => {
     const got: Message[] = [];
     const first = await listen(0, { got });
