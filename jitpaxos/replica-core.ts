@@ -1443,11 +1443,15 @@ function noteRecoveringView(x: Step, view: number): void {
  * StartView it cannot rejoin through is a view it heard of: its next prompt goes past it.
  */
 function canRejoin(x: Step, view: number): boolean {
-  const r = x.s.recovery;
-  if (r?.floor == null || view <= r.floor) return false;
-  if (inQuorum(view, x.cfg.replicas, x.s.id)) return true;
+  if (rejoinable(x, view)) return true;
   noteRecoveringView(x, view);
   return false;
+}
+
+/** A view newer than the floor whose quorum this replica is in. */
+function rejoinable(x: Step, view: number): boolean {
+  const r = x.s.recovery;
+  return r?.floor != null && view > r.floor && inQuorum(view, x.cfg.replicas, x.s.id);
 }
 
 /**
@@ -1457,9 +1461,8 @@ function canRejoin(x: Step, view: number): boolean {
  */
 function askToRejoin(x: Step, m: Heartbeat): void {
   const r = x.s.recovery;
-  const { replicas } = x.cfg;
-  if (!x.incremental || r?.floor == null || m.viewID <= r.floor || m.viewID <= r.asked) return;
-  if (m.src !== primary(m.viewID, replicas) || !inQuorum(m.viewID, replicas, x.s.id)) return;
+  if (!x.incremental || !r || !rejoinable(x, m.viewID) || m.viewID <= r.asked) return;
+  if (m.src !== primary(m.viewID, x.cfg.replicas)) return;
   r.asked = m.viewID;
   x.send(m.src, { type: 'StartViewRequest', src: x.s.id, viewID: m.viewID, marks: marksOf(x.s) });
 }
