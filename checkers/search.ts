@@ -239,7 +239,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   let spool = new Uint32Array(64 * iwords);
   let sHash = new Int32Array(64);
   let sets = 0;
-  let stable = new Int32Array(128).fill(-1);
+  let setTable = new Int32Array(128).fill(-1);
   /** The interned id of the current set (ibits), or -1 until it is needed after a change. */
   let curSet = -1;
   let entries = 0;
@@ -272,10 +272,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   };
   /** The slot of the current set (ih its hash) in the set table: its id, or -1 there. */
   const setSlot = (ih: number): number => {
-    const mask = stable.length - 1;
+    const mask = setTable.length - 1;
     let slot = ih & mask;
     for (;;) {
-      const id = stable[slot]!;
+      const id = setTable[slot]!;
       if (id === -1) return slot;
       if (sHash[id] === ih) {
         const off = id * iwords;
@@ -291,8 +291,8 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (curSet >= 0) return curSet;
     const ih = infoHash();
     const slot = setSlot(ih);
-    if (stable[slot] !== -1) {
-      curSet = stable[slot]!;
+    if (setTable[slot] !== -1) {
+      curSet = setTable[slot]!;
       return curSet;
     }
     const id = sets++;
@@ -300,14 +300,14 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if ((id + 1) * iwords > spool.length) spool = grow(spool, (id + 1) * iwords);
     spool.set(ibits, id * iwords);
     sHash[id] = ih;
-    stable[slot] = id;
-    if (sets * 2 > stable.length) {
-      stable = new Int32Array(stable.length * 2).fill(-1);
-      const mask = stable.length - 1;
+    setTable[slot] = id;
+    if (sets * 2 > setTable.length) {
+      setTable = new Int32Array(setTable.length * 2).fill(-1);
+      const mask = setTable.length - 1;
       for (let x = 0; x < sets; x++) {
         let slot = sHash[x]! & mask;
-        while (stable[slot] !== -1) slot = (slot + 1) & mask;
-        stable[slot] = x;
+        while (setTable[slot] !== -1) slot = (slot + 1) & mask;
+        setTable[slot] = x;
       }
     }
     curSet = id;
