@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Op } from '../core/history.js';
+import { fileLines } from '../core/lines.js';
 import {
   assemble,
   assertKnown,
@@ -52,17 +53,18 @@ function encode(op: Operation): string {
 
 function decode(line: string): Operation {
   const o = JSON.parse(line) as Spilled;
+  // key in the literal, even when absent: added later it moves every operation's fields out of line.
   const op: Operation = {
     id: o.i,
     process: o.p,
     f: o.f,
+    key: o.k,
     value: o.v,
     result: o.r,
     status: o.s,
     call: o.c,
     ret: o.e ?? Number.POSITIVE_INFINITY,
   };
-  if (o.k !== undefined) op.key = o.k;
   return op;
 }
 
@@ -111,17 +113,17 @@ class Spill {
   /** One key's operations in invocation order; its file and buffer are let go. */
   take(key: string): Operation[] {
     const part = this.parts.get(key)!;
-    const lines: string[] = [];
+    const ops: Operation[] = [];
     if (part.spilled) {
+      // A line at a time: the whole file as one string, and its lines, would double what the key needs.
       const file = this.fileOf(part.file);
-      for (const line of fs.readFileSync(file, 'utf8').split('\n')) if (line) lines.push(line);
+      for (const line of fileLines(file)) if (line) ops.push(decode(line));
       fs.rmSync(file, { force: true });
     }
-    // Not push(...buf): a long run's key buffers far more lines than a call may take arguments.
-    for (const line of part.buf) lines.push(line);
+    for (const line of part.buf) ops.push(decode(line));
     part.buf = [];
     // Operations were spilled as they completed; the search wants them in invocation order.
-    return lines.map(decode).sort((a, b) => a.id - b.id);
+    return ops.sort((a, b) => a.id - b.id);
   }
 
   close(): void {

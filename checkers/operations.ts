@@ -52,13 +52,14 @@ export class Pairer {
         id: this.count++,
         process: ev.process,
         f: ev.f,
+        // In the literal even when absent: added later it moves every operation's fields out of line.
+        key: ev.key,
         value: ev.value,
         result: undefined,
         status: 'info',
         call: i,
         ret: Number.POSITIVE_INFINITY,
       };
-      if (ev.key !== undefined) op.key = ev.key;
       this.open.set(ev.process, op);
       return op;
     }
