@@ -55,8 +55,21 @@ export function sameCommit(a: CommitRef, b: CommitRef): boolean {
   return a.checksum === b.checksum;
 }
 
-export function strip(c: CommitRef & { time?: number; order?: number }): CommitRef {
-  const { time: _time, order: _order, ...ref } = c;
+/** The commit as a violation shows it: its CommitRef fields, without those it does not have. */
+export function strip(c: CommitRef): CommitRef {
+  const ref: CommitRef = {
+    opIndex: c.opIndex,
+    process: c.process,
+    view: c.view,
+    index: c.index,
+    checksum: c.checksum,
+    f: c.f,
+    value: c.value,
+  };
+  if (c.key !== undefined) ref.key = c.key;
+  if (c.client !== undefined) ref.client = c.client;
+  if (c.req !== undefined) ref.req = c.req;
+  if (c.ts !== undefined) ref.ts = c.ts;
   return ref;
 }
 
