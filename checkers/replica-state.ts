@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Op } from '../core/history.js';
 import { fileLines } from '../core/lines.js';
+import { ChecksumColumn } from './checksum-column.js';
 import { type DumpRecord, decodeDumps, isCompacted, type StoredDelta } from './dump-stream.js';
 import type { CheckResult, LogEntry } from './types.js';
 
@@ -152,13 +153,7 @@ function checkDumps(
   sum: LogChecksum | undefined,
   add: (v: ReplicaStateViolation) => void,
 ): number {
-  // Acknowledged commits: where, with which prefix checksum, and when the client was told.
-  const commits: Array<{ time: number; index: number; checksum: string }> = [];
-  for (const op of history) {
-    if (op.type === 'ok' && op.process !== 'nemesis' && op.commit !== undefined)
-      commits.push({ time: op.time, index: op.commit.index, checksum: op.commit.checksum });
-  }
-  commits.sort((a, b) => a.time - b.time);
+  const commits = acknowledged(history);
   // Records come in the order they were taken, so each replica's state rides along the stream; the decoder
   // changes a replica's log in place, so nothing here keeps a log past its dump but the prefix it copies.
   const replicas = new Map<
@@ -169,8 +164,8 @@ function checkDumps(
       /** The longest committed prefix seen in a dump so far: its length, checksum, entries, and when. */
       prefix: { length: number; checksum: string; entries: LogEntry[]; at: number } | null;
       prevAt: number;
-      /** Prefix checksums of the replica's last Normal dump: hashes[i] covers entries 1..i. */
-      hashes: string[] | null;
+      /** Prefix checksums of the replica's last dump: hashes.get(i) covers entries 1..i. */
+      hashes: ChecksumColumn | null;
     }
   >();
   let count = 0;
@@ -222,7 +217,7 @@ function checkDumps(
       // A prefix compacted before any dump showed it has no checksum here ('') but at the snapshot: not judged.
       if (
         prefix.length > d.log.length ||
-        (hashes[prefix.length] !== '' && hashes[prefix.length] !== prefix.checksum)
+        (!hashes.is(prefix.length, '') && !hashes.is(prefix.length, prefix.checksum))
       ) {
         broke = true;
         let i = 0;
@@ -242,14 +237,17 @@ function checkDumps(
     // This dump's committed prefix: up to the highest commit acknowledged before it whose checksum (the
     // whole prefix, as the client verified it) this log has at that index.
     let k = 0;
-    let checksum = '';
-    for (const c of commits) {
-      if (c.time > d.takenAt) break;
-      if (c.index > k && c.index <= d.log.length && hashes[c.index] === c.checksum) {
-        k = c.index;
-        checksum = c.checksum;
+    let best = -1;
+    for (let n = 0; n < commits.length; n++) {
+      const j = commits.order[n]!;
+      if (commits.time[j]! > d.takenAt) break;
+      const index = commits.index[j]!;
+      if (index > k && index <= d.log.length && hashes.same(index, commits.checksum, j)) {
+        k = index;
+        best = j;
       }
     }
+    const checksum = best < 0 ? '' : commits.checksum.get(best)!;
     if (!prefix || k > prefix.length) {
       // The log still holds the old prefix (checked above): extend its copy rather than copy it again.
       if (prefix && !broke) {
@@ -267,20 +265,48 @@ function checkDumps(
  */
 function extendHashes(
   sum: LogChecksum,
-  prev: string[] | null,
+  prev: ChecksumColumn | null,
   kept: number,
   log: readonly LogEntry[],
   compacted: { index: number; checksum: string } | undefined,
-): string[] {
+): ChecksumColumn {
   // In place: a copy per dump of a long run's hashes is garbage that grows the heap far past what is live.
-  const out = prev ?? [sum.empty];
-  out.length = Math.min(kept, out.length - 1) + 1;
+  let out = prev;
+  if (!out) {
+    out = new ChecksumColumn();
+    out.push(sum.empty);
+  }
+  out.truncate(Math.min(kept, out.length - 1) + 1);
+  let h = out.get(out.length - 1)!;
   for (let i = out.length - 1; i < log.length; i++) {
     const e = log[i]!;
-    if (isCompacted(e)) out.push(i + 1 === compacted?.index ? compacted.checksum : '');
-    else out.push(out[i] === '' ? '' : sum.next(out[i]!, e));
+    if (isCompacted(e)) h = i + 1 === compacted?.index ? compacted.checksum : '';
+    else if (h !== '') h = sum.next(h, e);
+    out.push(h);
   }
   return out;
+}
+
+/** Acknowledged commits, as columns: where, with which prefix checksum, and when the client was told. */
+function acknowledged(history: Iterable<Op>) {
+  const time: number[] = [];
+  const index: number[] = [];
+  const checksum = new ChecksumColumn();
+  for (const op of history) {
+    if (op.type !== 'ok' || op.process === 'nemesis' || op.commit === undefined) continue;
+    time.push(op.time);
+    index.push(op.commit.index);
+    checksum.push(op.commit.checksum);
+  }
+  // By time, ties in history order (a stable sort of positions).
+  const order = Int32Array.from(time.keys()).sort((a, b) => time[a]! - time[b]! || a - b);
+  return {
+    length: time.length,
+    time: Float64Array.from(time),
+    index: Int32Array.from(index),
+    checksum,
+    order,
+  };
 }
 
 function sameEntry(a: LogEntry, b: LogEntry): boolean {
