@@ -38,12 +38,15 @@ function mix(text: string): void {
 }
 
 /**
+ * nextChecksum without the memo: for a reader that keeps each checksum it needs itself (a checker over a long
+ * run, where the memo would hold a pair of strings for every entry of the run).
+ *
  * The hash after `prev` of the entry's text, fed field by field without building it (building and flattening
  * the string cost more than hashing it): `ts NUL client NUL req NUL op`, where op is `r NUL key`,
  * `w NUL key NUL value` or `c NUL key NUL (SOH | =expected) NUL value`; NUL separators keep fields
  * unambiguous. Replicas of different builds must agree on it: test/jitpaxos-checksum.test.ts pins its values.
  */
-function computeChecksum(prev: string, e: Entry): string {
+export function computeChecksum(prev: string, e: Entry): string {
   h1 = Number.parseInt(prev.slice(0, 8), 16) ^ 0x9e3779b9;
   h2 = Number.parseInt(prev.slice(8, 16), 16) ^ 0x85ebca6b;
   mix(String(e.ts));
