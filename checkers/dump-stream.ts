@@ -7,6 +7,10 @@
  * only the previous length and checksum per replica, and the reader can tell a delta that does not continue
  * the log it holds (a lost or torn line) and skip that replica until its next whole dump.
  *
+ * Replicas mostly hold the same entries, and each would otherwise write them once more: a delta whose new
+ * entries another replica's last record already carried at the same indices (told by equal checksums before and
+ * after them) names that replica and the index it copies up to (`copy`), and carries only what follows.
+ *
  * A replica that compacts its log (a snapshot) dumps only what follows the snapshot, with `compacted` saying
  * where its log starts: such a dump is always written whole, its checksum chained from the snapshot's point
  * rather than from the empty log, and the reader puts the compacted entries back from what it holds (when the
@@ -28,6 +32,8 @@ export interface DeltaDumpRecord extends Omit<ReplicaLogDump, 'log'> {
   length: number;
   /** Checksum of the whole log after appending. */
   checksum: string;
+  /** The entries from `from` up to index `to` are those `replica`'s log holds there; `append` follows them. */
+  copy?: { replica: string; to: number };
 }
 
 export type DumpRecord = FullDumpRecord | DeltaDumpRecord;
@@ -124,9 +130,48 @@ export function checksumOf(log: readonly LogEntry[], upTo = log.length): string 
   return h;
 }
 
-/** Turns whole dumps into records: deltas while each replica's log only grows. Holds two values per replica. */
+/** Entries of recent checksums each replica's chain keeps, for other replicas' deltas to copy from. */
+const RECENT = 1 << 14;
+
+/** A replica's log as last encoded: its length and checksum, and the checksums of its last entries. */
+class EncodedLog {
+  /** sums[i] is the checksum of the first base + i entries. */
+  private sums: string[];
+  private base: number;
+
+  constructor(
+    public length: number,
+    public checksum: string,
+  ) {
+    this.base = length;
+    this.sums = [checksum];
+  }
+
+  /** The checksum of the first `index` entries, if recent enough to be known. */
+  at(index: number): string | undefined {
+    return this.sums[index - this.base];
+  }
+
+  /** The log continues from `from` (whose checksum is known) with entries whose chained checksums are given. */
+  extend(from: number, chain: readonly string[]): void {
+    this.sums.length = from - this.base + 1;
+    for (const h of chain) this.sums.push(h);
+    this.length = from + chain.length;
+    this.checksum = this.sums[this.sums.length - 1]!;
+    if (this.sums.length > 2 * RECENT) {
+      const drop = this.sums.length - RECENT;
+      this.sums = this.sums.slice(drop);
+      this.base += drop;
+    }
+  }
+}
+
+/**
+ * Turns whole dumps into records: deltas while each replica's log only grows, copying what another replica's
+ * record carried. Holds each replica's length and checksum, and the checksums of its last entries.
+ */
 export class DumpEncoder {
-  private readonly last = new Map<string, { length: number; checksum: string }>();
+  private readonly last = new Map<string, EncodedLog>();
 
   /**
    * A suffix continues the log as last encoded, and costs only its new entries; one that does not continue
@@ -136,35 +181,77 @@ export class DumpEncoder {
     if (isSuffix(d)) return this.suffix(d);
     if (d.compacted) {
       // Whole, always: the reader rebuilds the prefix from what it holds.
-      let h = compactedSeed(d.compacted);
-      for (const e of d.log) h = nextChecksum(h, e);
-      const length = d.compacted.index + d.log.length;
-      this.last.set(d.replica, { length, checksum: h });
-      return { ...d, length, checksum: h };
+      const seed = compactedSeed(d.compacted);
+      const log = new EncodedLog(d.compacted.index, seed);
+      log.extend(d.compacted.index, chain(seed, d.log, 0));
+      this.last.set(d.replica, log);
+      return { ...d, length: log.length, checksum: log.checksum };
     }
     const prev = this.last.get(d.replica);
+    // Checksums are kept from the previous length on (or for the last RECENT entries): a whole log may be long.
+    const skip = Math.max(0, Math.min(prev?.length ?? d.log.length, d.log.length - RECENT));
     let h = EMPTY;
-    let continues = prev !== undefined && prev.length <= d.log.length;
-    for (let i = 0; i < d.log.length; i++) {
-      if (continues && i === prev!.length && h !== prev!.checksum) continues = false;
-      h = nextChecksum(h, d.log[i]!);
+    for (let i = 0; i < skip; i++) h = nextChecksum(h, d.log[i]!);
+    const sums = chain(h, d.log, skip);
+    const at = (n: number) => (n === skip ? h : sums[n - skip - 1]);
+    if (prev && !d.final && prev.length <= d.log.length && at(prev.length) === prev.checksum) {
+      const { log: entries, ...meta } = d;
+      return this.delta(meta, prev.length, entries.slice(prev.length), sums.slice(prev.length - skip));
     }
-    if (continues && prev!.length === d.log.length && h !== prev!.checksum) continues = false;
-    this.last.set(d.replica, { length: d.log.length, checksum: h });
-    if (!continues || d.final) return { ...d, length: d.log.length, checksum: h };
-    const { log, ...meta } = d;
-    return { ...meta, from: prev!.length, append: log.slice(prev!.length), length: log.length, checksum: h };
+    const log = new EncodedLog(skip, h);
+    log.extend(skip, sums);
+    this.last.set(d.replica, log);
+    return { ...d, length: log.length, checksum: log.checksum };
   }
 
   private suffix(d: LogSuffix): DumpRecord | null {
-    const prev = this.last.get(d.replica) ?? { length: 0, checksum: EMPTY };
+    const prev = this.last.get(d.replica) ?? new EncodedLog(0, EMPTY);
     if (prev.length !== d.from) return null;
-    let h = prev.checksum;
-    for (const e of d.append) h = nextChecksum(h, e);
-    const length = d.from + d.append.length;
-    this.last.set(d.replica, { length, checksum: h });
-    return { ...d, length, checksum: h };
+    this.last.set(d.replica, prev);
+    const { append, from, ...meta } = d;
+    return this.delta(meta, from, append, chain(prev.checksum, append, 0));
   }
+
+  /**
+   * The delta of `append` after `from`, whose chained checksums are `sums`: the longest run of it that another
+   * replica's last record holds at the same indices is copied from there, not written again.
+   */
+  private delta(
+    meta: Omit<ReplicaLogDump, 'log'>,
+    from: number,
+    append: LogEntry[],
+    sums: string[],
+  ): DeltaDumpRecord {
+    const own = this.last.get(meta.replica)!;
+    const before = own.checksum;
+    let copy: { replica: string; to: number } | undefined;
+    for (const [replica, other] of this.last) {
+      if (replica === meta.replica || other.at(from) !== before) continue;
+      let to = from;
+      while (to < from + append.length && other.at(to + 1) === sums[to - from]) to++;
+      if (to > (copy?.to ?? from)) copy = { replica, to };
+    }
+    own.extend(from, sums);
+    const rest = copy ? append.slice(copy.to - from) : append;
+    return {
+      ...meta,
+      from,
+      ...(copy ? { copy } : {}),
+      append: rest,
+      length: own.length,
+      checksum: own.checksum,
+    };
+  }
+}
+
+/** The checksums of `log` from entry `start` on, chained after `h`. */
+function chain(h: string, log: readonly LogEntry[], start: number): string[] {
+  const out: string[] = [];
+  for (let i = start; i < log.length; i++) {
+    h = nextChecksum(h, log[i]!);
+    out.push(h);
+  }
+  return out;
 }
 
 function sameEntry(a: LogEntry, b: LogEntry): boolean {
@@ -211,8 +298,8 @@ export class DumpDecoder {
     if (!r || typeof r !== 'object' || typeof r.replica !== 'string') return null;
     const held = this.logs.get(r.replica);
     if (isDelta(r)) {
-      const append = appended(r);
-      if (!held || held.broken || held.log.length !== r.from) {
+      const append = this.copied(r, appended(r));
+      if (!append || !held || held.broken || held.log.length !== r.from) {
         if (held) held.broken = true;
         this.skipped++;
         return null;
@@ -229,7 +316,7 @@ export class DumpDecoder {
       held.checksum = h;
       held.hashed = held.log.length;
       held.reach = held.hashed;
-      const { from: _f, length: _l, checksum: _c, ...rest } = r;
+      const { from: _f, length: _l, checksum: _c, copy: _copy, ...rest } = r;
       const { append: _a, rows: _r, ...meta } = rest as typeof rest & { append?: unknown; rows?: unknown };
       return { dump: { ...meta, log: held.log }, kept: previous, previous };
     }
@@ -255,6 +342,19 @@ export class DumpDecoder {
     }
     held.broken = false;
     return { dump: { ...dump, log: held.log }, kept, previous };
+  }
+
+  /**
+   * A delta's new entries: those it copies from another replica's log as held, then its own; null when that
+   * log does not reach so far (the checksum then tells a copy that went wrong).
+   */
+  private copied(r: DeltaDumpRecord | StoredDelta, own: LogEntry[]): LogEntry[] | null {
+    if (!r.copy) return own;
+    const source = this.logs.get(r.copy.replica);
+    if (!source || source.broken || source.log.length < r.copy.to || r.copy.to < r.from) return null;
+    const out = source.log.slice(r.from, r.copy.to);
+    for (const e of own) out.push(e);
+    return out;
   }
 
   /** A whole dump of a compacted log: the prefix from what is held if the dumper vouched for it, else placeholders. */

@@ -136,6 +136,54 @@ describe('incremental dumps', () => {
     expect(checkCommitConsistency({ history, dumps: records, replicas: ['r1'] })).toEqual(expected);
   });
 
+  it('copies what another replica’s record carried instead of writing it again, and reads it back exactly', () => {
+    const [a, b, c, d, x] = [
+      entry('c1', 1, 10),
+      entry('c2', 1, 20),
+      entry('c1', 2, 30),
+      entry('c3', 1, 40),
+      entry('c9', 1, 25),
+    ];
+    const at = (replica: string, takenAt: number, log: LogEntry[]): ReplicaLogDump => ({
+      replica,
+      takenAt,
+      status: 'Normal',
+      view: 1,
+      logViewID: 1,
+      syncIndex: 0,
+      inQuorum: true,
+      log,
+    });
+    const dumps = [
+      at('r1', 1, [a]),
+      at('r2', 2, [a]),
+      at('r3', 3, [a]),
+      at('r1', 4, [a, b, c]),
+      at('r2', 5, [a, b, c, d]), // copies b, c from r1; writes d
+      at('r3', 6, [a, b]), // copies b
+      at('r1', 7, [a, x]), // rewritten: whole
+      at('r3', 8, [a, b, c]), // r1 no longer holds c at 3; r2 does
+    ];
+    const records = encode(dumps);
+    const shape = records.map((r) =>
+      isDelta(r)
+        ? `${r.copy ? `${r.copy.replica}..${r.copy.to}+` : ''}${(r as { rows?: unknown[] }).rows?.length}`
+        : 'whole',
+    );
+    expect(shape).toEqual(['whole', 'whole', 'whole', '2', 'r1..3+1', 'r1..2+0', 'whole', 'r2..3+0']);
+    // The decoder changes a replica's log in place: copy each as it comes.
+    const logs: LogEntry[][] = [];
+    for (const r of decodeDumps(records)) logs.push(r.dump.log.slice());
+    expect(logs).toEqual(dumps.map((x) => x.log));
+
+    // A lost line (r1's delta): the copies that lean on it reach past what r1's log holds, so those replicas
+    // are dropped until their next whole dump, not misread.
+    const out: string[] = [];
+    for (const r of decodeDumps(records.filter((_, i) => i !== 3)))
+      out.push(`${r.dump.replica}:${r.dump.log.length}`);
+    expect(out).toEqual(['r1:1', 'r2:1', 'r3:1', 'r1:2']);
+  });
+
   it('encodes a system’s suffix answers from their new entries, dropping one that does not continue', () => {
     const a = entry('c1', 1, 10);
     const b = entry('c2', 1, 20);
