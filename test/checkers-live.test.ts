@@ -31,6 +31,8 @@ describe('incremental live linearizability', () => {
       }
       expect(live.anomaly() === null).toBe(linearizable);
     },
+    // Eight searches of the larger corpus histories: about 10 s on an idle core, 27 s on a loaded one.
+    120_000,
   );
 
   it('flags a key once its wrong result completes, not while it is pending, and keeps the anomaly', () => {
