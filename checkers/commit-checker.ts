@@ -19,13 +19,7 @@ import {
   sameCommit,
   strip,
 } from './commit-rules.js';
-import {
-  type DecodedDump,
-  DumpDecoder,
-  type DumpRecord,
-  isCompacted,
-  type StoredDelta,
-} from './dump-stream.js';
+import { type DecodedDump, DumpDecoder, isCompacted, type StoredRecord } from './dump-stream.js';
 import { RequestIndex } from './request-index.js';
 import type { CommitRef, CommitViolation, CommitViolationKind, LogEntry, ReplicaLogDump } from './types.js';
 
@@ -164,7 +158,7 @@ export class CommitChecker {
     }));
   }
 
-  record(r: DumpRecord | StoredDelta): void {
+  record(r: StoredRecord): void {
     const d = this.decoder.push(r);
     if (d) this.dump(d);
   }

@@ -48,27 +48,53 @@ export function isSuffix(d: ReplicaLogDump | LogSuffix): d is LogSuffix {
   return Array.isArray((d as LogSuffix).append);
 }
 
-/** A delta as stored: its entries as [ts, client, req, op] rows, a third smaller than objects. */
+/** A log entry as stored: [ts, client, req, op], a third smaller than the object. */
+export type EntryRow = [number, string, number, LogEntry['op']];
+
+/** A delta as stored: its entries as rows. */
 export interface StoredDelta extends Omit<DeltaDumpRecord, 'append'> {
-  rows: Array<[number, string, number, LogEntry['op']]>;
+  rows: EntryRow[];
 }
 
-export function isDelta(r: DumpRecord | StoredDelta): r is DeltaDumpRecord | StoredDelta {
+/** A whole dump as stored: its log as rows. */
+export interface StoredWhole extends Omit<FullDumpRecord, 'log'> {
+  rows: EntryRow[];
+}
+
+/** A line of dumps.jsonl, as written now or before (whole dumps with a `log`, deltas with `append`). */
+export type StoredRecord = DumpRecord | StoredDelta | StoredWhole;
+
+export function isDelta(r: StoredRecord): r is DeltaDumpRecord | StoredDelta {
   const d = r as Partial<DeltaDumpRecord & StoredDelta>;
   return d.from !== undefined && (Array.isArray(d.append) || Array.isArray(d.rows));
 }
 
-/** A record as one line of dumps.jsonl: deltas with rows, whole dumps as they are. */
+/** A record as one line of dumps.jsonl: entries as rows, in deltas and whole dumps alike. */
 export function recordLine(r: DumpRecord): string {
-  if (!isDelta(r) || !('append' in r)) return JSON.stringify(r);
-  const { append, ...rest } = r;
-  const rows = append.map((e) => [e.ts, e.client, e.req, e.op]);
-  return JSON.stringify({ ...rest, rows });
+  const toRows = (log: LogEntry[]) => log.map((e): EntryRow => [e.ts, e.client, e.req, e.op]);
+  if (isDelta(r)) {
+    const { append, ...rest } = r;
+    return JSON.stringify({ ...rest, rows: toRows(append) });
+  }
+  const { log, ...rest } = r;
+  return JSON.stringify({ ...rest, rows: toRows(log) });
+}
+
+function fromRows(rows: EntryRow[]): LogEntry[] {
+  return rows.map(([ts, client, req, op]) => ({ ts, client, req, op }));
 }
 
 function appended(r: DeltaDumpRecord | StoredDelta): LogEntry[] {
   if ('append' in r && Array.isArray(r.append)) return r.append;
-  return (r as StoredDelta).rows.map(([ts, client, req, op]) => ({ ts, client, req, op }));
+  return fromRows((r as StoredDelta).rows);
+}
+
+/** A whole dump with its log as objects, whichever way it was stored; null if it has none. */
+function whole(r: FullDumpRecord | StoredWhole): FullDumpRecord | null {
+  if (Array.isArray((r as FullDumpRecord).log)) return r as FullDumpRecord;
+  if (!Array.isArray((r as StoredWhole).rows)) return null;
+  const { rows, ...rest } = r as StoredWhole;
+  return { ...rest, log: fromRows(rows) };
 }
 
 /** A dump as the checkers see it, whole again. */
@@ -294,7 +320,7 @@ export class DumpDecoder {
     return e;
   }
 
-  push(r: DumpRecord | StoredDelta): DecodedDump | null {
+  push(r: StoredRecord): DecodedDump | null {
     if (!r || typeof r !== 'object' || typeof r.replica !== 'string') return null;
     const held = this.logs.get(r.replica);
     if (isDelta(r)) {
@@ -320,7 +346,13 @@ export class DumpDecoder {
       const { append: _a, rows: _r, ...meta } = rest as typeof rest & { append?: unknown; rows?: unknown };
       return { dump: { ...meta, log: held.log }, kept: previous, previous };
     }
-    if (!Array.isArray(r.log)) return null;
+    const w = whole(r);
+    if (!w) return null;
+    return this.whole(w, held);
+  }
+
+  /** A whole dump: the entries it shares with the log held stay in place. */
+  private whole(r: FullDumpRecord, held: HeldLog | undefined): DecodedDump {
     const { length: _l, checksum: _c, ...dump } = r;
     if (r.compacted) return this.compacted(r, dump, held);
     if (!held) {
@@ -463,7 +495,7 @@ function checksumHeld(held: HeldLog): string {
 }
 
 /** Whole dumps from records, lazily; logs are shared as DumpDecoder says. */
-export function* decodeDumps(records: Iterable<DumpRecord | StoredDelta>): Generator<DecodedDump> {
+export function* decodeDumps(records: Iterable<StoredRecord>): Generator<DecodedDump> {
   const decoder = new DumpDecoder();
   for (const r of records) {
     const d = decoder.push(r);

@@ -5,7 +5,7 @@
  */
 import type { History, Op } from '../core/history.js';
 import type { CheckResult } from '../core/verdict.js';
-import type { DumpRecord, StoredDelta } from './dump-stream.js';
+import type { DumpRecord, StoredRecord } from './dump-stream.js';
 import type { LogChecksum, ReplicaStateEvent } from './replica-state.js';
 
 /** Everything any checker may look at; each declares in `needs` which parts it cannot do without. */
@@ -15,7 +15,7 @@ export interface CheckInput {
    * Replica log dumps, when the system under test can take them: whole dumps, or dumps.jsonl's records
    * (deltas among them, see dump-stream.ts). May be read more than once (a file reader reads it again).
    */
-  dumps: Iterable<DumpRecord | StoredDelta>;
+  dumps: Iterable<StoredRecord>;
   /** All replica ids (to report replicas that never dumped). */
   replicas: readonly string[];
   /** The linearizability model (checkers/models) the workload names. */

@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Op } from '../core/history.js';
 import { fileLines } from '../core/lines.js';
 import { ChecksumColumn } from './checksum-column.js';
-import { type DumpRecord, decodeDumps, isCompacted, type StoredDelta } from './dump-stream.js';
+import { decodeDumps, isCompacted, type StoredRecord } from './dump-stream.js';
 import type { CheckResult, LogEntry } from './types.js';
 
 /**
@@ -69,7 +69,7 @@ const MAX_REPORTED = 50;
 export function checkReplicaState(input: {
   events: readonly ReplicaStateEvent[];
   /** Whole dumps, or dumps.jsonl's records (deltas among them), in the order they were taken. */
-  dumps: Iterable<DumpRecord | StoredDelta>;
+  dumps: Iterable<StoredRecord>;
   /** Read once, in order: an array or a stream. */
   history: Iterable<Op>;
   logChecksum?: LogChecksum;
@@ -147,7 +147,7 @@ function checkEvents(events: readonly ReplicaStateEvent[], add: (v: ReplicaState
 }
 
 function checkDumps(
-  dumps: Iterable<DumpRecord | StoredDelta>,
+  dumps: Iterable<StoredRecord>,
   history: Iterable<Op>,
   powerLosses: readonly ReplicaStateEvent[],
   sum: LogChecksum | undefined,

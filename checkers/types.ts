@@ -4,7 +4,7 @@
  */
 import type { CommitMeta, Op, ProcessId } from '../core/history.js';
 import type { CheckResult, Verdict } from '../core/verdict.js';
-import type { DumpRecord, StoredDelta } from './dump-stream.js';
+import type { StoredRecord } from './dump-stream.js';
 
 export type { CheckResult, Verdict } from '../core/verdict.js';
 
@@ -196,7 +196,7 @@ export interface ReplicaLogDump {
 export interface CommitConsistencyInput {
   history: Iterable<Op>;
   /** Whole dumps, or the records of dumps.jsonl (deltas among them): see dump-stream.ts. */
-  dumps: Iterable<DumpRecord | StoredDelta>;
+  dumps: Iterable<StoredRecord>;
   /** All replica ids of the cluster (to report replicas that never dumped). */
   replicas?: ReplicaId[];
 }

@@ -1,7 +1,7 @@
 /** Checks a run's history (and replica dumps) with the checkers its workload names: results.json's content. */
 
 import v8 from 'node:v8';
-import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
+import type { StoredRecord } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
 import type { LogChecksum, ReplicaStateEvent } from '../checkers/replica-state.js';
 import type { History, Op } from '../core/history.js';
@@ -15,7 +15,7 @@ export interface AnalyzeInput {
    */
   history: History | Iterable<Op>;
   /** Whole dumps or dumps.jsonl's records, read once. */
-  dumps: Iterable<DumpRecord | StoredDelta>;
+  dumps: Iterable<StoredRecord>;
   replicas: string[];
   model: string;
   checkers: readonly string[];
@@ -68,8 +68,8 @@ export function checkInLessMemory(): void {
 }
 
 /** dumps.jsonl's records (whole dumps and deltas), read lazily each time they are iterated. */
-export function readDumps(file: string): Iterable<DumpRecord | StoredDelta> {
-  return jsonLinesOf<DumpRecord | StoredDelta>(file);
+export function readDumps(file: string): Iterable<StoredRecord> {
+  return jsonLinesOf<StoredRecord>(file);
 }
 
 /** 0 valid, 1 invalid, 2 unknown, as Jepsen. */

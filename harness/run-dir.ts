@@ -1,7 +1,7 @@
 /** Reading a stored run back: its record, history and dumps, as `analyze` and `repro` need them. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DumpRecord, StoredDelta } from '../checkers/dump-stream.js';
+import type { StoredRecord } from '../checkers/dump-stream.js';
 import type { Op } from '../core/history.js';
 import { FILES, type RunRecord } from '../core/store.js';
 import { getSystem } from '../systems/index.js';
@@ -18,7 +18,7 @@ export interface StoredRun {
   history: Iterable<Op>;
   historyFile: string;
   /** Read from the file each time it is iterated. */
-  dumps: Iterable<DumpRecord | StoredDelta>;
+  dumps: Iterable<StoredRecord>;
   model: string;
   checkers: readonly string[];
 }
