@@ -193,7 +193,8 @@ export class LocalCluster {
     );
   }
 
-  private logTail(id: string, lines = 15): string {
+  /** The last lines a replica wrote to its log, for error messages. */
+  logTail(id: string, lines = 15): string {
     const file = this.node(id).logFile;
     return fs.existsSync(file)
       ? fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n')
