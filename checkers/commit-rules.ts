@@ -55,21 +55,9 @@ export function sameCommit(a: CommitRef, b: CommitRef): boolean {
   return a.checksum === b.checksum;
 }
 
-/** The commit as a violation shows it: its CommitRef fields, without those it does not have. */
-export function strip(c: CommitRef): CommitRef {
-  const ref: CommitRef = {
-    opIndex: c.opIndex,
-    process: c.process,
-    view: c.view,
-    index: c.index,
-    checksum: c.checksum,
-    f: c.f,
-    value: c.value,
-  };
-  if (c.key !== undefined) ref.key = c.key;
-  if (c.client !== undefined) ref.client = c.client;
-  if (c.req !== undefined) ref.req = c.req;
-  if (c.ts !== undefined) ref.ts = c.ts;
+/** The commit as a violation shows it: without what a checker added to hold it. */
+export function strip(c: CommitRef & { time?: number; order?: number; position?: number }): CommitRef {
+  const { time: _time, order: _order, position: _position, ...ref } = c;
   return ref;
 }
 
