@@ -166,6 +166,12 @@ function checkDumps(
       prevAt: number;
       /** Prefix checksums of the replica's last dump: hashes.get(i) covers entries 1..i. */
       hashes: ChecksumColumn | null;
+      /**
+       * Commits (by time, up to `seen` of them) that may still extend the committed prefix: those past its
+       * length. The prefix only grows, so a commit at or below it never matters again to this replica.
+       */
+      seen: number;
+      beyond: number[];
     }
   >();
   let count = 0;
@@ -178,6 +184,8 @@ function checkDumps(
       prefix: null,
       prevAt: Number.NEGATIVE_INFINITY,
       hashes: null,
+      seen: 0,
+      beyond: [],
     };
     replicas.set(replica, r);
     for (const p of powerLosses) {
@@ -236,11 +244,13 @@ function checkDumps(
     }
     // This dump's committed prefix: up to the highest commit acknowledged before it whose checksum (the
     // whole prefix, as the client verified it) this log has at that index.
+    while (r.seen < commits.length && commits.time[commits.order[r.seen]!]! <= d.takenAt)
+      r.beyond.push(commits.order[r.seen++]!);
+    const below = prefix?.length ?? 0;
+    r.beyond = r.beyond.filter((j) => commits.index[j]! > below);
     let k = 0;
     let best = -1;
-    for (let n = 0; n < commits.length; n++) {
-      const j = commits.order[n]!;
-      if (commits.time[j]! > d.takenAt) break;
+    for (const j of r.beyond) {
       const index = commits.index[j]!;
       if (index > k && index <= d.log.length && hashes.same(index, commits.checksum, j)) {
         k = index;
