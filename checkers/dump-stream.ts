@@ -90,7 +90,7 @@ function appended(r: DeltaDumpRecord | StoredDelta): LogEntry[] {
 }
 
 /** A whole dump with its log as objects, whichever way it was stored; null if it has none. */
-function whole(r: FullDumpRecord | StoredWhole): FullDumpRecord | null {
+function withLog(r: FullDumpRecord | StoredWhole): FullDumpRecord | null {
   if (Array.isArray((r as FullDumpRecord).log)) return r as FullDumpRecord;
   if (!Array.isArray((r as StoredWhole).rows)) return null;
   const { rows, ...rest } = r as StoredWhole;
@@ -216,8 +216,7 @@ export class DumpEncoder {
     const prev = this.last.get(d.replica);
     // Checksums are kept from the previous length on (or for the last RECENT entries): a whole log may be long.
     const skip = Math.max(0, Math.min(prev?.length ?? d.log.length, d.log.length - RECENT));
-    let h = EMPTY;
-    for (let i = 0; i < skip; i++) h = nextChecksum(h, d.log[i]!);
+    const h = checksumOf(d.log, skip);
     const sums = chain(h, d.log, skip);
     const at = (n: number) => (n === skip ? h : sums[n - skip - 1]);
     if (prev && !d.final && prev.length <= d.log.length && at(prev.length) === prev.checksum) {
@@ -346,7 +345,7 @@ export class DumpDecoder {
       const { append: _a, rows: _r, ...meta } = rest as typeof rest & { append?: unknown; rows?: unknown };
       return { dump: { ...meta, log: held.log }, kept: previous, previous };
     }
-    const w = whole(r);
+    const w = withLog(r);
     if (!w) return null;
     return this.whole(w, held);
   }
