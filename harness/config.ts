@@ -26,6 +26,8 @@ export interface TestConfig {
   nemesis: string[];
   /** Seconds between nemesis actions. */
   nemesisInterval: number;
+  /** Seconds after which the planned fault schedule repeats, each period ending healed; unset: no repeat. */
+  nemesisPeriod?: number;
   seed: number;
   store: string;
   toxiproxy: string;
@@ -68,6 +70,7 @@ export function configSchema() {
       stopOnAnomaly: { type: 'boolean' },
       nemesis: { type: 'array', items: { enum: FAULT_NAMES }, uniqueItems: true },
       nemesisInterval: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
+      nemesisPeriod: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
       seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
       store: { type: 'string', minLength: 1 },
       toxiproxy: { type: 'string', pattern: '^(auto|embedded|https?://[^\\s]+|bin:.+)$' },
@@ -243,6 +246,10 @@ export function resolveConfig(
       throw new ConfigError(schemaErrorLine(validateParams.errors, 'config'));
   }
   if (c.concurrency === 0) c.concurrency = 2 * c.replicas;
+  if (c.nemesisPeriod !== undefined && c.nemesisPeriod <= c.nemesisInterval)
+    throw new ConfigError(
+      `config: nemesisPeriod (--nemesis-period) must be longer than nemesisInterval (${c.nemesisInterval} s)`,
+    );
   if (c.stopOnAnomaly && !c.checkEvery)
     throw new ConfigError(
       'config: stopOnAnomaly (--stop-on-anomaly) needs checkEvery (--check-every SECONDS)',

@@ -104,6 +104,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       intervalMs: cfg.nemesisInterval * 1000,
       durationMs: cfg.timeLimit * 1000,
       nodes: db.nodes,
+      ...(cfg.nemesisPeriod !== undefined ? { periodMs: cfg.nemesisPeriod * 1000 } : {}),
     });
   const record: RunRecord = {
     name: cfg.name,

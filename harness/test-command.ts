@@ -34,6 +34,11 @@ export function testCommand(): Command {
       positiveArg('--nemesis-interval', 86_400),
     )
     .option(
+      '--nemesis-period <seconds>',
+      'replay the planned faults every this many seconds, each period ending healed (default: no repeat)',
+      positiveArg('--nemesis-period', 86_400),
+    )
+    .option(
       '--seed <n>',
       'seed for the operation plan and fault schedule (default random)',
       intArg('--seed', 0, 2 ** 31 - 1),
@@ -83,6 +88,7 @@ export function testCommand(): Command {
     if (o.nemesis !== undefined && o.nemesis !== 'none' && flags.nemesis?.length === 0)
       cmd.error('error: --nemesis is empty: name faults, or "none" for none', { exitCode: 2 });
     if (o.nemesisInterval !== undefined) flags.nemesisInterval = o.nemesisInterval;
+    if (o.nemesisPeriod !== undefined) flags.nemesisPeriod = o.nemesisPeriod;
     if (o.seed !== undefined) flags.seed = o.seed;
     if (o.store !== undefined) flags.store = o.store;
     if (o.toxiproxy !== undefined) flags.toxiproxy = o.toxiproxy;

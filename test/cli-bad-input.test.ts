@@ -154,6 +154,7 @@ const flagCases: Case[] = [
   { args: ['test', '--system', 'maelstrom', '--mode', 'seed', '--bin', 'x'], names: '--mode' },
   ...['-1', '0', 'x', '1e999'].map((v) => ({ args: ['test', '--check-every', v], names: '--check-every' })),
   { args: ['test', '--stop-on-anomaly'], names: 'stopOnAnomaly' },
+  ...['0', 'x', '5'].map((v) => ({ args: ['test', '--nemesis-period', v], names: '--nemesis-period' })),
   { args: ['test', '--nemesis', ''], names: '--nemesis' },
   { args: ['test', '--nemesis', 'partition,partition'], names: 'nemesis' },
   // the program itself

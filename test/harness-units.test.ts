@@ -131,6 +131,32 @@ describe('fault schedule', () => {
     expect(actions).toEqual(['start', 'stop', 'start', 'stop', 'start', 'stop', 'start', 'stop', 'start']);
     expect(plan(5)[0]!.params).toHaveProperty('topology');
   });
+
+  it('with a period, replays one period until the end, each period ending with every fault stopped', () => {
+    const all = [...makeFaults(['partition', 'latency', 'kill']).values()];
+    const s = planSchedule({
+      faults: all,
+      rng: new Rng(3),
+      intervalMs: 1000,
+      durationMs: 35_000,
+      nodes: ['r1', 'r2', 'r3'],
+      periodMs: 10_000,
+    });
+    const periods = [0, 1, 2, 3].map((k) =>
+      s.filter((a) => a.atMs > k * 10_000 && a.atMs <= (k + 1) * 10_000),
+    );
+    const shifted = (k: number) => periods[k]!.map((a) => ({ ...a, atMs: a.atMs - k * 10_000 }));
+    expect(shifted(1)).toEqual(shifted(0));
+    expect(shifted(2)).toEqual(shifted(0));
+    // The last period is cut at the run's end.
+    expect(shifted(3)).toEqual(shifted(0).filter((a) => a.atMs < 5_000));
+    for (const k of [0, 1, 2]) {
+      const active = new Set<string>();
+      for (const a of periods[k]!) a.action === 'start' ? active.add(a.fault) : active.delete(a.fault);
+      expect(active.size).toBe(0);
+    }
+    expect(periods[0]!.some((a) => a.atMs === 10_000 && a.action === 'stop')).toBe(true);
+  });
 });
 
 describe('configuration', () => {

@@ -1,7 +1,9 @@
 /**
  * bench:soak — a long fixed-mode `jitter test` under faults (3 replicas, then 5), with a table per window:
  * ok ops/s, view changes, the longest stall, p99 latency, WAL bytes and replica RSS (summed over replicas,
- * sampled while the run goes), then the verdict. Built on the CLI as a user runs it.
+ * sampled while the run goes), then the verdict. Built on the CLI as a user runs it. Every window meets the
+ * same faults (`--nemesis-period` = the window), so the last window is compared with the first on what the
+ * run's length did to the system, not on which faults the seed happened to pick for each.
  *
  *   npm run bench:soak -- --window 300 --total 1800 [--replicas 3,5] [--nemesis ...] [--seed n]
  *   npm run bench:soak -- --steady-latency 100,55 --total 120 --window 60   (nothing but latency+jitter)
@@ -165,7 +167,8 @@ async function soak(n: number, f: Flags): Promise<ReturnType<typeof mainPhase>> 
     const file = path.join(store, 'schedule.json');
     fs.writeFileSync(file, JSON.stringify(schedule));
     args.push('--nemesis', 'none', '--schedule', file);
-  } else args.push('--nemesis', f.nemesis);
+  } else
+    args.push('--nemesis', f.nemesis, ...(f.total > f.window ? ['--nemesis-period', String(f.window)] : []));
   const what = f.steadyLatency ? `latency ${f.steadyLatency.join('±')} ms on every link` : f.nemesis;
   console.log(
     `\n== ${n} replicas, ${what}, ${f.total} s in ${f.window} s windows, seed ${f.seed}: jitter ${args.slice(1).join(' ')}`,
