@@ -18,6 +18,7 @@ import {
   type SearchedPartition,
   searchLimits,
 } from './linearizability.js';
+import { OpTable } from './op-table.js';
 import { Pairer } from './operations.js';
 import { searchPartition } from './search.js';
 import type { LinearizabilityOptions, LinearizabilityResult, Operation } from './types.js';
@@ -110,10 +111,10 @@ class Spill {
     return [...this.parts.keys()];
   }
 
-  /** One key's operations in invocation order; its file and buffer are let go. */
-  take(key: string): Operation[] {
+  /** One key's operations in invocation order, in columns; its file and buffer are let go. */
+  take(key: string): OpTable {
     const part = this.parts.get(key)!;
-    const ops: Operation[] = [];
+    const ops = new OpTable();
     if (part.spilled) {
       // A line at a time: the whole file as one string, and its lines, would double what the key needs.
       const file = this.fileOf(part.file);
@@ -123,7 +124,7 @@ class Spill {
     for (const line of part.buf) ops.push(decode(line));
     part.buf = [];
     // Operations were spilled as they completed; the search wants them in invocation order.
-    return ops.sort((a, b) => a.id - b.id);
+    return ops.sortedById();
   }
 
   close(): void {

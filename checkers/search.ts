@@ -17,6 +17,7 @@
  * may declare dead ends (a pending operation that can never become legal), which fail a configuration early.
  * Each is checked against brute-force enumeration in test/checkers-search.test.ts.
  */
+import { OpTable } from './op-table.js';
 import { ILLEGAL, type Model, type Operation } from './types.js';
 
 export interface SearchLimits {
@@ -72,14 +73,22 @@ export interface PartitionSearch {
   run(budget: number): SearchOutcome | null;
 }
 
-export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: SearchLimits): PartitionSearch {
+export function searchPartition<S>(
+  model: Model<S>,
+  given: readonly Operation[] | OpTable,
+  limits: SearchLimits,
+): PartitionSearch {
+  const ops = given instanceof OpTable ? given : OpTable.of(given);
   // Ordinary operations (known outcome, finite completion) go in the event list; info ones aside.
-  const main: Operation[] = [];
-  const info: Operation[] = [];
-  for (const op of ops) (op.ret === Number.POSITIVE_INFINITY ? info : main).push(op);
-  const m = main.length;
-  const k = info.length;
-  const all = main.concat(info); // combined numbering: main j -> j, info i -> m + i
+  let k = 0;
+  for (let i = 0; i < ops.length; i++) if (ops.ret(i) === Number.POSITIVE_INFINITY) k++;
+  const m = ops.length - k;
+  // Combined numbering: main j -> j, info i -> m + i; row[j] is the operation's row in the table.
+  const row = new Int32Array(m + k);
+  for (let i = 0, a = 0, b = m; i < ops.length; i++)
+    row[ops.ret(i) === Number.POSITIVE_INFINITY ? b++ : a++] = i;
+  /** Operation j (combined numbering) as an object, for the model: made when asked, short-lived. */
+  const opAt = (j: number): Operation => ops.get(row[j]!);
   if (m === 0) return { run: () => ({ valid: true, steps: 0, cacheEntries: 0 }) };
   if (2 * m >= 4194304) throw new Error(`partition too large (${m} operations; at most 2097151)`);
 
@@ -87,10 +96,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const head = 2 * m;
   const next = new Int32Array(2 * m + 1);
   const prev = new Int32Array(2 * m + 1);
-  const time = new Float64Array(2 * m);
+  const time = new Int32Array(2 * m); // history positions (OpTable)
   for (let j = 0; j < m; j++) {
-    time[j] = main[j]!.call;
-    time[m + j] = main[j]!.ret;
+    time[j] = ops.call(row[j]!);
+    time[m + j] = ops.ret(row[j]!);
   }
   // Sort events by time with a native numeric sort: times are history positions (distinct integers), so
   // time * 2^22 + node is exact in a double and sorts like (time, node).
@@ -116,10 +125,10 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   next[last] = -1;
 
   // Info ops: a list in call order (head k); removed while linearized.
-  const infoCall = new Float64Array(k);
+  const infoCall = new Int32Array(k);
   const inext = new Int32Array(k + 1);
   const iprev = new Int32Array(k + 1);
-  for (let i = 0; i < k; i++) infoCall[i] = info[i]!.call;
+  for (let i = 0; i < k; i++) infoCall[i] = ops.call(row[m + i]!);
   for (let i = 0; i <= k; i++) {
     inext[i] = i + 1 < k ? i + 1 : -1;
     iprev[i] = i === 0 ? k : i - 1;
@@ -134,7 +143,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   {
     const lastOfKind = new Map<string, number>();
     for (let i = 0; i < k; i++) {
-      const op = info[i]!;
+      const op = opAt(m + i);
       const kind = JSON.stringify([op.f, op.key, op.value, op.result, op.status]);
       sameBefore[i] = lastOfKind.get(kind) ?? -1;
       lastOfKind.set(kind, i);
@@ -199,7 +208,7 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   const stateOf = (id: number): S => (ints ? (id as S) : stateVals[id]!);
   const transition = (stateId: number, op: number): number => {
     if (lastFrom[op] === stateId) return lastTo[op]!;
-    const s = model.step(stateOf(stateId), all[op]!);
+    const s = model.step(stateOf(stateId), opAt(op));
     const id = s === ILLEGAL ? -1 : ints ? (s as number) : intern(s);
     lastFrom[op] = stateId;
     lastTo[op] = id;
@@ -515,8 +524,9 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
   // rearranged to put it first (the states along it are the same without it). So it is taken as a "forced" step, and if that fails, this configuration
   // fails too (FAIL). Otherwise WALK tries the ordinary candidates and INFO the info ones, branching.
   const infoPlaced = (i: number): boolean => (ibits[i >>> 5]! & (1 << (i & 31))) !== 0;
-  const dead = model.deadEnd?.(ops);
-  const position = dead ? new Map<number, number>(all.map((op, j) => [op.id, j])) : new Map<number, number>();
+  const dead = model.deadEnd?.(ops.all());
+  const position = new Map<number, number>();
+  if (dead) for (let j = 0; j < m + k; j++) position.set(ops.id(row[j]!), j);
   const placed = (op: Operation): boolean => {
     const j = position.get(op.id);
     if (j === undefined) return true; // not in the search (never happened): cannot come first
@@ -528,11 +538,11 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
     if (!dead) return false;
     const state = stateOf(cur);
     let c = next[head]!;
-    for (; c !== -1 && c < m; c = next[c]!) if (dead(state, main[c]!, placed)) return true;
-    return c !== -1 && dead(state, main[c - m]!, placed);
+    for (; c !== -1 && c < m; c = next[c]!) if (dead(state, opAt(c), placed)) return true;
+    return c !== -1 && dead(state, opAt(c - m), placed);
   };
   const readOnly = new Uint8Array(m);
-  if (model.readOnly) for (let j = 0; j < m; j++) readOnly[j] = model.readOnly(main[j]!) ? 1 : 0;
+  if (model.readOnly) for (let j = 0; j < m; j++) readOnly[j] = model.readOnly(opAt(j)) ? 1 : 0;
   const SCAN = 2;
   const WALK = 0;
   const INFO = 1;
@@ -648,14 +658,14 @@ export function searchPartition<S>(model: Model<S>, ops: Operation[], limits: Se
         for (let i = inext[k]!; i !== -1 && infoCall[i]! < time[rn]!; i = inext[i]!) pending.push(m + i);
       }
       if (sp === 0) {
-        const prefix = Array.from(best.subarray(0, bestLen), (j) => all[j]!);
+        const prefix = Array.from(best.subarray(0, bestLen), opAt);
         return {
           valid: false,
           steps,
           cacheEntries: entries,
           prefix,
-          stuck: stuck === null ? null : main[stuck]!,
-          pending: pending.map((j) => all[j]!),
+          stuck: stuck === null ? null : opAt(stuck),
+          pending: pending.map(opAt),
         };
       }
       if (sp - 1 < agree) agree = sp - 1;
