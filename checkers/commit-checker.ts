@@ -19,43 +19,13 @@ import {
   sameCommit,
   strip,
 } from './commit-rules.js';
+import { CommitTable } from './commit-table.js';
 import { type DecodedDump, DumpDecoder, isCompacted, type StoredRecord } from './dump-stream.js';
 import { RequestIndex } from './request-index.js';
-import type { CommitRef, CommitViolation, CommitViolationKind, LogEntry, ReplicaLogDump } from './types.js';
+import type { CommitViolation, CommitViolationKind, LogEntry, ReplicaLogDump } from './types.js';
 
 /** Violations kept per kind: enough to debug, not so many that a report drowns. */
 export const MAX_PER_KIND = 20;
-
-/**
- * A commit as held: every field in one literal, the optional ones too, so each commit is one object with its
- * fields in line (a field added later moves them out, and a long run holds every commit).
- */
-interface Commit extends CommitRef {
-  time: number;
-  /** Its place among the commits, in history order. */
-  order: number;
-  /** Among the indices committed, the place of this one's index when it is the first commit there; else -1. */
-  position: number;
-}
-
-function held(ref: CommitRef & { time: number }, order: number): Commit {
-  return {
-    opIndex: ref.opIndex,
-    process: ref.process,
-    view: ref.view,
-    index: ref.index,
-    checksum: ref.checksum,
-    f: ref.f,
-    key: ref.key,
-    value: ref.value,
-    client: ref.client,
-    req: ref.req,
-    ts: ref.ts,
-    time: ref.time,
-    order,
-    position: -1,
-  };
-}
 
 /** The first MAX_PER_KIND violations by a sort key: the order the whole-dump checker reported them in. */
 class FirstFew {
@@ -93,19 +63,19 @@ interface ReplicaState {
   lastTakenAt: number;
   /** Commits (by order) whose index holds another entry in this log. */
   mismatch: Map<number, LogEntry>;
-  /** Commits beyond the log's end, smallest index first. */
-  pending: Commit[];
+  /** Commits (by order) beyond the log's end, a heap by index. */
+  pending: number[];
   firstAt: RequestIndex;
   duplicates: { count: number; first: LogFinding[] };
   disorder: { count: number; first: LogFinding[] };
 }
 
 export class CommitChecker {
-  private readonly commits: Commit[] = [];
-  /** The same commits by completion time, to find those a dump is bound by. */
-  private readonly byTime: Commit[] = [];
-  /** The first commit at each index (an array by index: a Map costs several times as much per commit). */
-  private readonly firstAt: Commit[] = [];
+  private readonly commits = new CommitTable();
+  /** The same commits (by order) by completion time, to find those a dump is bound by. */
+  private readonly byTime: number[] = [];
+  /** The first commit (its order) at each index: an array by index, as a Map costs several times as much. */
+  private readonly firstAt: number[] = [];
   private indicesCommitted = 0;
   private readonly states = new Map<string, ReplicaState>();
   private readonly decoder = new DumpDecoder();
@@ -133,20 +103,21 @@ export class CommitChecker {
   op(op: Op): void {
     const ref = commitOf(op);
     if (!ref) return;
-    const c = held(ref, this.commits.length);
-    this.commits.push(c);
+    const order = this.commits.push(ref);
     let at = this.byTime.length;
-    while (at > 0 && this.byTime[at - 1]!.time > c.time) at--;
-    this.byTime.splice(at, 0, c);
+    while (at > 0 && this.commits.timeOf(this.byTime[at - 1]!) > ref.time) at--;
+    this.byTime.splice(at, 0, order);
     // A commit that arrives after a dump that is bound by it: look at that replica's log now.
-    for (const s of this.states.values()) if (c.time <= s.lastTakenAt) this.classify(s, c);
+    for (const s of this.states.values()) if (ref.time <= s.lastTakenAt) this.classify(s, order);
 
-    const first = this.firstAt[c.index];
-    if (!first) {
-      c.position = this.indicesCommitted++;
-      this.firstAt[c.index] = c;
+    const firstOrder = this.firstAt[ref.index];
+    if (firstOrder === undefined) {
+      this.commits.setPosition(order, this.indicesCommitted++);
+      this.firstAt[ref.index] = order;
       return;
     }
+    const first = this.commits.get(firstOrder);
+    const c = this.commits.get(order);
     if (sameCommit(first, c)) return;
     this.counts.agreement++;
     this.agreement.offer([first.position, c.order], () => ({
@@ -175,16 +146,19 @@ export class CommitChecker {
       this.states.set(d.replica, s);
       this.scan(s, d.replica);
       for (const c of this.byTime) {
-        if (c.time > s.lastTakenAt) break;
+        if (this.commits.timeOf(c) > s.lastTakenAt) break;
         this.classify(s, c);
       }
     } else {
       s.log = d.log;
       this.scan(s, d.replica);
-      while (s.pending.length > 0 && s.pending[0]!.index <= s.log.length) this.classify(s, popMin(s.pending));
-      for (let i = upperBound(this.byTime, s.lastTakenAt); i < this.byTime.length; i++) {
+      const indexOf = (c: number) => this.commits.indexOf(c);
+      while (s.pending.length > 0 && indexOf(s.pending[0]!) <= s.log.length)
+        this.classify(s, popMin(s.pending, indexOf));
+      const timeOf = (c: number) => this.commits.timeOf(c);
+      for (let i = upperBound(this.byTime, s.lastTakenAt, timeOf); i < this.byTime.length; i++) {
         const c = this.byTime[i]!;
-        if (c.time > d.takenAt) break;
+        if (timeOf(c) > d.takenAt) break;
         this.classify(s, c);
       }
       s.lastTakenAt = Math.max(s.lastTakenAt, d.takenAt);
@@ -194,7 +168,7 @@ export class CommitChecker {
     // holds a different value at the commit's index. Only dumps taken after the commit are bound by it.
     if (d.status === 'Normal' && d.inQuorum) {
       for (const [order, entry] of s.mismatch) {
-        const c = this.commits[order]!;
+        const c = this.commits.get(order);
         if (c.view > d.view || c.time > d.takenAt) continue;
         this.counts.inv++;
         this.inv.offer([order, seq], () => ({
@@ -240,17 +214,18 @@ export class CommitChecker {
     };
   }
 
-  /** Where commit c stands in this replica's log: matching, another entry there, or not there yet. */
-  private classify(s: ReplicaState, c: Commit): void {
-    if (c.index < 1) return;
-    if (c.index > s.log.length) {
-      pushHeap(s.pending, c);
+  /** Where commit `order` stands in this replica's log: matching, another entry there, or not there yet. */
+  private classify(s: ReplicaState, order: number): void {
+    const index = this.commits.indexOf(order);
+    if (index < 1) return;
+    if (index > s.log.length) {
+      pushHeap(s.pending, order, (c) => this.commits.indexOf(c));
       return;
     }
-    const entry = s.log[c.index - 1]!;
+    const entry = s.log[index - 1]!;
     // Compacted before any dump showed it: nothing to judge (the replica's snapshot covers it).
     if (isCompacted(entry)) return;
-    if (!holds(entry, c)) s.mismatch.set(c.order, entry);
+    if (!holds(entry, this.commits.get(order))) s.mismatch.set(order, entry);
   }
 
   /** Duplicate requests and out-of-order timestamps in the entries not yet scanned. */
@@ -298,7 +273,8 @@ export class CommitChecker {
       const occurrences = new Map<string, number>();
       if (!once)
         for (const e of d.log) occurrences.set(requestKey(e), (occurrences.get(requestKey(e)) ?? 0) + 1);
-      for (const c of this.commits) {
+      for (let order = 0; order < this.commits.length; order++) {
+        const c = this.commits.get(order);
         const entry = d.log[c.index - 1];
         if (isCompacted(entry)) continue;
         const times =
@@ -361,29 +337,30 @@ export class CommitChecker {
 }
 
 /** First position whose commit completed after t. */
-function upperBound(list: Commit[], t: number): number {
+function upperBound(list: number[], t: number, timeOf: (c: number) => number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid]!.time <= t) lo = mid + 1;
+    if (timeOf(list[mid]!) <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function pushHeap(h: Commit[], c: Commit): void {
+/** A heap of commits (orders) by their index. */
+function pushHeap(h: number[], c: number, indexOf: (c: number) => number): void {
   h.push(c);
   let i = h.length - 1;
   while (i > 0) {
     const p = (i - 1) >> 1;
-    if (h[p]!.index <= h[i]!.index) break;
+    if (indexOf(h[p]!) <= indexOf(h[i]!)) break;
     [h[p], h[i]] = [h[i]!, h[p]!];
     i = p;
   }
 }
 
-function popMin(h: Commit[]): Commit {
+function popMin(h: number[], indexOf: (c: number) => number): number {
   const top = h[0]!;
   const last = h.pop()!;
   if (h.length > 0) {
@@ -393,8 +370,8 @@ function popMin(h: Commit[]): Commit {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && h[l]!.index < h[m]!.index) m = l;
-      if (r < h.length && h[r]!.index < h[m]!.index) m = r;
+      if (l < h.length && indexOf(h[l]!) < indexOf(h[m]!)) m = l;
+      if (r < h.length && indexOf(h[r]!) < indexOf(h[m]!)) m = r;
       if (m === i) break;
       [h[m], h[i]] = [h[i]!, h[m]!];
       i = m;
