@@ -13,8 +13,11 @@
  * stop progress.
  */
 import type { Op } from '../core/history.js';
+import { benignFault, DisruptionTracker, type Interval } from './disruptions.js';
 import { Pairer } from './operations.js';
 import type { CheckResult, Operation } from './types.js';
+
+export { benignFault, type Interval } from './disruptions.js';
 
 export interface AvailabilityOptions {
   /** Window width in nanoseconds (default 1 s). */
@@ -31,11 +34,6 @@ export interface AvailabilityOptions {
   benign?: (record: Record<string, unknown>) => boolean;
 }
 
-export interface Interval {
-  start: number;
-  end: number;
-}
-
 export interface AvailabilityResult extends CheckResult {
   checker: 'availability';
   windows: Array<{ start: number; ops: number; ok: number; share: number }>;
@@ -48,16 +46,6 @@ export interface AvailabilityResult extends CheckResult {
   quiet: Interval[];
   /** Stretches of a healthy period with operations in flight and none completing, at least `stallNs` long. */
   stalls: Interval[];
-}
-
-/** Delays this small (latency + jitter, ms, per hop) leave every timeout of a correct system far away. */
-const BENIGN_LATENCY_MS = 250;
-export function benignFault(record: Record<string, unknown>): boolean {
-  // A slow machine (the simulator's standing condition) is latency on every link of one node.
-  if (record.fault !== 'latency' && record.fault !== 'reorder' && record.fault !== 'slow-machine')
-    return false;
-  const a = (record.attributes ?? {}) as { latency?: number; jitter?: number };
-  return (a.latency ?? 0) + (a.jitter ?? 0) <= BENIGN_LATENCY_MS;
 }
 
 /**
@@ -242,41 +230,9 @@ function disruptions(
   benign: (r: Record<string, unknown>) => boolean,
   end: number,
 ): Interval[] {
-  const active = new Map<string, number>();
-  const out: Interval[] = [];
-  for (const op of nemesis) {
-    const rec = (op.value ?? {}) as Record<string, unknown>;
-    const fault = typeof rec.fault === 'string' ? rec.fault : String(op.f);
-    if (op.f === 'start') {
-      // A restart of a running fault keeps its first start; a benign restart ends a disruptive one.
-      if (!benign(rec)) {
-        if (!active.has(fault)) active.set(fault, op.time);
-      } else if (active.has(fault)) {
-        out.push({ start: active.get(fault)!, end: op.time });
-        active.delete(fault);
-      }
-    } else if (op.f === 'stop' && active.has(fault)) {
-      out.push({ start: active.get(fault)!, end: op.time });
-      active.delete(fault);
-    } else if (op.f === 'heal') {
-      for (const start of active.values()) out.push({ start, end: op.time });
-      active.clear();
-    }
-  }
-  for (const start of active.values()) out.push({ start, end });
-  return merge(out);
-}
-
-/** Sorted, non-overlapping union. */
-function merge(xs: Interval[]): Interval[] {
-  const sorted = [...xs].sort((a, b) => a.start - b.start);
-  const out: Interval[] = [];
-  for (const x of sorted) {
-    const last = out[out.length - 1];
-    if (last && x.start <= last.end) last.end = Math.max(last.end, x.end);
-    else out.push({ ...x });
-  }
-  return out;
+  const tracker = new DisruptionTracker(benign);
+  for (const op of nemesis) tracker.event(op);
+  return tracker.all(end);
 }
 
 /** `whole` minus a sorted union of intervals. */

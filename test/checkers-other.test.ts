@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkAvailability } from '../checkers/availability.js';
 import { combineVerdicts, composeResults } from '../checkers/compose.js';
 import { checkStats } from '../checkers/stats.js';
-import type { History } from '../core/history.js';
+import type { History, Op } from '../core/history.js';
 import { hist } from './checkers-helpers.js';
 
 describe('stats', () => {
@@ -26,6 +26,47 @@ describe('stats', () => {
     expect(r.valid).toBe(false);
     expect(r.reason).toBe('never succeeded: cas, read');
     expect(checkStats(h.slice(0, 2)).valid).toBe(true);
+  });
+
+  describe('a kind that never succeeded is unknown when the faults never gave it a fair try', () => {
+    const s = 1e9;
+    /** Writes succeed every second; one cas at `casAt`, timing out; a partition over [pStart, pStop). */
+    function run(casAt: number, pStart: number, pStop: number): History {
+      const h: History = [];
+      const push = (time: number, type: Op['type'], process: Op['process'], f: string, value: unknown) =>
+        h.push({ index: h.length, time, type, process, f, value });
+      const events: Array<[number, () => void]> = [
+        [pStart, () => push(pStart, 'info', 'nemesis', 'start', { fault: 'partition', topology: 'halves' })],
+        [pStop, () => push(pStop, 'info', 'nemesis', 'stop', { fault: 'partition' })],
+        [casAt, () => push(casAt, 'invoke', 1, 'cas', [0, 1])],
+        [casAt + 1.5 * s, () => push(casAt + 1.5 * s, 'info', 1, 'cas', [0, 1])],
+      ];
+      for (let t = 0; t < 20 * s; t += s)
+        events.push(
+          [t, () => push(t, 'invoke', 0, 'write', 1)],
+          [t + 0.5 * s, () => push(t + 0.5 * s, 'ok', 0, 'write', 1)],
+        );
+      for (const [, add] of events.sort((x, y) => x[0] - y[0])) add();
+      return h;
+    }
+
+    it('unknown: every try overlapped a disruption, or came under 3 s after one', () => {
+      const during = checkStats(run(8 * s, 5 * s, 10 * s));
+      expect(during.valid).toBe('unknown');
+      expect(during.reason).toMatch(/never succeeded: cas; never tried in a calm stretch/);
+      // Invoked calm, but the partition began before it ended.
+      expect(checkStats(run(4 * s, 5 * s, 10 * s)).valid).toBe('unknown');
+      // Right after the heal: the cluster may still be recovering.
+      expect(checkStats(run(11 * s, 5 * s, 10 * s)).valid).toBe('unknown');
+    });
+
+    it('invalid: a try in a settled calm stretch', () => {
+      expect(checkStats(run(14 * s, 5 * s, 10 * s)).valid).toBe(false);
+      // Before any fault: the run's start counts as settled.
+      const early = checkStats(run(1 * s, 5 * s, 10 * s));
+      expect(early.valid).toBe(false);
+      expect(early.reason).toBe('never succeeded: cas');
+    });
   });
 });
 
