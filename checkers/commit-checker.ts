@@ -76,6 +76,8 @@ export class CommitChecker {
   private readonly byTime: number[] = [];
   /** The first commit (its order) at each index: an array by index, as a Map costs several times as much. */
   private readonly firstAt: number[] = [];
+  private readonly timeOf = (order: number) => this.commits.timeOf(order);
+  private readonly logIndexOf = (order: number) => this.commits.logIndexOf(order);
   private indicesCommitted = 0;
   private readonly states = new Map<string, ReplicaState>();
   private readonly decoder = new DumpDecoder();
@@ -105,7 +107,7 @@ export class CommitChecker {
     if (!ref) return;
     const order = this.commits.push(ref);
     let at = this.byTime.length;
-    while (at > 0 && this.commits.timeOf(this.byTime[at - 1]!) > ref.time) at--;
+    while (at > 0 && this.timeOf(this.byTime[at - 1]!) > ref.time) at--;
     this.byTime.splice(at, 0, order);
     // A commit that arrives after a dump that is bound by it: look at that replica's log now.
     for (const s of this.states.values()) if (ref.time <= s.lastTakenAt) this.classify(s, order);
@@ -146,19 +148,17 @@ export class CommitChecker {
       this.states.set(d.replica, s);
       this.scan(s, d.replica);
       for (const c of this.byTime) {
-        if (this.commits.timeOf(c) > s.lastTakenAt) break;
+        if (this.timeOf(c) > s.lastTakenAt) break;
         this.classify(s, c);
       }
     } else {
       s.log = d.log;
       this.scan(s, d.replica);
-      const indexOf = (c: number) => this.commits.indexOf(c);
-      while (s.pending.length > 0 && indexOf(s.pending[0]!) <= s.log.length)
-        this.classify(s, popMin(s.pending, indexOf));
-      const timeOf = (c: number) => this.commits.timeOf(c);
-      for (let i = upperBound(this.byTime, s.lastTakenAt, timeOf); i < this.byTime.length; i++) {
+      while (s.pending.length > 0 && this.logIndexOf(s.pending[0]!) <= s.log.length)
+        this.classify(s, popMin(s.pending, this.logIndexOf));
+      for (let i = upperBound(this.byTime, s.lastTakenAt, this.timeOf); i < this.byTime.length; i++) {
         const c = this.byTime[i]!;
-        if (timeOf(c) > d.takenAt) break;
+        if (this.timeOf(c) > d.takenAt) break;
         this.classify(s, c);
       }
       s.lastTakenAt = Math.max(s.lastTakenAt, d.takenAt);
@@ -216,10 +216,10 @@ export class CommitChecker {
 
   /** Where commit `order` stands in this replica's log: matching, another entry there, or not there yet. */
   private classify(s: ReplicaState, order: number): void {
-    const index = this.commits.indexOf(order);
+    const index = this.logIndexOf(order);
     if (index < 1) return;
     if (index > s.log.length) {
-      pushHeap(s.pending, order, (c) => this.commits.indexOf(c));
+      pushHeap(s.pending, order, this.logIndexOf);
       return;
     }
     const entry = s.log[index - 1]!;
@@ -348,19 +348,19 @@ function upperBound(list: number[], t: number, timeOf: (c: number) => number): n
   return lo;
 }
 
-/** A heap of commits (orders) by their index. */
-function pushHeap(h: number[], c: number, indexOf: (c: number) => number): void {
+/** A heap of commits (orders) by `key`, their log index. */
+function pushHeap(h: number[], c: number, key: (c: number) => number): void {
   h.push(c);
   let i = h.length - 1;
   while (i > 0) {
     const p = (i - 1) >> 1;
-    if (indexOf(h[p]!) <= indexOf(h[i]!)) break;
+    if (key(h[p]!) <= key(h[i]!)) break;
     [h[p], h[i]] = [h[i]!, h[p]!];
     i = p;
   }
 }
 
-function popMin(h: number[], indexOf: (c: number) => number): number {
+function popMin(h: number[], key: (c: number) => number): number {
   const top = h[0]!;
   const last = h.pop()!;
   if (h.length > 0) {
@@ -370,8 +370,8 @@ function popMin(h: number[], indexOf: (c: number) => number): number {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && indexOf(h[l]!) < indexOf(h[m]!)) m = l;
-      if (r < h.length && indexOf(h[r]!) < indexOf(h[m]!)) m = r;
+      if (l < h.length && key(h[l]!) < key(h[m]!)) m = l;
+      if (r < h.length && key(h[r]!) < key(h[m]!)) m = r;
       if (m === i) break;
       [h[m], h[i]] = [h[i]!, h[m]!];
       i = m;

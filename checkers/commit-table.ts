@@ -84,7 +84,8 @@ export class CommitTable {
     return this.time[i]!;
   }
 
-  indexOf(i: number): number {
+  /** The log index commit i names. */
+  logIndexOf(i: number): number {
     return this.index[i]!;
   }
 
