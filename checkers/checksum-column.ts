@@ -3,6 +3,8 @@
  * Paxos's and jitter's own are) rather than a string each (about 36 bytes): a long run's checkers hold one per
  * log entry or commit. The empty string (a checksum not known) costs a flag; any other string is kept as is.
  */
+import { grown } from './columns.js';
+
 const HEX16 = /^[0-9a-f]{16}$/;
 const HEX = 0;
 const EMPTY = 1;
@@ -18,9 +20,9 @@ export class ChecksumColumn {
 
   push(s: string): void {
     if (this.length === this.hi.length) {
-      this.hi = grown(this.hi);
-      this.lo = grown(this.lo);
-      this.kind = grown(this.kind);
+      this.hi = grown(this.hi, this.length + 1);
+      this.lo = grown(this.lo, this.length + 1);
+      this.kind = grown(this.kind, this.length + 1);
     }
     const i = this.length++;
     if (HEX16.test(s)) {
@@ -70,12 +72,6 @@ export class ChecksumColumn {
       this.lo[i] === (Number.parseInt(s.slice(8), 16) | 0)
     );
   }
-}
-
-function grown<T extends Int32Array | Uint8Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 function hex(x: number): string {

@@ -6,6 +6,7 @@
  */
 import type { ProcessId } from '../core/history.js';
 import { ChecksumColumn } from './checksum-column.js';
+import { grown, Interned } from './columns.js';
 import type { CommitRef } from './types.js';
 
 /** A commit as the checker sees it: the client's reference, when it completed, and where it stands. */
@@ -32,8 +33,7 @@ export class CommitTable {
   private f = new Int32Array(1024);
   private key = new Int32Array(1024);
   private client = new Int32Array(1024);
-  private readonly names: string[] = [];
-  private readonly nameIds = new Map<string, number>();
+  private readonly names = new Interned();
   private readonly checksums = new ChecksumColumn();
   private readonly processes: ProcessId[] = [];
   private readonly values: unknown[] = [];
@@ -41,7 +41,7 @@ export class CommitTable {
 
   /** Holds a commit; returns its order. */
   push(c: CommitRef & { time: number }): number {
-    if (this.length === this.time.length) this.grow();
+    if (this.length === this.time.length) this.grow(this.length + 1);
     const i = this.length++;
     this.opIndex[i] = c.opIndex;
     this.view[i] = c.view;
@@ -50,9 +50,9 @@ export class CommitTable {
     this.ts[i] = c.ts ?? ABSENT;
     this.time[i] = c.time;
     this.position[i] = -1;
-    this.f[i] = this.name(c.f);
-    this.key[i] = c.key === undefined ? -1 : this.name(c.key);
-    this.client[i] = c.client === undefined ? -1 : this.name(c.client);
+    this.f[i] = this.names.id(c.f);
+    this.key[i] = c.key === undefined ? -1 : this.names.id(c.key);
+    this.client[i] = c.client === undefined ? -1 : this.names.id(c.client);
     this.checksums.push(c.checksum);
     this.processes.push(c.process);
     this.values.push(c.value);
@@ -68,10 +68,10 @@ export class CommitTable {
       view: this.view[i]!,
       index: this.index[i]!,
       checksum: this.checksums.get(i)!,
-      f: this.names[this.f[i]!]!,
-      key: key === -1 ? undefined : this.names[key],
+      f: this.names.at(this.f[i]!),
+      key: key === -1 ? undefined : this.names.at(key),
       value: this.values[i],
-      client: client === -1 ? undefined : this.names[client],
+      client: client === -1 ? undefined : this.names.at(client),
       req: Number.isNaN(req) ? undefined : req,
       ts: Number.isNaN(ts) ? undefined : ts,
       time: this.time[i]!,
@@ -93,31 +93,16 @@ export class CommitTable {
     this.position[i] = position;
   }
 
-  private name(s: string): number {
-    let id = this.nameIds.get(s);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(s);
-      this.nameIds.set(s, id);
-    }
-    return id;
-  }
-
-  private grow(): void {
-    const more = <T extends Float64Array | Int32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.opIndex = more(this.opIndex);
-    this.view = more(this.view);
-    this.index = more(this.index);
-    this.req = more(this.req);
-    this.ts = more(this.ts);
-    this.time = more(this.time);
-    this.position = more(this.position);
-    this.f = more(this.f);
-    this.key = more(this.key);
-    this.client = more(this.client);
+  private grow(min: number): void {
+    this.opIndex = grown(this.opIndex, min);
+    this.view = grown(this.view, min);
+    this.index = grown(this.index, min);
+    this.req = grown(this.req, min);
+    this.ts = grown(this.ts, min);
+    this.time = grown(this.time, min);
+    this.position = grown(this.position, min);
+    this.f = grown(this.f, min);
+    this.key = grown(this.key, min);
+    this.client = grown(this.client, min);
   }
 }

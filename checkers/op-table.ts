@@ -4,6 +4,7 @@
  * three times what its columns do (830,080 operations: ~100 MB of objects). The search asks for an operation
  * as an object only when a model looks at it, and that object is short-lived.
  */
+import { grown, Interned } from './columns.js';
 import type { Operation } from './types.js';
 
 const STATUS: readonly Operation['status'][] = ['ok', 'fail', 'info'];
@@ -17,8 +18,7 @@ export class OpTable {
   /** f and key, interned: a partition has few of either. */
   private fs: Int32Array;
   private keys: Int32Array;
-  private readonly names: string[] = [];
-  private readonly nameIds = new Map<string, number>();
+  private readonly names = new Interned();
   private readonly processes: Operation['process'][] = [];
   private readonly values: unknown[] = [];
   private readonly results: unknown[] = [];
@@ -46,7 +46,7 @@ export class OpTable {
   }
 
   push(op: Operation): void {
-    if (this.n === this.ids.length) this.grow();
+    if (this.n === this.ids.length) this.grow(this.n + 1);
     const ret = op.ret === Number.POSITIVE_INFINITY ? -1 : op.ret;
     if ((op.id | 0) !== op.id || (op.call | 0) !== op.call || (ret | 0) !== ret)
       throw new Error(`operation ${op.id}: id, call and ret must be history positions (integers below 2^31)`);
@@ -55,8 +55,8 @@ export class OpTable {
     this.calls[i] = op.call;
     this.rets[i] = ret;
     this.statuses[i] = STATUS.indexOf(op.status);
-    this.fs[i] = this.name(op.f);
-    this.keys[i] = op.key === undefined ? -1 : this.name(op.key);
+    this.fs[i] = this.names.id(op.f);
+    this.keys[i] = op.key === undefined ? -1 : this.names.id(op.key);
     this.processes.push(op.process);
     this.values.push(op.value);
     this.results.push(op.result);
@@ -81,8 +81,8 @@ export class OpTable {
     return {
       id: this.ids[i]!,
       process: this.processes[i]!,
-      f: this.names[this.fs[i]!]!,
-      key: key === -1 ? undefined : this.names[key],
+      f: this.names.at(this.fs[i]!),
+      key: key === -1 ? undefined : this.names.at(key),
       value: this.values[i],
       result: this.results[i],
       status: STATUS[this.statuses[i]!]!,
@@ -105,28 +105,12 @@ export class OpTable {
     return t;
   }
 
-  private name(s: string): number {
-    let id = this.nameIds.get(s);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(s);
-      this.nameIds.set(s, id);
-    }
-    return id;
-  }
-
-  private grow(): void {
-    const size = this.ids.length * 2;
-    const more = <T extends Uint8Array | Int32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.ids = more(this.ids);
-    this.calls = more(this.calls);
-    this.rets = more(this.rets);
-    this.statuses = more(this.statuses);
-    this.fs = more(this.fs);
-    this.keys = more(this.keys);
+  private grow(min: number): void {
+    this.ids = grown(this.ids, min);
+    this.calls = grown(this.calls, min);
+    this.rets = grown(this.rets, min);
+    this.statuses = grown(this.statuses, min);
+    this.fs = grown(this.fs, min);
+    this.keys = grown(this.keys, min);
   }
 }

@@ -17,6 +17,7 @@
  * may declare dead ends (a pending operation that can never become legal), which fail a configuration early.
  * Each is checked against brute-force enumeration in test/checkers-search.test.ts.
  */
+import { grown } from './columns.js';
 import { OpTable } from './op-table.js';
 import { ILLEGAL, type Model, type Operation } from './types.js';
 
@@ -56,15 +57,6 @@ function zobrist(n: number): Int32Array {
     zobristKeys = out;
   }
   return zobristKeys;
-}
-
-function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, min: number): T {
-  if (a.length >= min) return a;
-  let size = a.length * 2;
-  while (size < min) size *= 2;
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
 }
 
 /** A search that runs in slices, so partitions can take turns and a failing one is found early. */
@@ -305,8 +297,8 @@ export function searchPartition<S>(
       return curSet;
     }
     const id = sets++;
-    if (id >= sHash.length) sHash = grow(sHash, id * 2);
-    if ((id + 1) * iwords > spool.length) spool = grow(spool, (id + 1) * iwords);
+    if (id >= sHash.length) sHash = grown(sHash, id * 2);
+    if ((id + 1) * iwords > spool.length) spool = grown(spool, (id + 1) * iwords);
     spool.set(ibits, id * iwords);
     sHash[id] = ih;
     setTable[slot] = id;
@@ -403,15 +395,15 @@ export function searchPartition<S>(
       g = groups++;
       if (g >= gState.length) {
         const n = g * 2;
-        gState = grow(gState, n);
-        gLow = grow(gLow, n);
-        gLen = grow(gLen, n);
-        gOff = grow(gOff, n);
-        gHash = grow(gHash, n);
-        gNext = grow(gNext, n);
-        gDone = grow(gDone, n);
+        gState = grown(gState, n);
+        gLow = grown(gLow, n);
+        gLen = grown(gLen, n);
+        gOff = grown(gOff, n);
+        gHash = grown(gHash, n);
+        gNext = grown(gNext, n);
+        gDone = grown(gDone, n);
       }
-      if (poolTop + len > pool.length) pool = grow(pool, poolTop + len);
+      if (poolTop + len > pool.length) pool = grown(pool, poolTop + len);
       for (let w = 0; w < len; w++) pool[poolTop + w] = bits[low + w]!;
       gState[g] = stateId;
       gLow[g] = low;
@@ -426,10 +418,10 @@ export function searchPartition<S>(
     }
     const e = entries++;
     if (e >= mDone.length) {
-      mDone = grow(mDone, e * 2);
-      eGroup = grow(eGroup, e * 2);
-      eInfo = grow(eInfo, e * 2);
-      dNext = grow(dNext, e * 2);
+      mDone = grown(mDone, e * 2);
+      eGroup = grown(eGroup, e * 2);
+      eInfo = grown(eInfo, e * 2);
+      dNext = grown(dNext, e * 2);
     }
     mDone[e] = 0;
     eGroup[e] = g;
