@@ -4,6 +4,7 @@
  * process: the slot continues as a fresh process with a fresh client (Jepsen's rule), so an operation in
  * doubt never overlaps the same process's next one.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { ClientOp, ClientOutcome, DbClient } from '../core/db.js';
 import type { GenContext, Generator } from '../core/generator.js';
@@ -70,6 +71,8 @@ export class Workers {
 
   /** Run the generator on every slot until it is done for all of them, or `signal` aborts. */
   async run(gen: Generator, signal: AbortSignal): Promise<void> {
+    // Each slot may wait on the signal (one listener at a time each): past 10, Node would warn of a leak.
+    setMaxListeners(getMaxListeners(signal) + this.slots.length, signal);
     await Promise.all(this.slots.map((slot) => this.loop(slot, gen, signal)));
   }
 
