@@ -8,6 +8,7 @@
  * TCP client that writes right after connect): a new client's first request is not lost to its own setup.
  */
 import net from 'node:net';
+import { LISTEN_BACKLOG } from '../core/listen.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { Message } from './messages.js';
 import { CLIENT_ACCEPTS, parseMessage } from './wire.js';
@@ -342,7 +343,7 @@ export class Listener {
     return new Promise((resolve, reject) => {
       const server = net.createServer({ noDelay: true });
       server.once('error', reject);
-      server.listen({ host, port }, () => {
+      server.listen({ host, port, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve(new Listener(server, o));
       });

@@ -3,6 +3,7 @@
  * disabling closes the listener and every connection; a re-enabled proxy binds the address it had).
  */
 import net from 'node:net';
+import { LISTEN_BACKLOG } from '../core/listen.js';
 import { formatHostPort, parseHostPort } from './address.js';
 import { ApiError, ErrToxicNotFound } from './errors.js';
 import { Connection, type ToxicEntry } from './link.js';
@@ -63,7 +64,7 @@ export class ToxicProxy {
     server.on('connection', (client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new ApiError(`listen tcp ${this.listen}: ${err.message}`, 500)));
-      server.listen({ host, port, exclusive: true }, () => resolve());
+      server.listen({ host, port, exclusive: true, backlog: LISTEN_BACKLOG }, () => resolve());
     });
     server.on('error', () => {});
     const addr = server.address() as net.AddressInfo;
