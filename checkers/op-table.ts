@@ -9,7 +9,47 @@ import type { Operation } from './types.js';
 
 const STATUS: readonly Operation['status'][] = ['ok', 'fail', 'info'];
 
-export class OpTable {
+/** A partition's operations as the search reads them: by row, in invocation order. */
+export interface Ops {
+  readonly length: number;
+  id(i: number): number;
+  call(i: number): number;
+  ret(i: number): number;
+  /** Operation i as an object. */
+  get(i: number): Operation;
+  all(): Operation[];
+}
+
+/** Operations already held as objects (a short history, most partitions): read as they are, nothing copied. */
+export class OpArray implements Ops {
+  constructor(private readonly ops: readonly Operation[]) {}
+
+  get length(): number {
+    return this.ops.length;
+  }
+
+  id(i: number): number {
+    return this.ops[i]!.id;
+  }
+
+  call(i: number): number {
+    return this.ops[i]!.call;
+  }
+
+  ret(i: number): number {
+    return this.ops[i]!.ret;
+  }
+
+  get(i: number): Operation {
+    return this.ops[i]!;
+  }
+
+  all(): Operation[] {
+    return this.ops.slice();
+  }
+}
+
+export class OpTable implements Ops {
   /** id, call and ret are history positions, below 2^31; a ret of -1 stands for Infinity (no completion). */
   private ids: Int32Array;
   private calls: Int32Array;

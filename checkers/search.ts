@@ -18,7 +18,7 @@
  * Each is checked against brute-force enumeration in test/checkers-search.test.ts.
  */
 import { grown } from './columns.js';
-import { OpTable } from './op-table.js';
+import { OpArray, type Ops } from './op-table.js';
 import { ILLEGAL, type Model, type Operation } from './types.js';
 
 export interface SearchLimits {
@@ -67,10 +67,10 @@ export interface PartitionSearch {
 
 export function searchPartition<S>(
   model: Model<S>,
-  given: readonly Operation[] | OpTable,
+  given: readonly Operation[] | Ops,
   limits: SearchLimits,
 ): PartitionSearch {
-  const ops = given instanceof OpTable ? given : OpTable.of(given);
+  const ops: Ops = Array.isArray(given) ? new OpArray(given) : (given as Ops);
   // Ordinary operations (known outcome, finite completion) go in the event list; info ones aside.
   let k = 0;
   for (let i = 0; i < ops.length; i++) if (ops.ret(i) === Number.POSITIVE_INFINITY) k++;
@@ -79,7 +79,7 @@ export function searchPartition<S>(
   const row = new Int32Array(m + k);
   for (let i = 0, a = 0, b = m; i < ops.length; i++)
     row[ops.ret(i) === Number.POSITIVE_INFINITY ? b++ : a++] = i;
-  /** Operation j (combined numbering) as an object, for the model: made when asked, short-lived. */
+  /** Operation j (combined numbering) as an object, for the model (from a table: made when asked, short-lived). */
   const opAt = (j: number): Operation => ops.get(row[j]!);
   if (m === 0) return { run: () => ({ valid: true, steps: 0, cacheEntries: 0 }) };
   if (2 * m >= 4194304) throw new Error(`partition too large (${m} operations; at most 2097151)`);
@@ -88,7 +88,7 @@ export function searchPartition<S>(
   const head = 2 * m;
   const next = new Int32Array(2 * m + 1);
   const prev = new Int32Array(2 * m + 1);
-  const time = new Int32Array(2 * m); // history positions (OpTable)
+  const time = new Float64Array(2 * m);
   for (let j = 0; j < m; j++) {
     time[j] = ops.call(row[j]!);
     time[m + j] = ops.ret(row[j]!);
@@ -117,7 +117,7 @@ export function searchPartition<S>(
   next[last] = -1;
 
   // Info ops: a list in call order (head k); removed while linearized.
-  const infoCall = new Int32Array(k);
+  const infoCall = new Float64Array(k);
   const inext = new Int32Array(k + 1);
   const iprev = new Int32Array(k + 1);
   for (let i = 0; i < k; i++) infoCall[i] = ops.call(row[m + i]!);
