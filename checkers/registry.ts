@@ -146,6 +146,8 @@ export function runChecker(name: string, input: CheckInput | StreamCheckInput): 
 export function runCheckers(
   names: readonly string[],
   input: CheckInput | StreamCheckInput,
+  /** Called after each checker (e.g. to collect what it left before the next one builds its own). */
+  afterEach?: () => void,
 ): Record<string, CheckResult> {
   const wanted = new Set(names);
   const ordered = [
@@ -153,6 +155,9 @@ export function runCheckers(
     ...[...wanted].filter((n) => !registry.has(n)),
   ];
   const out: Record<string, CheckResult> = {};
-  for (const name of ordered) out[name] = runChecker(name, input);
+  for (const name of ordered) {
+    out[name] = runChecker(name, input);
+    afterEach?.();
+  }
   return out;
 }
