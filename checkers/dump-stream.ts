@@ -303,14 +303,17 @@ function sameOp(a: LogEntry['op'], b: LogEntry['op']): boolean {
  * (a lost line, or a run that died while writing) is dropped with every later delta of that replica until
  * its next whole dump: `skipped` counts them.
  */
-/** Distinct operations DumpDecoder shares at most. */
+/** Distinct operations DumpDecoder shares at most, and the log index from which it shares them. */
 const MAX_SHARED_OPS = 4096;
+const SHARE_OPS_FROM = 16_384;
 
 export class DumpDecoder {
   private readonly logs = new Map<string, HeldLog>();
   /**
    * Operations seen, by their JSON: equal ones share one object. A register's few values recur in every entry
    * (830,080-operation run: 800,000 operation objects, ~35 MB). Bounded, for workloads whose values never recur.
+   * Only past SHARE_OPS_FROM entries: the JSON costs time on every new entry (a simulated run's checking, +15%),
+   * and pays off only on a long log.
    */
   private readonly ops = new Map<string, LogEntry['op']>();
   skipped = 0;
@@ -324,6 +327,7 @@ export class DumpDecoder {
       const o = other.log[index];
       if (o !== undefined && o !== COMPACTED && sameEntry(o, e)) return o;
     }
+    if (index < SHARE_OPS_FROM) return e;
     const key = JSON.stringify(e.op);
     const op = this.ops.get(key);
     if (op !== undefined) e.op = op;
