@@ -80,7 +80,8 @@ export function searchPartition<S>(
   for (let i = 0, a = 0, b = m; i < ops.length; i++)
     row[ops.ret(i) === Number.POSITIVE_INFINITY ? b++ : a++] = i;
   /** Operation j (combined numbering) as an object, for the model (from a table: made when asked, short-lived). */
-  const opAt = (j: number): Operation => ops.get(row[j]!);
+  const held = Array.isArray(given) ? Array.from(row, (i) => (given as readonly Operation[])[i]!) : null;
+  const opAt = held ? (j: number): Operation => held[j]! : (j: number): Operation => ops.get(row[j]!);
   if (m === 0) return { run: () => ({ valid: true, steps: 0, cacheEntries: 0 }) };
   if (2 * m >= 4194304) throw new Error(`partition too large (${m} operations; at most 2097151)`);
 
