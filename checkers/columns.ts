@@ -1,4 +1,4 @@
-/** Helpers of the checkers' column stores (op-table, commit-table, checksum-column, the search's memo). */
+/** Growth of the checkers' column stores (op-table, commit-table, checksum-column, the search's memo). */
 
 type TypedArray = Int32Array | Uint32Array | Uint8Array | Float64Array;
 
@@ -10,24 +10,4 @@ export function grown<T extends TypedArray>(a: T, min: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a);
   return b;
-}
-
-/** Strings numbered in order of first sight: a column holds the number, this the string. */
-export class Interned {
-  private readonly list: string[] = [];
-  private readonly ids = new Map<string, number>();
-
-  id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.list.length;
-      this.list.push(s);
-      this.ids.set(s, id);
-    }
-    return id;
-  }
-
-  at(id: number): string {
-    return this.list[id]!;
-  }
 }

@@ -7,7 +7,8 @@
  * each time cost the simulator a quarter of its checking.
  */
 import type { ProcessId } from '../core/history.js';
-import { grown, Interned } from './columns.js';
+import { StringTable } from '../core/string-table.js';
+import { grown } from './columns.js';
 import type { CommitRef } from './types.js';
 
 /** A commit as the checker sees it: the client's reference, when it completed, and where it stands. */
@@ -34,7 +35,7 @@ export class CommitTable {
   private f = new Int32Array(1024);
   private key = new Int32Array(1024);
   private client = new Int32Array(1024);
-  private readonly names = new Interned();
+  private readonly names = new StringTable();
   private readonly checksums: string[] = [];
   private readonly processes: ProcessId[] = [];
   private readonly values: unknown[] = [];

@@ -4,7 +4,8 @@
  * three times what its columns do (830,080 operations: ~100 MB of objects). The search asks for an operation
  * as an object only when a model looks at it, and that object is short-lived.
  */
-import { grown, Interned } from './columns.js';
+import { StringTable } from '../core/string-table.js';
+import { grown } from './columns.js';
 import type { Operation } from './types.js';
 
 const STATUS: readonly Operation['status'][] = ['ok', 'fail', 'info'];
@@ -58,7 +59,7 @@ export class OpTable implements Ops {
   /** f and key, interned: a partition has few of either. */
   private fs: Int32Array;
   private keys: Int32Array;
-  private readonly names = new Interned();
+  private readonly names = new StringTable();
   private readonly processes: Operation['process'][] = [];
   private readonly values: unknown[] = [];
   private readonly results: unknown[] = [];

@@ -3,25 +3,10 @@
  * One pass, O(1) per event: a 100,000-operation history is read once.
  */
 import type { Op } from '../core/history.js';
+import { StringTable } from '../core/string-table.js';
 import type { OpColumns } from './types.js';
 
 const MAX_VALUE_CHARS = 160;
-
-/** Deduplicated strings: values repeat a lot (small integers, null), so each is stored once. */
-export class StringTable {
-  readonly list: string[] = [];
-  private readonly ids = new Map<string, number>();
-
-  id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.list.length;
-      this.list.push(s);
-      this.ids.set(s, id);
-    }
-    return id;
-  }
-}
 
 /** A history value as short display text (undefined stays absent). */
 export function showValue(v: unknown): string | undefined {
@@ -56,6 +41,7 @@ export function emptyColumns(): OpColumns {
 
 export class OpCollector {
   readonly cols: OpColumns = emptyColumns();
+  // Deduplicated strings: values repeat a lot (small integers, null), so each is stored once.
   readonly processes = new StringTable();
   readonly fs = new StringTable();
   readonly keys = new StringTable();
