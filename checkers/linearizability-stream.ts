@@ -54,7 +54,6 @@ function encode(op: Operation): string {
 
 function decode(line: string): Operation {
   const o = JSON.parse(line) as Spilled;
-  // key in the literal, even when absent: added later it moves every operation's fields out of line.
   const op: Operation = {
     id: o.i,
     process: o.p,

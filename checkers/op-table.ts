@@ -76,12 +76,6 @@ export class OpTable implements Ops {
     this.keys = new Int32Array(size);
   }
 
-  static of(ops: readonly Operation[]): OpTable {
-    const t = new OpTable(ops.length);
-    for (const op of ops) t.push(op);
-    return t;
-  }
-
   get length(): number {
     return this.n;
   }

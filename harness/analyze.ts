@@ -74,8 +74,8 @@ let collectGarbage: (() => void) | undefined;
 export function checkInLessMemory(): void {
   v8.setFlagsFromString('--heap-growing-percent=20');
   // And a full collection between checkers: each one's columns and memo are garbage once it returns, but
-  // nothing makes V8 collect them before the next one builds its own. 830,080-operation run: 352-382 ->
-  // 324-332 MB peak RSS for `jitter analyze`. A context made after --expose-gc has `gc`.
+  // nothing makes V8 collect them before the next one builds its own. 830,080-operation run: 352-391 ->
+  // 329-337 MB peak RSS for `jitter analyze`. A context made after --expose-gc has `gc`.
   v8.setFlagsFromString('--expose-gc');
   collectGarbage = vm.runInNewContext('gc') as (() => void) | undefined;
 }
