@@ -32,6 +32,8 @@ export interface Pending {
   heard: Set<ReplicaId>;
   /** Client clock when the current attempt was sent (microseconds). */
   sentAt: number;
+  /** The first attempt's timestamp (the request's `born`). */
+  born: number;
 }
 
 export interface ClientState {
@@ -158,6 +160,7 @@ function sendAttempt(
   }
   p.view = s.view;
   p.ts = nextTimestamp(cfg, s, now);
+  if (p.attempts === 0) p.born = p.ts;
   p.sentAt = now;
   p.reps = [];
   p.reconciled.clear();
@@ -168,6 +171,7 @@ function sendAttempt(
     viewID: s.view,
     reqID: p.reqID,
     ts: p.ts,
+    born: p.born,
     op: p.op,
   };
   if (cfg.mode === 'fixed' && p.stalled >= PROMPT_VIEW_CHANGE_AFTER) msg.prompt = true;
@@ -200,6 +204,7 @@ export function clientRequest(
     stalled: 0,
     heard: new Set(),
     sentAt: now,
+    born: 0,
   };
   s.pending.set(reqID, p);
   const effects: ClientEffect[] = [];

@@ -53,6 +53,10 @@ export interface Timing {
   /** Fixed mode: compact the log into a snapshot once this many entries past the last one are held identically
    * by the whole quorum (DESIGN §2.9). Not a duration: it rides with the timing options to every runtime. */
   snapshotEvery: number;
+  /** Fixed mode: a replica appends an attempt of a request only if it is stamped at most this long after the
+   * request's first attempt, and forgets a client's last compacted request once the log's timestamps are
+   * this far past it (DESIGN §2.9). Clients and replicas must agree on it; keep operation timeouts below it. */
+  requestLifetimeMs: number;
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -63,6 +67,7 @@ export const DEFAULT_TIMING: Timing = {
   maxHoldMs: 200,
   maxLeadMs: 150,
   snapshotEvery: 10_000,
+  requestLifetimeMs: 120_000,
 };
 
 export function isFlaw(name: string): name is Flaw {

@@ -35,6 +35,10 @@ export interface ClientRequest {
   viewID: number;
   reqID: number;
   ts: number;
+  /** The timestamp of this request's first attempt. Every attempt is stamped later (a client's stamps only
+   * grow), and a fixed-mode replica appends an attempt only within `requestLifetimeMs` of it: that bound is
+   * what lets replicas forget a client's last compacted request (DESIGN §2.9). */
+  born: number;
   op: KvOp;
   /** Fixed mode: the client could not commit for several retries because a quorum member stayed silent; it
    * asks the primary to move the view on if the primary does not hear that member either (DESIGN §2.6). */

@@ -770,7 +770,9 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
       replyCompacted(x, m, done);
       return;
     }
-    if ((done?.req ?? 0) < m.reqID && (!last || compareEntryKeys(entry, last) > 0)) {
+    // Only within the request's lifetime: what lets compaction forget old clients (DESIGN §2.9).
+    const live = m.born <= m.ts && m.ts <= m.born + x.cfg.timing.requestLifetimeMs * 1000;
+    if (live && (done?.req ?? 0) < m.reqID && (!last || compareEntryKeys(entry, last) > 0)) {
       x.append(entry);
       reply(x, 'ClientReply', m, true, logLength(s));
     } else {
@@ -1558,10 +1560,15 @@ function compact(x: Step, c: number): void {
         result,
       });
   }
+  const last = entryAt(s, c)!;
+  // A client whose last request here is a lifetime older than the snapshot's last entry can never have a
+  // copy of it, or of an older one, appended again: each is stamped too early to follow `last`.
+  const lifetime = x.cfg.timing.requestLifetimeMs * 1000;
+  for (const [client, mark] of done) if (mark.ts + lifetime < last.ts) done.delete(client);
   const snap: Snapshot = {
     index: c,
     checksum: s.hashes[k]!,
-    last: entryAt(s, c) ?? null,
+    last,
     kv: [...kv],
     clients: [...done.values()],
   };

@@ -152,6 +152,10 @@ export class ReplicaProcess {
         this.counters.invalid++;
       },
       onMessage: (msg, conn) => this.receive(msg, conn),
+      // Each process of a long run is a new client: keep only those whose connection is open.
+      onClose: (conn) => {
+        for (const [client, c] of this.clients) if (c === conn) this.clients.delete(client);
+      },
     });
     this.adminServer = await startAdmin(o.admin.host, o.admin.port, {
       status: () => this.status(),

@@ -116,7 +116,7 @@ const repairEcho = { client: id, reqID: int, reqViewID: int };
 const SCHEMAS: Record<string, object> = {
   ClientRequest: msg(
     'ClientRequest',
-    { client: id, viewID: int, reqID: int, ts: int, op: kvOp },
+    { client: id, viewID: int, reqID: int, ts: int, born: int, op: kvOp },
     { prompt: { type: 'boolean' } },
   ),
   ClientReply: clientReply,

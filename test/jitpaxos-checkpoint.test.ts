@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checksums } from '../jitpaxos/checksum.js';
 import { makeConfig } from '../jitpaxos/config.js';
 import { applyOp, type KvState } from '../jitpaxos/kv.js';
-import type { ClientMark, Entry, Snapshot } from '../jitpaxos/messages.js';
+import type { ClientMark, ClientReply, ClientRequest, Entry, Snapshot } from '../jitpaxos/messages.js';
 import { hashAt, logLength, type ReplicaState, readerSaw, restoreReplica } from '../jitpaxos/replica-core.js';
 import { between, ofType, Sim, to } from '../jitpaxos/sim.js';
 import { replayWal, WAL_FILE, Wal } from '../jitpaxos/storage.js';
@@ -128,6 +128,48 @@ describe('checkpoints (fixed)', () => {
     expect(logLength(s.replica('r1'))).toBe(9);
   });
 
+  it('forgets clients a lifetime behind the snapshot, and still never appends their requests twice', () => {
+    // 40 clients (a long run's retired processes) commit one write each, 1 ms apart; the lifetime is 5 ms.
+    const clients = Array.from({ length: 40 }, (_, i) => `c${i}`);
+    const cfg = makeConfig({
+      replicas: R3,
+      mode: 'fixed',
+      timing: { snapshotEvery: 1, requestLifetimeMs: 5 },
+    });
+    const s = new Sim(cfg, clients);
+    let c0: ClientRequest | undefined;
+    clients.forEach((c, i) => {
+      const req = s.invoke(c, w('k', c), 10_000 + i * 1000);
+      c0 ??= s.pending(between('c0', 'r1'))[0]?.msg as ClientRequest;
+      s.deliverAll();
+      expect(s.outcome(c, req)?.type).toBe('ok');
+    });
+    heartbeats(s);
+    const r1 = s.replica('r1');
+    expect(r1.base).toBe(40);
+    // The last entry is stamped 49,000 µs: only clients stamped from 44,000 on are remembered.
+    const kept = ['c34', 'c35', 'c36', 'c37', 'c38', 'c39'];
+    expect([...r1.done.keys()]).toEqual(kept);
+    expect(r1.snapshot?.clients.map((m) => m.client)).toEqual(kept);
+    const refused = (copy: ClientRequest) => {
+      s.net.push({ id: 999_000 + copy.ts, from: 'c0', to: 'r1', msg: copy });
+      s.deliver(between('c0', 'r1'));
+      const answer = s.pending(between('r1', 'c0'));
+      s.drop(to('c0'));
+      return answer.length === 1 && !(answer[0]!.msg as ClientReply).succeeded;
+    };
+    // A late copy of c0's forgotten request, stamped as late as its lifetime allows, cannot follow the log's
+    // last entry; one stamped later is past its lifetime. Neither is appended a second time.
+    expect(c0?.born).toBe(10_000);
+    expect(refused({ ...c0!, ts: c0!.born + 5000 })).toBe(true);
+    expect(refused({ ...c0!, ts: 60_000 })).toBe(true);
+    expect(logLength(s.replica('r1'))).toBe(40);
+    // The client's next request is appended as usual.
+    const next = s.invoke('c0', w('k', 'again'), 70_000);
+    s.deliverAll();
+    expect(s.outcome('c0', next)?.type).toBe('ok');
+  });
+
   it('never compacts past what a quorum member holds identically', () => {
     const s = sim(1);
     commitWrites(s, 12);
@@ -142,7 +184,15 @@ describe('checkpoints (fixed)', () => {
       id: 999_999,
       from: 'c9',
       to: 'r2',
-      msg: { type: 'ClientRequest', client: 'c9', viewID: 1, reqID: 1, ts: 4900, op: w('z', 'z') },
+      msg: {
+        type: 'ClientRequest',
+        client: 'c9',
+        viewID: 1,
+        reqID: 1,
+        ts: 4900,
+        born: 4900,
+        op: w('z', 'z'),
+      },
     });
     s.deliverAll(to('r2'));
     s.drop(to('c9'));
@@ -285,7 +335,15 @@ describe('checkpoints (fixed)', () => {
       id: 20_000,
       from: 'c1',
       to: 'r1',
-      msg: { type: 'ClientRequest', client: 'c1', viewID: 6, reqID: 5, ts: 10_000, op: w('k', 'again') },
+      msg: {
+        type: 'ClientRequest',
+        client: 'c1',
+        viewID: 6,
+        reqID: 5,
+        ts: 10_000,
+        born: 10_000,
+        op: w('k', 'again'),
+      },
     });
     s.deliver(to('r1'));
     expect(logLength(s.replica('r1'))).toBe(40);

@@ -17,6 +17,7 @@ const req = (client: string, reqID: number, ts: number): ClientRequest => ({
   viewID: 1,
   reqID,
   ts,
+  born: ts,
   op: { f: 'write', key: 'k', value: `${client}-${reqID}` },
 });
 const replies = (effects: ReplicaEffect[]) =>

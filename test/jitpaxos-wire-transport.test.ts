@@ -235,6 +235,7 @@ describe('transport', () => {
       viewID: 1,
       reqID: i,
       ts: i,
+      born: i,
       op: { f: 'read', key: 'k' },
     });
     // Written during the first connection attempt: the socket holds it until it connects.

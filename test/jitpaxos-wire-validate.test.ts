@@ -25,6 +25,7 @@ const valid: Record<string, Message> = {
     viewID: 1,
     reqID: 3,
     ts: 5,
+    born: 5,
     op: { f: 'read', key: 'a' },
     prompt: true,
   },

@@ -192,6 +192,7 @@ export async function moveToView(fx: Fixture, view: number): Promise<void> {
             viewID: view,
             reqID: 1,
             ts: Date.now() * 1000,
+            born: Date.now() * 1000,
             op: { f: 'read', key: 'x' },
           });
         await sleep(200);

@@ -74,6 +74,7 @@ async function bareRtt(inFlight: number, ms: number): Promise<{ p50: number; per
       viewID: 1,
       reqID: id,
       ts: id,
+      born: id,
       op: { f: 'write', key: 'k', value: 'v' },
     });
   }
