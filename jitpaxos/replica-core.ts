@@ -1584,7 +1584,10 @@ function compact(x: Step, c: number): void {
   }
   if (s.syncIndex < c) x.setSync(c);
   x.persist({ t: 'snapshot', snapshot: snap });
-  x.notice('snapshot', `compacted entries 1..${c} (${s.log.length} live, ${kv.size} keys)`);
+  x.notice(
+    'snapshot',
+    `compacted entries 1..${c} (${s.log.length} live, ${kv.size} keys, ${done.size} clients)`,
+  );
 }
 
 /** Replace the whole log by a snapshot received from another replica (entries follow). */

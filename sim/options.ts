@@ -33,6 +33,9 @@ export interface SimOptions {
   replicaClockSpreadUs?: number;
   /** Fixed mode: entries between checkpoints (the JIT Paxos `snapshotEvery`); absent: the protocol's default. */
   snapshotEvery?: number;
+  /** Fixed mode: how long after its first attempt a request may still be appended (the protocol's
+   * `requestLifetimeMs`); absent: the protocol's default. */
+  requestLifetimeMs?: number;
   /** An explicit schedule replaces the seeded one (replays, shrinking). */
   schedule?: ScheduledAction[];
   /** Stop the main phase's clients after this many operations in all (shrinking). */

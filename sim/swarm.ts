@@ -1,6 +1,7 @@
 /**
  * Swarm testing: each seed also picks the shape of its world (which faults, how many and how often, coarse
- * or fine client clocks, which workload, how far clients stamp ahead, slow machines, clocks that disagree),
+ * or fine client clocks, which workload, how far clients stamp ahead, slow machines, clocks that disagree,
+ * how often replicas checkpoint and how soon they forget clients),
  * so a sweep explores configurations no one tuned, as FoundationDB's simulation does. Every dimension is a
  * property of the world, never of a flaw: a few of the worlds are calm ones (few faults, long gaps) since
  * liveness findings need stretches without a disruptive fault. The choice is made from the seed and written
@@ -25,6 +26,10 @@ export function swarmOptions(o: SimOptions): SimOptions {
   const world = new Rng(o.seed).fork('swarm-world');
   const nodes = Array.from({ length: o.replicas }, (_, i) => `r${i + 1}`);
   const calm = world.next() < 0.5;
+  // Checkpoints often enough that a 60 s run compacts many times, and clients forgotten within it.
+  const checkpoints = new Rng(o.seed).fork('swarm-checkpoints');
+  const snapshotEvery = checkpoints.pick([undefined, 5000, 1000, 300]);
+  const requestLifetimeMs = checkpoints.pick([undefined, undefined, 30_000, 15_000]);
   return {
     ...base,
     // A calm world: no fault, or one or two far apart; what is left to go wrong is the world's shape.
@@ -50,5 +55,7 @@ export function swarmOptions(o: SimOptions): SimOptions {
     // treat as a clock fault: no stall is looked for while it lasts).
     clientClockSpreadUs: world.pick([2_000, 2_000, 2_000, 50_000, 1_000_000, 10_000_000, 30_000_000]),
     replicaClockSpreadUs: world.pick([0, 0, 0, 0, 50_000, 1_000_000]),
+    ...(snapshotEvery !== undefined && o.snapshotEvery === undefined ? { snapshotEvery } : {}),
+    ...(requestLifetimeMs !== undefined && o.requestLifetimeMs === undefined ? { requestLifetimeMs } : {}),
   };
 }

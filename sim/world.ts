@@ -72,6 +72,7 @@ export class World implements FaultWorld {
       timing: {
         maxLeadMs: o.jitLeadMs ?? 150,
         ...(o.snapshotEvery !== undefined ? { snapshotEvery: o.snapshotEvery } : {}),
+        ...(o.requestLifetimeMs !== undefined ? { requestLifetimeMs: o.requestLifetimeMs } : {}),
       },
     });
     this.net = new Network(root.fork('network'));
