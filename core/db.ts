@@ -67,6 +67,12 @@ export type ClientOutcome =
   | { type: 'info'; error: string };
 
 export interface DbClient {
+  /**
+   * Get ready for the first operation (Jepsen's `open!`), e.g. connect. The harness waits for every first
+   * client before the main phase, so that hundreds of clients connecting at once do not time out their first
+   * operations. Resolves when ready or when it stops waiting; never rejects (operations meet what is wrong).
+   */
+  open?(): Promise<void>;
   invoke(op: ClientOp): Promise<ClientOutcome>;
   close(): void;
 }

@@ -212,6 +212,8 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
           timeoutMs: cfg.opTimeoutMs,
         }),
     });
+    // Jepsen's open!: connection set-up is not counted against the first operations.
+    await workers.open();
     const w = workers;
     nemesis = new NemesisRunner(
       { db, toxiproxy: proxyClient, topology, clocks, log: (l) => o.progress(l) },

@@ -69,6 +69,11 @@ export class Workers {
     }));
   }
 
+  /** Every slot's first client made ready (DbClient.open), before the first operation. */
+  async open(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.client.open?.()));
+  }
+
   /** Run the generator on every slot until it is done for all of them, or `signal` aborts. */
   async run(gen: Generator, signal: AbortSignal): Promise<void> {
     // Each slot may wait on the signal (one listener at a time each): past 10, Node would warn of a leak.

@@ -55,6 +55,8 @@ export class JitClient {
   private readonly clock: () => number;
   private readonly timeoutMs: number;
   private closed = false;
+  /** Resolves once every replica's connection has been up. */
+  private readonly connected: Promise<void>;
 
   constructor(readonly opts: JitClientOptions) {
     this.cfg = makeConfig({
@@ -67,7 +69,13 @@ export class JitClient {
     this.clock = opts.clock ?? wallClockMicros;
     this.timeoutMs = opts.timeoutMs ?? 1000;
     const log = opts.log ?? (() => {});
+    let down = Object.keys(opts.replicas).length;
+    let allUp = () => {};
+    this.connected = new Promise((resolve) => {
+      allUp = resolve;
+    });
     for (const [id, addr] of Object.entries(opts.replicas)) {
+      let seen = false;
       this.conns.set(
         id,
         new ClientConnection({
@@ -75,9 +83,29 @@ export class JitClient {
           port: addr.port,
           log,
           onMessage: (msg) => this.onReply(msg as ClientReply),
+          onState: (up) => {
+            if (!up || seen) return;
+            seen = true;
+            if (--down === 0) allUp();
+          },
         }),
       );
     }
+  }
+
+  /**
+   * Resolves once every replica's connection is up, or after the operation timeout: a replica not reachable
+   * by then is down for a reason the operations will meet anyway (the protocol needs only its quorum).
+   */
+  async open(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.connected,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** The client's current view, as it learned it from replies. */

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { JitClient } from '../jitpaxos/client.js';
 import { encodeFrame } from '../jitpaxos/framing.js';
 import type { ClientReply, ClientRequest, Heartbeat, Message } from '../jitpaxos/messages.js';
 import {
@@ -257,5 +258,29 @@ describe('transport', () => {
     expect(serverConn?.send(hb(2))).toBe(false);
     expect(serverConn?.dropped).toBe(1);
     await until(() => !c.connected, 'client sees disconnect');
+  });
+  it("JitClient.open waits for every replica's connection, and stops waiting at the operation timeout", async () => {
+    const up = await Promise.all([0, 0, 0].map(() => listen(0)));
+    const replicas = Object.fromEntries(
+      up.map((u, i) => [`r${i + 1}`, { host: HOST, port: u.l.address().port }]),
+    );
+    for (const u of up) cleanup.push(() => u.l.close());
+    // A timeout far beyond the test's own: open must resolve because the connections are up.
+    const c = new JitClient({ id: 'o1', replicas, mode: 'fixed', timeoutMs: 600_000 });
+    cleanup.push(() => c.close());
+    await c.open();
+    await until(() => up.every((u) => u.l.connectionCount === 1), 'every listener to see the client');
+    // A replica nobody listens for (a port just closed): open gives up after the timeout instead of hanging.
+    const gone = await listen(0);
+    const port = gone.l.address().port;
+    await gone.l.close();
+    const d = new JitClient({
+      id: 'o2',
+      replicas: { ...replicas, r3: { host: HOST, port } },
+      mode: 'fixed',
+      timeoutMs: 200,
+    });
+    cleanup.push(() => d.close());
+    await d.open();
   });
 });

@@ -241,6 +241,10 @@ class JitPaxosClient implements DbClient {
     });
   }
 
+  open(): Promise<void> {
+    return this.client.open();
+  }
+
   async invoke(op: ClientOp): Promise<ClientOutcome> {
     const r = await this.client.invoke(toKvOp(op));
     this.hint.view = Math.max(this.hint.view, this.client.view);
