@@ -82,9 +82,13 @@ export type ClientEffect =
  */
 const PROMPT_VIEW_CHANGE_AFTER = 3;
 
-/** The spec's InitClientVars: view 1, unless the client already knows a newer view. */
-export function initialClient(id: ClientId, view = 1): ClientState {
-  return { id, view, nextReqID: 1, ownTs: 0, seenTs: 0, pending: new Map(), oneWay: new Map(), jitGain: 0 };
+/**
+ * The spec's InitClientVars: view 1, unless the client already knows a newer view; and, fixed mode, the
+ * highest timestamp its predecessors on this machine saw (the hybrid clock's floor), so that a new client
+ * whose clock lags stamps its first request where the cluster is, not where its clock is.
+ */
+export function initialClient(id: ClientId, view = 1, seenTs = 0): ClientState {
+  return { id, view, nextReqID: 1, ownTs: 0, seenTs, pending: new Map(), oneWay: new Map(), jitGain: 0 };
 }
 
 function has(cfg: ProtocolConfig, f: Flaw): boolean {
@@ -159,7 +163,11 @@ function sendAttempt(
     p.stalled = 0;
   }
   p.view = s.view;
-  p.ts = nextTimestamp(cfg, s, now);
+  const ts = nextTimestamp(cfg, s, now);
+  // Fixed: replicas refuse an attempt stamped past the request's lifetime (DESIGN §2.9); sending it anyway
+  // would spin, since a refusal by the primary is answered at once. It waits for its deadline instead.
+  if (p.attempts > 0 && cfg.mode === 'fixed' && ts > p.born + cfg.timing.requestLifetimeMs * 1000) return;
+  p.ts = ts;
   if (p.attempts === 0) p.born = p.ts;
   p.sentAt = now;
   p.reps = [];

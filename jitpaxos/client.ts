@@ -38,6 +38,8 @@ export interface JitClientOptions {
   timeoutMs?: number;
   /** The view to start in (default 1), e.g. the newest view an earlier client on this machine learned. */
   initialView?: number;
+  /** The hybrid clock's floor to start from (µs), e.g. the highest timestamp an earlier client here saw. */
+  initialSeenTs?: number;
   log?: (line: string) => void;
 }
 
@@ -65,7 +67,7 @@ export class JitClient {
       flaws: opts.flaws ?? [],
       timing: opts.timing,
     });
-    this.state = initialClient(opts.id, opts.initialView ?? 1);
+    this.state = initialClient(opts.id, opts.initialView ?? 1, opts.initialSeenTs ?? 0);
     this.clock = opts.clock ?? wallClockMicros;
     this.timeoutMs = opts.timeoutMs ?? 1000;
     const log = opts.log ?? (() => {});
@@ -111,6 +113,11 @@ export class JitClient {
   /** The client's current view, as it learned it from replies. */
   get view(): number {
     return this.state.view;
+  }
+
+  /** The highest timestamp this client has seen (its hybrid clock's floor). */
+  get seenTs(): number {
+    return this.state.seenTs;
   }
 
   read(key: string): Promise<ClientResult> {

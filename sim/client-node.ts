@@ -55,8 +55,9 @@ export class SimClient {
     private readonly machine: SimClock,
     private readonly timeoutMs: number,
     initialView: number,
+    initialSeenTs: number,
   ) {
-    this.state = initialClient(id, initialView);
+    this.state = initialClient(id, initialView, initialSeenTs);
   }
 
   get view(): number {

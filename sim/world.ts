@@ -55,8 +55,10 @@ export class World implements FaultWorld {
   /** What the dumps so far showed of each replica's log, to vouch for a compacted prefix (as systems/jitpaxos does). */
   private readonly seen = new SeenPrefixes();
   readonly rng: Rng;
-  /** The newest view any client learned: a fresh client starts there (the JIT Paxos adapter's (systems/jitpaxos/db.ts) ViewHint). */
+  /** The newest view any client learned: a fresh client starts there (as the JIT Paxos adapter's ClientHint, systems/jitpaxos/db.ts). */
   private viewHint = 1;
+  /** The highest timestamp a closed client saw: where its successor's hybrid clock starts. */
+  private seenTsHint = 0;
   /** After the final heal, new client clocks start right too. */
   private calmed = false;
 
@@ -205,10 +207,20 @@ export class World implements FaultWorld {
     for (const [id, c] of this.clients) {
       if (c.closed) {
         this.viewHint = Math.max(this.viewHint, c.view);
+        this.seenTsHint = Math.max(this.seenTsHint, c.state.seenTs);
         this.clients.delete(id);
       }
     }
-    const c = new SimClient(`c${process}`, name, this, read, clock, this.o.opTimeoutMs, this.viewHint);
+    const c = new SimClient(
+      `c${process}`,
+      name,
+      this,
+      read,
+      clock,
+      this.o.opTimeoutMs,
+      this.viewHint,
+      this.seenTsHint,
+    );
     this.clients.set(c.id, c);
     return c;
   }

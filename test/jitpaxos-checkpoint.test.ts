@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checksums } from '../jitpaxos/checksum.js';
+import { clientRequest, initialClient } from '../jitpaxos/client-core.js';
 import { makeConfig } from '../jitpaxos/config.js';
 import { applyOp, type KvState } from '../jitpaxos/kv.js';
 import type { ClientMark, ClientReply, ClientRequest, Entry, Snapshot } from '../jitpaxos/messages.js';
 import { hashAt, logLength, type ReplicaState, readerSaw, restoreReplica } from '../jitpaxos/replica-core.js';
-import { between, ofType, Sim, to } from '../jitpaxos/sim.js';
+import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
 import { replayWal, WAL_FILE, Wal } from '../jitpaxos/storage.js';
 
 const R3 = ['r1', 'r2', 'r3'];
@@ -168,6 +169,26 @@ describe('checkpoints (fixed)', () => {
     const next = s.invoke('c0', w('k', 'again'), 70_000);
     s.deliverAll();
     expect(s.outcome('c0', next)?.type).toBe('ok');
+  });
+
+  it('a client whose clock lags by more than the lifetime does not spin, and its successor starts caught up', () => {
+    const cfg = makeConfig({ replicas: R3, mode: 'fixed', timing: { requestLifetimeMs: 5 } });
+    const s = new Sim(cfg, ['c1', 'c2']);
+    const ahead = s.invoke('c2', w('k', 'ahead'), 100_000);
+    s.deliverAll();
+    expect(s.outcome('c2', ahead)?.type).toBe('ok');
+    // c1's clock is 99 ms behind: the primary refuses its stamp; the client would restamp above 100,000 at
+    // once, past the request's 5 ms lifetime, be refused again, and so on. It sends nothing more instead.
+    const late = s.invoke('c1', w('k', 'late'), 1000);
+    expect(s.deliverAll()).toBeLessThan(20);
+    expect(s.outcome('c1', late)).toBeUndefined();
+    expect(s.pending(from('c1', 'ClientRequest'))).toEqual([]);
+    // Its successor on the same machine starts from the highest timestamp seen there, not from its clock.
+    const next = initialClient('c3', 1, s.client('c1').seenTs);
+    const first = clientRequest(cfg, next, w('k', 'next'), 1000);
+    const msg = first.effects.find((e) => e.kind === 'send') as { msg: ClientRequest } | undefined;
+    expect(msg?.msg.ts).toBeGreaterThan(100_000);
+    expect(msg?.msg.born).toBe(msg?.msg.ts);
   });
 
   it('never compacts past what a quorum member holds identically', () => {

@@ -210,13 +210,16 @@ export function toKvOp(op: ClientOp): KvOp {
 }
 
 /**
- * The highest view any client of the run has learned. The harness replaces a process after an
- * indeterminate operation with a fresh client; starting that client in view 1 would strand it (the seed's
- * clients never resend, so a request sent in a stale view stays stuck) after the first view change. A
- * long-lived client would know the view: the fresh one starts in the newest view its predecessors learned.
+ * The highest view any client of the run has learned, and the highest timestamp. The harness replaces a
+ * process after an indeterminate operation with a fresh client; starting that client in view 1 would strand
+ * it (the seed's clients never resend, so a request sent in a stale view stays stuck) after the first view
+ * change, and starting its hybrid clock at 0 would let a lagging clock stamp its requests too far behind
+ * the cluster for their lifetime (DESIGN §2.9). A long-lived client would know both: the fresh one starts
+ * where its predecessors got to.
  */
-class ViewHint {
+class ClientHint {
   view = 1;
+  seenTs = 0;
 }
 
 class JitPaxosClient implements DbClient {
@@ -224,7 +227,7 @@ class JitPaxosClient implements DbClient {
   constructor(
     o: JitPaxosOptions,
     c: ClientOptions,
-    private readonly hint: ViewHint,
+    private readonly hint: ClientHint,
   ) {
     this.client = new JitClient({
       // A fresh id per process: a retired process's requests must never be taken for the new one's.
@@ -237,6 +240,7 @@ class JitPaxosClient implements DbClient {
       clock: c.clock,
       timeoutMs: c.timeoutMs,
       initialView: hint.view,
+      initialSeenTs: hint.seenTs,
       ...(o.jitLeadMs !== undefined ? { timing: { maxLeadMs: o.jitLeadMs } } : {}),
     });
   }
@@ -248,6 +252,7 @@ class JitPaxosClient implements DbClient {
   async invoke(op: ClientOp): Promise<ClientOutcome> {
     const r = await this.client.invoke(toKvOp(op));
     this.hint.view = Math.max(this.hint.view, this.client.view);
+    this.hint.seenTs = Math.max(this.hint.seenTs, this.client.seenTs);
     if (r.type === 'info') return r;
     if (r.type === 'fail') return r.commit ? { type: 'fail', error: r.error, commit: r.commit } : r;
     const commit = r.commit;
@@ -261,7 +266,7 @@ class JitPaxosClient implements DbClient {
 }
 
 export function jitPaxos(o: JitPaxosOptions): SystemUnderTest {
-  const hint = new ViewHint();
+  const hint = new ClientHint();
   return {
     db: new JitPaxosDb(o),
     client: (c) => new JitPaxosClient(o, c, hint),
