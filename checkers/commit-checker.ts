@@ -274,6 +274,9 @@ export class CommitChecker {
       if (!once)
         for (const e of d.log) occurrences.set(requestKey(e), (occurrences.get(requestKey(e)) ?? 0) + 1);
       for (let order = 0; order < this.commits.length; order++) {
+        // Only commits the dump is bound by: a run that ended without final dumps (interrupted, killed) is
+        // judged on each replica's latest, which may predate the last commits.
+        if (this.commits.timeOf(order) > d.takenAt) continue;
         const c = this.commits.get(order);
         const entry = d.log[c.index - 1];
         if (isCompacted(entry)) continue;

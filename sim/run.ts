@@ -44,11 +44,11 @@ export interface SimRun {
 const TAIL_BUDGET_US = 300_000_000;
 
 /**
- * Events a run may fire per simulated second before it counts as a runaway: a loop of messages or timers
- * that simulated time hardly advances through would otherwise hold a sweep's worker, and its memory, for
- * good. The busiest of 30 swarm seeds fired 6,600 per simulated second.
+ * Events a run may fire per simulated second and client process before it counts as a runaway: a loop of
+ * messages or timers that simulated time hardly advances through would otherwise hold a sweep's worker, and
+ * its memory, for good. The busiest of 30 swarm seeds fired 1,100 per client (6,600 per simulated second).
  */
-const EVENTS_PER_SIMULATED_S = 100_000;
+const EVENTS_PER_SIMULATED_S_AND_CLIENT = 20_000;
 
 export function runSim(input: SimOptions, check: { maxSteps?: number } = {}): SimRun {
   const shaped = input.swarm ? swarmOptions(input) : input;
@@ -146,7 +146,7 @@ export function runSim(input: SimOptions, check: { maxSteps?: number } = {}): Si
   let runaway = false;
   while (!finished && q.step(budget)) {
     // every event is the world's; the first ten simulated seconds' worth is the headroom
-    if (++events > (q.now / 1e6 + 10) * EVENTS_PER_SIMULATED_S) {
+    if (++events > (q.now / 1e6 + 10) * EVENTS_PER_SIMULATED_S_AND_CLIENT * o.concurrency) {
       runaway = true;
       break;
     }

@@ -164,6 +164,17 @@ describe('commit consistency', () => {
     expect(r.valid).toBe(true);
   });
 
+  it('judges durability on latest dumps only for the commits made before them (a run without final dumps)', () => {
+    // The run ended (killed, or a simulated run interrupted) after b committed, with no final dumps: r1's latest
+    // dump predates b, so it cannot witness b's durability, but it must hold a.
+    const latest = (log: Entry[]) =>
+      checkCommitConsistency({ history, dumps: [dump('r1', log, { takenAt: 150 })], replicas: ['r1'] });
+    expect(latest([a]).valid).toBe(true);
+    const lost = latest([]);
+    expect(lost.valid).toBe(false);
+    expect(lost.counts.durability).toBe(1);
+  });
+
   it('is unknown when no final dump can witness durability', () => {
     const r = checkCommitConsistency({
       history,
