@@ -59,6 +59,21 @@ function zobrist(n: number): Int32Array {
   return zobristKeys;
 }
 
+/**
+ * Each row's call and return (Infinity: none), read in a loop of their own: searchPartition is too large for
+ * V8 to optimize early, and a method call per operation in its set-up cost a third of a 100,000-operation
+ * check (bench:check's synthetic history, which collects garbage between runs).
+ */
+function timesOf(ops: Ops): { calls: Float64Array; rets: Float64Array } {
+  const calls = new Float64Array(ops.length);
+  const rets = new Float64Array(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    calls[i] = ops.call(i);
+    rets[i] = ops.ret(i);
+  }
+  return { calls, rets };
+}
+
 /** A search that runs in slices, so partitions can take turns and a failing one is found early. */
 export interface PartitionSearch {
   /** Runs up to `budget` steps; null if still undecided. */
@@ -73,12 +88,13 @@ export function searchPartition<S>(
   const ops: Ops = Array.isArray(given) ? new OpArray(given) : (given as Ops);
   // Ordinary operations (known outcome, finite completion) go in the event list; info ones aside.
   let k = 0;
-  for (let i = 0; i < ops.length; i++) if (ops.ret(i) === Number.POSITIVE_INFINITY) k++;
+  const { calls, rets } = timesOf(ops);
+  for (let i = 0; i < ops.length; i++) if (rets[i] === Number.POSITIVE_INFINITY) k++;
   const m = ops.length - k;
   // Combined numbering: main j -> j, info i -> m + i; row[j] is the operation's row in the table.
   const row = new Int32Array(m + k);
   for (let i = 0, a = 0, b = m; i < ops.length; i++)
-    row[ops.ret(i) === Number.POSITIVE_INFINITY ? b++ : a++] = i;
+    row[rets[i] === Number.POSITIVE_INFINITY ? b++ : a++] = i;
   /** Operation j (combined numbering) as an object, for the model (from a table: made when asked, short-lived). */
   const held = Array.isArray(given) ? Array.from(row, (i) => (given as readonly Operation[])[i]!) : null;
   const opAt = held ? (j: number): Operation => held[j]! : (j: number): Operation => ops.get(row[j]!);
@@ -91,8 +107,8 @@ export function searchPartition<S>(
   const prev = new Int32Array(2 * m + 1);
   const time = new Float64Array(2 * m);
   for (let j = 0; j < m; j++) {
-    time[j] = ops.call(row[j]!);
-    time[m + j] = ops.ret(row[j]!);
+    time[j] = calls[row[j]!]!;
+    time[m + j] = rets[row[j]!]!;
   }
   // Sort events by time with a native numeric sort: times are history positions (distinct integers), so
   // time * 2^22 + node is exact in a double and sorts like (time, node).
@@ -121,7 +137,7 @@ export function searchPartition<S>(
   const infoCall = new Float64Array(k);
   const inext = new Int32Array(k + 1);
   const iprev = new Int32Array(k + 1);
-  for (let i = 0; i < k; i++) infoCall[i] = ops.call(row[m + i]!);
+  for (let i = 0; i < k; i++) infoCall[i] = calls[row[m + i]!]!;
   for (let i = 0; i <= k; i++) {
     inext[i] = i + 1 < k ? i + 1 : -1;
     iprev[i] = i === 0 ? k : i - 1;
