@@ -61,7 +61,7 @@ function zobrist(n: number): Int32Array {
 
 /**
  * Each row's call and return (Infinity: none), read in a loop of their own: searchPartition is too large for
- * V8 to optimize early, and a method call per operation in its set-up cost a third of a 100,000-operation
+ * V8 to optimize early, and a method call per operation in its set-up was about 3% of a 100,000-operation
  * check (bench:check's synthetic history, which collects garbage between runs).
  */
 function timesOf(ops: Ops): { calls: Float64Array; rets: Float64Array } {
