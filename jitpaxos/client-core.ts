@@ -3,7 +3,7 @@
  * client's clock reading (`now`, microseconds) with each event, so that a test or the clock nemesis can
  * skew it, and carries out the effects. Handlers carry the spec's action names.
  */
-import type { Flaw, ProtocolConfig } from './config.js';
+import { type Flaw, type ProtocolConfig, withinLifetime } from './config.js';
 import type {
   ClientId,
   ClientReply,
@@ -166,7 +166,7 @@ function sendAttempt(
   const ts = nextTimestamp(cfg, s, now);
   // Fixed: replicas refuse an attempt stamped past the request's lifetime (DESIGN §2.9); sending it anyway
   // would spin, since a refusal by the primary is answered at once. It waits for its deadline instead.
-  if (p.attempts > 0 && cfg.mode === 'fixed' && ts > p.born + cfg.timing.requestLifetimeMs * 1000) return;
+  if (p.attempts > 0 && cfg.mode === 'fixed' && !withinLifetime(cfg.timing, p.born, ts)) return;
   p.ts = ts;
   if (p.attempts === 0) p.born = p.ts;
   p.sentAt = now;

@@ -71,13 +71,11 @@ export class JitClient {
     this.clock = opts.clock ?? wallClockMicros;
     this.timeoutMs = opts.timeoutMs ?? 1000;
     const log = opts.log ?? (() => {});
-    let down = Object.keys(opts.replicas).length;
     let allUp = () => {};
     this.connected = new Promise((resolve) => {
       allUp = resolve;
     });
     for (const [id, addr] of Object.entries(opts.replicas)) {
-      let seen = false;
       this.conns.set(
         id,
         new ClientConnection({
@@ -85,10 +83,9 @@ export class JitClient {
           port: addr.port,
           log,
           onMessage: (msg) => this.onReply(msg as ClientReply),
+          // Connections are made after the constructor returns, so every one is in `conns` by then.
           onState: (up) => {
-            if (!up || seen) return;
-            seen = true;
-            if (--down === 0) allUp();
+            if (up && [...this.conns.values()].every((c) => c.connects > 0)) allUp();
           },
         }),
       );

@@ -70,6 +70,17 @@ export const DEFAULT_TIMING: Timing = {
   requestLifetimeMs: 120_000,
 };
 
+/** Fixed mode: a request's lifetime in microseconds, the timestamps' unit (DESIGN §2.9). */
+export function lifetimeUs(t: Timing): number {
+  return t.requestLifetimeMs * 1000;
+}
+
+/** Fixed mode: an attempt stamped `ts` of a request born at `born` may be appended (DESIGN §2.9). Clients
+ * send only such attempts and replicas append only them: one rule, so the two cannot disagree. */
+export function withinLifetime(t: Timing, born: number, ts: number): boolean {
+  return born <= ts && ts <= born + lifetimeUs(t);
+}
+
 export function isFlaw(name: string): name is Flaw {
   return Object.hasOwn(FLAWS, name);
 }

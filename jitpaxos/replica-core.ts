@@ -7,7 +7,7 @@
  * a simulator that needs to branch clones the state first (cloneReplica).
  */
 import { checksums, EMPTY_CHECKSUM, nextChecksum } from './checksum.js';
-import { compareIds, type Flaw, type ProtocolConfig } from './config.js';
+import { compareIds, type Flaw, lifetimeUs, type ProtocolConfig, withinLifetime } from './config.js';
 import type { PersistRecord, ReplicaEffect, ReplicaNotice, ReplicaTimer } from './effects.js';
 import { applyOp, type KvState } from './kv.js';
 import type {
@@ -771,7 +771,7 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
       return;
     }
     // Only within the request's lifetime: what lets compaction forget old clients (DESIGN §2.9).
-    const live = m.born <= m.ts && m.ts <= m.born + x.cfg.timing.requestLifetimeMs * 1000;
+    const live = withinLifetime(x.cfg.timing, m.born, m.ts);
     if (live && (done?.req ?? 0) < m.reqID && (!last || compareEntryKeys(entry, last) > 0)) {
       x.append(entry);
       reply(x, 'ClientReply', m, true, logLength(s));
@@ -1563,7 +1563,7 @@ function compact(x: Step, c: number): void {
   const last = entryAt(s, c)!;
   // A client whose last request here is a lifetime older than the snapshot's last entry can never have a
   // copy of it, or of an older one, appended again: each is stamped too early to follow `last`.
-  const lifetime = x.cfg.timing.requestLifetimeMs * 1000;
+  const lifetime = lifetimeUs(x.cfg.timing);
   for (const [client, mark] of done) if (mark.ts + lifetime < last.ts) done.delete(client);
   const snap: Snapshot = {
     index: c,
