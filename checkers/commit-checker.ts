@@ -20,9 +20,16 @@ import {
   strip,
 } from './commit-rules.js';
 import { CommitTable } from './commit-table.js';
-import { type DecodedDump, DumpDecoder, isCompacted, type StoredRecord } from './dump-stream.js';
+import {
+  type DecodedDump,
+  type DecodedLogDump,
+  DumpDecoder,
+  isCompacted,
+  type StoredRecord,
+} from './dump-stream.js';
+import type { LogLike } from './entry-table.js';
 import { RequestIndex } from './request-index.js';
-import type { CommitViolation, CommitViolationKind, LogEntry, ReplicaLogDump } from './types.js';
+import type { CommitViolation, CommitViolationKind, LogEntry } from './types.js';
 
 /** Violations kept per kind: enough to debug, not so many that a report drowns. */
 export const MAX_PER_KIND = 20;
@@ -57,7 +64,7 @@ interface LogFinding {
 }
 
 interface ReplicaState {
-  log: LogEntry[];
+  log: LogLike;
   /** Log entries already scanned for duplicates and order. */
   scanned: number;
   lastTakenAt: number;
@@ -81,8 +88,8 @@ export class CommitChecker {
   private indicesCommitted = 0;
   private readonly states = new Map<string, ReplicaState>();
   private readonly decoder = new DumpDecoder();
-  private readonly latest = new Map<string, ReplicaLogDump>();
-  private readonly flagged: ReplicaLogDump[] = [];
+  private readonly latest = new Map<string, DecodedLogDump>();
+  private readonly flagged: DecodedLogDump[] = [];
   private readonly counts: Record<CommitViolationKind, number> = {
     inv: 0,
     agreement: 0,
@@ -200,7 +207,7 @@ export class CommitChecker {
       this.logFindings.ts.offer([seq, f.index, 1], () => stamp('log-timestamps', f));
   }
 
-  private fresh(d: ReplicaLogDump): ReplicaState {
+  private fresh(d: DecodedLogDump): ReplicaState {
     const before = this.states.get(d.replica);
     return {
       log: d.log,
@@ -222,7 +229,7 @@ export class CommitChecker {
       pushHeap(s.pending, order, this.logIndexOf);
       return;
     }
-    const entry = s.log[index - 1]!;
+    const entry = s.log.at(index - 1)!;
     // Compacted before any dump showed it: nothing to judge (the replica's snapshot covers it).
     if (isCompacted(entry)) return;
     if (!holds(entry, this.commits.get(order))) s.mismatch.set(order, entry);
@@ -231,8 +238,11 @@ export class CommitChecker {
   /** Duplicate requests and out-of-order timestamps in the entries not yet scanned. */
   private scan(s: ReplicaState, replica: string): void {
     const log = s.log;
+    let last = s.scanned > 0 ? log.at(s.scanned - 1) : undefined;
     for (let i = s.scanned; i < log.length; i++) {
-      const e = log[i]!;
+      const e = log.at(i)!;
+      const prev = last;
+      last = e;
       if (isCompacted(e)) continue;
       const earlier = s.firstAt.get(e);
       if (earlier !== undefined) {
@@ -240,11 +250,10 @@ export class CommitChecker {
         if (s.duplicates.first.length < MAX_PER_KIND)
           s.duplicates.first.push({
             index: i + 1,
-            entries: [log[earlier]!, e],
+            entries: [log.at(earlier)!, e],
             message: `replica ${replica} holds request ${e.client}#${e.req} at indices ${earlier + 1} and ${i + 1}`,
           });
       } else s.firstAt.set(e, i);
-      const prev = log[i - 1];
       if (prev && !isCompacted(prev) && !ordered(prev, e)) {
         s.disorder.count++;
         if (s.disorder.first.length < MAX_PER_KIND)
@@ -278,7 +287,7 @@ export class CommitChecker {
         // judged on each replica's latest, which may predate the last commits.
         if (this.commits.timeOf(order) > d.takenAt) continue;
         const c = this.commits.get(order);
-        const entry = d.log[c.index - 1];
+        const entry = d.log.at(c.index - 1);
         if (isCompacted(entry)) continue;
         const times =
           once || c.client === undefined || c.req === undefined

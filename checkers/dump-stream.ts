@@ -16,6 +16,7 @@
  * rather than from the empty log, and the reader puts the compacted entries back from what it holds (when the
  * dumper vouched they are the ones it showed before) or as COMPACTED placeholders that checkers skip.
  */
+import { COMPACTED, EntryLog, EntryTable } from './entry-table.js';
 import type { LogEntry, ReplicaLogDump } from './types.js';
 
 /** A whole dump, as before, with the log's length and checksum (absent in runs written before deltas). */
@@ -100,28 +101,24 @@ function withLog(r: FullDumpRecord | StoredWhole): FullDumpRecord | null {
 /** A dump as the checkers see it, whole again. */
 export interface DecodedDump {
   /**
-   * The replica's log at the dump. The decoder keeps one array per replica and changes it in place with
-   * later dumps of that replica: copy it (slice) to keep it past the next one.
+   * The replica's log at the dump. The decoder keeps one log per replica and changes it in place with later
+   * dumps of that replica: copy it (prefix, slice) to keep it past the next one.
    */
-  dump: ReplicaLogDump;
+  dump: DecodedLogDump;
   /** Leading entries unchanged since this replica's previous dump (0 for its first). */
   kept: number;
   /** The replica's previous log length; kept < previous means the log was rewritten or truncated. */
   previous: number;
 }
 
+/** A dump with its log as the decoder holds it. */
+export interface DecodedLogDump extends Omit<ReplicaLogDump, 'log'> {
+  log: EntryLog;
+}
+
 const EMPTY = '0000000000000000';
 
-/**
- * A log entry a reader cannot see: compacted by the replica before any dump showed it. One shared object,
- * so `isCompacted` is an identity test; checkers judge only the entries they can see.
- */
-export const COMPACTED: LogEntry = Object.freeze({
-  ts: Number.NaN,
-  client: '',
-  req: -1,
-  op: Object.freeze({ f: 'read', key: '' }),
-}) as LogEntry;
+export { COMPACTED };
 
 export function isCompacted(e: LogEntry | undefined): boolean {
   return e === COMPACTED;
@@ -279,60 +276,32 @@ function chain(h: string, log: readonly LogEntry[], start: number): string[] {
   return out;
 }
 
-function sameEntry(a: LogEntry, b: LogEntry): boolean {
-  return a === b || (a.ts === b.ts && a.client === b.client && a.req === b.req && sameOp(a.op, b.op));
-}
-
-/** Equal operations, field by field (a system's operations are flat, mostly): called for every entry held. */
-function sameOp(a: LogEntry['op'], b: LogEntry['op']): boolean {
-  if (a === b) return true;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  for (const k in x) {
-    const v = x[k];
-    const w = y[k];
-    if (v !== w && (typeof v !== 'object' || v === null || JSON.stringify(v) !== JSON.stringify(w)))
-      return false;
-  }
-  for (const k in y) if (!(k in x) && y[k] !== undefined) return false;
-  return true;
-}
-
 /**
- * Records back into whole dumps, one replica log in memory each. A delta that does not continue what is held
- * (a lost line, or a run that died while writing) is dropped with every later delta of that replica until
- * its next whole dump: `skipped` counts them.
+ * Records back into whole dumps, one replica log in memory each (columns of one shared entry table: see
+ * entry-table.ts). A delta that does not continue what is held (a lost line, or a run that died while writing)
+ * is dropped with every later delta of that replica until its next whole dump: `skipped` counts them.
  */
-/** Distinct operations DumpDecoder shares at most, and the log index from which it shares them. */
-const MAX_SHARED_OPS = 4096;
-const SHARE_OPS_FROM = 16_384;
-
 export class DumpDecoder {
   private readonly logs = new Map<string, HeldLog>();
-  /**
-   * Operations seen, by their JSON: equal ones share one object. A register's few values recur in every entry
-   * (830,080-operation run: 800,000 operation objects, ~35 MB). Bounded, for workloads whose values never recur.
-   * Only past SHARE_OPS_FROM entries: the JSON costs time on every new entry (a simulated run's checking, +15%),
-   * and pays off only on a long log.
-   */
-  private readonly ops = new Map<string, LogEntry['op']>();
+  private readonly table = new EntryTable();
   skipped = 0;
 
   /**
-   * The entry to hold at `index`: another replica's equal entry there if it has one. Replicas' logs mostly
-   * agree, and each dump parses its own copies: sharing them holds a long run's entries once, not once a replica.
+   * The entry number to hold at `index` for e: another replica's equal entry there if it has one. Replicas'
+   * logs mostly agree, and each dump parses its own copies: sharing them holds a long run's entries once, not
+   * once a replica.
    */
-  private shared(index: number, e: LogEntry): LogEntry {
+  private shared(index: number, e: LogEntry): number {
     for (const other of this.logs.values()) {
-      const o = other.log[index];
-      if (o !== undefined && o !== COMPACTED && sameEntry(o, e)) return o;
+      const id = other.log.idAt(index);
+      if (id !== undefined && !other.log.isCompactedAt(index) && this.table.holds(id, e)) return id;
     }
-    if (index < SHARE_OPS_FROM) return e;
-    const key = JSON.stringify(e.op);
-    const op = this.ops.get(key);
-    if (op !== undefined) e.op = op;
-    else if (this.ops.size < MAX_SHARED_OPS) this.ops.set(key, e.op);
-    return e;
+    return this.table.add(e, index);
+  }
+
+  /** Appends entries[from..] to log. */
+  private append(log: EntryLog, entries: readonly LogEntry[], from = 0): void {
+    for (let i = from; i < entries.length; i++) log.pushId(this.shared(log.length, entries[i]!));
   }
 
   push(r: StoredRecord): DecodedDump | null {
@@ -353,7 +322,7 @@ export class DumpDecoder {
         return null;
       }
       const previous = held.log.length;
-      for (const e of append) held.log.push(this.shared(held.log.length, e));
+      this.append(held.log, append);
       held.checksum = h;
       held.hashed = held.log.length;
       held.reach = held.hashed;
@@ -368,27 +337,28 @@ export class DumpDecoder {
 
   /** A whole dump: the entries it shares with the log held stay in place. */
   private whole(r: FullDumpRecord, held: HeldLog | undefined): DecodedDump {
-    const { length: _l, checksum: _c, ...dump } = r;
-    if (r.compacted) return this.compacted(r, dump, held);
+    const { length: _l, checksum: _c, log: entries, ...meta } = r;
+    if (r.compacted) return this.compacted(r, meta, held);
     if (!held) {
-      const log = r.log.map((e, i) => this.shared(i, e));
+      const log = new EntryLog(this.table, entries.length);
+      this.append(log, entries);
       this.logs.set(r.replica, { log, checksum: EMPTY, hashed: 0, reach: 0, broken: false });
-      return { dump: { ...dump, log }, kept: 0, previous: 0 };
+      return { dump: { ...meta, log }, kept: 0, previous: 0 };
     }
     // Keep the common prefix in place, so that whoever holds this replica's log sees it change.
     const previous = held.log.length;
     let kept = 0;
-    const max = Math.min(previous, r.log.length);
-    while (kept < max && sameEntry(held.log[kept]!, r.log[kept]!)) kept++;
-    held.log.length = kept;
-    for (let i = kept; i < r.log.length; i++) held.log.push(this.shared(i, r.log[i]!));
+    const max = Math.min(previous, entries.length);
+    while (kept < max && held.log.holds(kept, entries[kept]!)) kept++;
+    held.log.truncate(kept);
+    this.append(held.log, entries, kept);
     if (held.reach > kept) {
       held.checksum = EMPTY;
       held.hashed = 0;
       held.reach = 0;
     }
     held.broken = false;
-    return { dump: { ...dump, log: held.log }, kept, previous };
+    return { dump: { ...meta, log: held.log }, kept, previous };
   }
 
   /**
@@ -405,17 +375,22 @@ export class DumpDecoder {
   }
 
   /** A whole dump of a compacted log: the prefix from what is held if the dumper vouched for it, else placeholders. */
-  private compacted(r: FullDumpRecord, dump: ReplicaLogDump, held: HeldLog | undefined): DecodedDump {
+  private compacted(
+    r: FullDumpRecord,
+    meta: Omit<ReplicaLogDump, 'log'>,
+    held: HeldLog | undefined,
+  ): DecodedDump {
     const c = r.compacted!;
     const reuse = c.seen && held !== undefined && !held.broken && held.log.length >= c.index;
     // The checksum chains from the snapshot's point; the entries after it are hashed only if a delta
     // follows (checksumHeld), so a stream of whole dumps (a simulated run's) costs no hashing here either.
     const h = compactedSeed(c);
     if (!held) {
-      const log = new Array<LogEntry>(c.index).fill(COMPACTED);
-      for (const e of r.log) log.push(this.shared(log.length, e));
+      const log = new EntryLog(this.table, c.index + r.log.length);
+      log.pushCompacted(c.index);
+      this.append(log, r.log);
       this.logs.set(r.replica, { log, checksum: h, hashed: c.index, reach: log.length, broken: false });
-      return { dump: { ...dump, log }, kept: 0, previous: 0 };
+      return { dump: { ...meta, log }, kept: 0, previous: 0 };
     }
     // Changed in place, never copied: a long run's log has hundreds of thousands of entries, and a copy per
     // dump is garbage that grows the heap far past what is live.
@@ -423,18 +398,17 @@ export class DumpDecoder {
     // The new log is the held prefix (if vouched for) or placeholders up to the snapshot, then the dump's entries.
     let kept = 0;
     if (reuse) kept = c.index;
-    else while (kept < Math.min(previous, c.index) && held.log[kept] === COMPACTED) kept++;
+    else while (kept < Math.min(previous, c.index) && held.log.isCompactedAt(kept)) kept++;
     const max = Math.min(previous, c.index + r.log.length);
-    if (kept === c.index) while (kept < max && sameEntry(held.log[kept]!, r.log[kept - c.index]!)) kept++;
-    held.log.length = kept;
-    for (let i = kept; i < c.index; i++) held.log.push(COMPACTED);
-    for (let i = Math.max(0, kept - c.index); i < r.log.length; i++)
-      held.log.push(this.shared(held.log.length, r.log[i]!));
+    if (kept === c.index) while (kept < max && held.log.holds(kept, r.log[kept - c.index]!)) kept++;
+    held.log.truncate(kept);
+    held.log.pushCompacted(c.index - kept);
+    this.append(held.log, r.log, Math.max(0, kept - c.index));
     held.checksum = h;
     held.hashed = c.index;
     held.reach = held.log.length;
     held.broken = false;
-    return { dump: { ...dump, log: held.log }, kept, previous };
+    return { dump: { ...meta, log: held.log }, kept, previous };
   }
 }
 
@@ -489,7 +463,7 @@ export class SeenPrefixes {
  * date only when a delta must be verified: a stream of whole dumps (a simulated run's) costs no hashing.
  */
 interface HeldLog {
-  log: LogEntry[];
+  log: EntryLog;
   checksum: string;
   hashed: number;
   /**
@@ -502,7 +476,7 @@ interface HeldLog {
 
 function checksumHeld(held: HeldLog): string {
   let h = held.checksum;
-  for (let i = held.hashed; i < held.log.length; i++) h = nextChecksum(h, held.log[i]!);
+  for (let i = held.hashed; i < held.log.length; i++) h = nextChecksum(h, held.log.at(i)!);
   held.checksum = h;
   held.hashed = held.log.length;
   held.reach = held.hashed;

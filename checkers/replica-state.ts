@@ -19,6 +19,7 @@ import type { Op } from '../core/history.js';
 import { fileLines } from '../core/lines.js';
 import { ChecksumColumn } from './checksum-column.js';
 import { decodeDumps, isCompacted, type StoredRecord } from './dump-stream.js';
+import type { EntryLog, LogLike } from './entry-table.js';
 import type { CheckResult, LogEntry } from './types.js';
 
 /**
@@ -162,7 +163,7 @@ function checkDumps(
       view: number | null;
       logView: number | null;
       /** The longest committed prefix seen in a dump so far: its length, checksum, entries, and when. */
-      prefix: { length: number; checksum: string; entries: LogEntry[]; at: number } | null;
+      prefix: { length: number; checksum: string; entries: EntryLog; at: number } | null;
       prevAt: number;
       /** Prefix checksums of the replica's last dump: hashes.get(i) covers entries 1..i. */
       hashes: ChecksumColumn | null;
@@ -229,9 +230,10 @@ function checkDumps(
       ) {
         broke = true;
         let i = 0;
-        while (i < Math.min(prefix.length, d.log.length) && sameEntry(d.log[i]!, prefix.entries[i]!)) i++;
-        const e = d.log[i];
-        const p = prefix.entries[i];
+        while (i < Math.min(prefix.length, d.log.length) && sameEntry(d.log.at(i)!, prefix.entries.at(i)!))
+          i++;
+        const e = d.log.at(i);
+        const p = prefix.entries.at(i);
         add({
           kind: 'committed-prefix',
           replica,
@@ -261,9 +263,9 @@ function checkDumps(
     if (!prefix || k > prefix.length) {
       // The log still holds the old prefix (checked above): extend its copy rather than copy it again.
       if (prefix && !broke) {
-        for (let i = prefix.length; i < k; i++) prefix.entries.push(d.log[i]!);
+        prefix.entries.extendFrom(d.log, k);
         Object.assign(prefix, { length: k, checksum, at: d.takenAt });
-      } else r.prefix = { length: k, checksum, entries: d.log.slice(0, k), at: d.takenAt };
+      } else r.prefix = { length: k, checksum, entries: d.log.prefix(k), at: d.takenAt };
     }
   }
   return count;
@@ -277,7 +279,7 @@ function extendHashes(
   sum: LogChecksum,
   prev: ChecksumColumn | null,
   kept: number,
-  log: readonly LogEntry[],
+  log: LogLike,
   compacted: { index: number; checksum: string } | undefined,
 ): ChecksumColumn {
   // In place: a copy per dump of a long run's hashes is garbage that grows the heap far past what is live.
@@ -289,7 +291,7 @@ function extendHashes(
   out.truncate(Math.min(kept, out.length - 1) + 1);
   let h = out.get(out.length - 1)!;
   for (let i = out.length - 1; i < log.length; i++) {
-    const e = log[i]!;
+    const e = log.at(i)!;
     if (isCompacted(e)) h = i + 1 === compacted?.index ? compacted.checksum : '';
     else if (h !== '') h = sum.next(h, e);
     out.push(h);

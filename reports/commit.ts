@@ -3,8 +3,9 @@
  * and the log the violation was found in, around the index concerned.
  */
 import type { CommitConsistencyResult } from '../checkers/commit-consistency.js';
-import { isCompacted } from '../checkers/dump-stream.js';
-import type { CommitViolation, LogEntry, ReplicaLogDump } from '../checkers/types.js';
+import { type DecodedLogDump, isCompacted } from '../checkers/dump-stream.js';
+import type { LogLike } from '../checkers/entry-table.js';
+import type { CommitViolation, LogEntry } from '../checkers/types.js';
 import { nsToMs, showValue } from './ops.js';
 import type { CommitView, EntryView, SideBySide, ViolationView } from './types.js';
 
@@ -17,11 +18,14 @@ export function entryView(e: LogEntry | null | undefined, index: number): EntryV
   return { index, ts: e.ts, client: String(e.client), req: e.req, op: showValue(e.op) ?? '' };
 }
 
+/** A decoded dump, or one kept as it was (its log copied). */
+type ShownDump = Omit<DecodedLogDump, 'log'> & { log: LogLike };
+
 /** Keeps, while dumps stream by, only what the view needs: final logs and the dumps violations cite. */
 export class DumpCollector {
-  private readonly latest = new Map<string, ReplicaLogDump>();
-  private readonly flagged = new Map<string, ReplicaLogDump>();
-  private readonly cited = new Map<string, ReplicaLogDump>();
+  private readonly latest = new Map<string, ShownDump>();
+  private readonly flagged = new Map<string, ShownDump>();
+  private readonly cited = new Map<string, ShownDump>();
   count = 0;
 
   constructor(private readonly wanted: Set<string>) {}
@@ -36,8 +40,8 @@ export class DumpCollector {
     );
   }
 
-  add(d: ReplicaLogDump): void {
-    if (!d || typeof d !== 'object' || typeof d.replica !== 'string' || !Array.isArray(d.log)) return;
+  add(d: ShownDump): void {
+    if (!d || typeof d !== 'object' || typeof d.replica !== 'string') return;
     this.count++;
     const seen = this.latest.get(d.replica);
     if (!seen || d.takenAt >= seen.takenAt) this.latest.set(d.replica, d);
@@ -48,19 +52,19 @@ export class DumpCollector {
   }
 
   /** Same rule as the checker's finalDumps: the flagged final ones, else each replica's latest. */
-  finals(): ReplicaLogDump[] {
+  finals(): ShownDump[] {
     const list = this.flagged.size > 0 ? [...this.flagged.values()] : [...this.latest.values()];
     return list.sort((a, b) => a.replica.localeCompare(b.replica));
   }
 
-  cite(replica: string, takenAt: number): ReplicaLogDump | undefined {
+  cite(replica: string, takenAt: number): ShownDump | undefined {
     return this.cited.get(`${replica}@${takenAt}`);
   }
 }
 
 function sideBySide(v: CommitViolation, dumps: DumpCollector): SideBySide | null {
   if (v.index === undefined) return null;
-  const cols: ReplicaLogDump[] = dumps.finals();
+  const cols: ShownDump[] = dumps.finals();
   const labels = cols.map((d) => (d.final ? 'final' : `last dump @ ${nsToMs(d.takenAt)} ms`));
   if (v.replica !== undefined && v.takenAt !== undefined) {
     const cited = dumps.cite(v.replica, v.takenAt);
@@ -73,7 +77,7 @@ function sideBySide(v: CommitViolation, dumps: DumpCollector): SideBySide | null
   if (cols.length === 0) return null;
   const rows: SideBySide['rows'] = [];
   for (let index = Math.max(1, v.index - AROUND); index <= v.index + AROUND; index++) {
-    rows.push({ index, cells: cols.map((d) => entryView(d.log[index - 1], index)) });
+    rows.push({ index, cells: cols.map((d) => entryView(d.log.at(index - 1), index)) });
   }
   return {
     columns: cols.map((d, i) => ({

@@ -269,3 +269,47 @@ describe('incremental dumps', () => {
     fs.rmSync(dir, { recursive: true });
   });
 });
+
+describe('decoded logs', () => {
+  it('hold each entry once, as numbers of one table shared by the replicas', () => {
+    const log = [entry('a', 1, 10), entry('b', 1, 20), entry('a', 2, 30)];
+    const odd = { ts: 'late', client: 7, req: null, op: { f: 'read', key: 'k' } } as unknown as LogEntry;
+    const records = encode([
+      {
+        replica: 'r1',
+        takenAt: 1,
+        status: 'Normal',
+        view: 1,
+        logViewID: 1,
+        syncIndex: 0,
+        inQuorum: true,
+        log,
+      },
+      {
+        replica: 'r2',
+        takenAt: 2,
+        status: 'Normal',
+        view: 1,
+        logViewID: 1,
+        syncIndex: 0,
+        inQuorum: true,
+        log: [...log.slice(0, 2), entry('c', 1, 25)],
+      },
+    ]);
+    const decoded = [...decodeDumps(records)];
+    const [r1, r2] = decoded.map((d) => d.dump.log);
+    expect(r1!.table).toBe(r2!.table);
+    // Equal entries at the same index are one entry of the table; a different one is its own.
+    expect([0, 1, 2].map((i) => r1!.idAt(i) === r2!.idAt(i))).toEqual([true, true, false]);
+    expect(r2!.table.length).toBe(4);
+    // Read back as the objects they were, each time a new one, and compared by value.
+    expect(r2!.slice()).toEqual([...log.slice(0, 2), entry('c', 1, 25)]);
+    expect([...r1!]).toEqual(log);
+    expect(r1!.at(-1)).toBeUndefined();
+    expect(r1!.at(3)).toBeUndefined();
+    // Fields the columns cannot hold as they are keep the entry whole.
+    const id = r1!.table.add(odd, 0);
+    expect(r1!.table.get(id)).toBe(odd);
+    expect(r1!.table.holds(id, { ...odd })).toBe(true);
+  });
+});
