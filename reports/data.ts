@@ -11,7 +11,8 @@ import { counterexampleView } from './counterexample.js';
 import { FaultCollector } from './faults.js';
 import { forEachJsonLine, readJsonFile } from './jsonl.js';
 import { quantiles, throughput } from './latency.js';
-import { nsToMs, OpCollector, showValue } from './ops.js';
+import { emptyColumns, nsToMs, OpCollector, showValue } from './ops.js';
+import { PACK_FROM, packColumns } from './pack.js';
 import { readReplicaEvents } from './replica-events.js';
 import type { ReportData } from './types.js';
 
@@ -84,8 +85,12 @@ export async function buildReportData(dir: string): Promise<ReportData> {
 
   const ops = new OpCollector();
   const faults = new FaultCollector();
-  // Event times by history index: the counterexample names operations by their events' indices.
+  const lin = resultOf(linearizabilityChecker, results?.checkers);
+  const cc = resultOf(commitConsistencyChecker, results?.checkers);
+  // Event times by history index: the counterexample names operations by their events' indices (kept only
+  // when there is one: a long run has millions of events).
   const timeByIndex: number[] = [];
+  const wantTimes = lin?.valid === false;
   let events = 0;
   let lastMs = 0;
   let malformed = 0;
@@ -97,7 +102,7 @@ export async function buildReportData(dir: string): Promise<ReportData> {
         return;
       }
       const ms = nsToMs(v.time);
-      timeByIndex[typeof v.index === 'number' ? v.index : events] = ms;
+      if (wantTimes) timeByIndex[typeof v.index === 'number' ? v.index : events] = ms;
       events++;
       if (ms > lastMs) lastMs = ms;
       if (v.process === 'nemesis') faults.add(v);
@@ -107,8 +112,6 @@ export async function buildReportData(dir: string): Promise<ReportData> {
   }
   const endMs = Math.max(lastMs, record?.durationMs ?? 0);
 
-  const lin = resultOf(linearizabilityChecker, results?.checkers);
-  const cc = resultOf(commitConsistencyChecker, results?.checkers);
   const dumps = DumpCollector.citing(Array.isArray(cc?.violations) ? cc.violations : []);
   const dumpsFile = path.join(dir, FILES.dumps);
   // Dumps can be the largest file of a run; only a run with violations needs them read.
@@ -147,7 +150,8 @@ export async function buildReportData(dir: string): Promise<ReportData> {
     fs: ops.fs.list,
     keys: ops.keys.list,
     values: ops.values.list,
-    ops: ops.cols,
+    ops: ops.count < PACK_FROM ? ops.arrays() : emptyColumns(),
+    ...(ops.count < PACK_FROM ? {} : { opsPacked: await packColumns(ops.cols, ops.count) }),
     faults: faultList,
     faultKinds: [...new Set(faultList.map((f) => f.kind))].sort(),
     clock: faults.clock(endMs),

@@ -18,7 +18,7 @@ export async function renderReport(data: ReportData): Promise<string> {
   return renderPage({
     title: `${verdict} · ${data.title} · jitter`,
     dataId: 'report-data',
-    data: packOps(data),
+    data: await packOps(data),
     assets: await pageAssets('report'),
   });
 }

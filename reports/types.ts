@@ -15,27 +15,44 @@ export type Outcome = (typeof OUTCOMES)[number];
  * Client operations, one entry per column per operation, in invocation order. Compact on purpose: a
  * 100,000-operation history has to fit in one page.
  */
-export interface OpColumns {
+export interface OpColumnsOf<A> {
   /** Invocation time in microseconds, as a delta from the previous operation's (the first from 0). */
-  startDeltaUs: number[];
+  startDeltaUs: A;
   /** Latency in microseconds; -1 when the operation never completed. */
-  latUs: number[];
+  latUs: A;
   /** Index into ReportData.processes. */
-  proc: number[];
+  proc: A;
   /** Index into ReportData.fs. */
-  f: number[];
+  f: A;
   /** Index into OUTCOMES. */
-  type: number[];
+  type: A;
   /** Index into ReportData.keys; -1 without a key. */
-  key: number[];
+  key: A;
   /** Indices into ReportData.values: the invocation's argument and the completion's value (-1: none). */
-  arg: number[];
-  res: number[];
+  arg: A;
+  res: A;
   /** Index into ReportData.values of the error of a fail / info completion; -1 without one. */
-  err: number[];
+  err: A;
   /** History index of the invocation. */
-  index: number[];
+  index: A;
 }
+
+/** The columns as the page gets them. */
+export type OpColumns = OpColumnsOf<number[]>;
+
+/** The column names, in the order the page's JSON has them. */
+export const OP_COLUMNS = [
+  'startDeltaUs',
+  'latUs',
+  'proc',
+  'f',
+  'type',
+  'key',
+  'arg',
+  'res',
+  'err',
+  'index',
+] as const satisfies readonly (keyof OpColumns)[];
 
 export interface FaultInterval {
   kind: string;

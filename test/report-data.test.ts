@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Op } from '../core/history.js';
 import { buildReportData } from '../reports/data.js';
@@ -8,6 +9,7 @@ import { FaultCollector } from '../reports/faults.js';
 import { bucketWidth, quantile, quantiles, throughput } from '../reports/latency.js';
 import { OpCollector } from '../reports/ops.js';
 import { synthRun } from '../reports/synth.js';
+import { OP_COLUMNS, type OpColumns } from '../reports/types.js';
 
 let store: string;
 beforeAll(() => {
@@ -42,13 +44,14 @@ describe('operations', () => {
     c.add(op(3, 7_000_000, 'info', 0, 'write', 5, { key: 'a', error: 'timeout' }));
     c.add(op(4, 8_000_000, 'invoke', 0, 'cas', [5, 6]));
     expect(c.count).toBe(3);
-    expect(c.cols.latUs).toEqual([6000, 2000, -1]);
-    expect(c.cols.type).toEqual([2, 0, 3]);
-    expect(c.cols.startDeltaUs).toEqual([1000, 1000, 6000]);
-    expect(c.values.list[c.cols.res[1]!]).toBe('5');
-    expect(c.values.list[c.cols.err[0]!]).toBe('"timeout"');
-    expect(c.cols.key[2]).toBe(-1);
-    expect(c.cols.index).toEqual([0, 1, 4]);
+    const cols = c.arrays();
+    expect(cols.latUs).toEqual([6000, 2000, -1]);
+    expect(cols.type).toEqual([2, 0, 3]);
+    expect(cols.startDeltaUs).toEqual([1000, 1000, 6000]);
+    expect(c.values.list[cols.res[1]!]).toBe('5');
+    expect(c.values.list[cols.err[0]!]).toBe('"timeout"');
+    expect(cols.key[2]).toBe(-1);
+    expect(cols.index).toEqual([0, 1, 4]);
   });
 
   it('computes nearest-rank quantiles and per-kind rows', () => {
@@ -188,11 +191,17 @@ describe('report data from a run folder', () => {
     const d = await buildReportData(dir);
     const ms = performance.now() - t0;
     expect(d.history.ops).toBe(100_000);
-    expect(d.ops.latUs.length).toBe(100_000);
-    // Decoding the delta-encoded starts gives back ascending times within the run.
+    // A long run's columns come packed, as the page unpacks them (reports/page/report.ts).
+    expect(d.ops.latUs).toEqual([]);
+    const ops = JSON.parse(zlib.gunzipSync(Buffer.from(d.opsPacked!, 'base64')).toString()) as OpColumns;
+    expect(Object.keys(ops)).toEqual([...OP_COLUMNS]);
+    expect(ops.latUs.length).toBe(100_000);
+    // Decoding the delta-encoded starts gives back ascending times within the run; indices likewise.
     let us = 0;
-    for (const dt of d.ops.startDeltaUs) us += dt;
+    for (const dt of ops.startDeltaUs) us += dt;
     expect(us / 1000).toBeLessThanOrEqual(d.endMs);
+    for (let i = 1; i < ops.index.length; i++) ops.index[i]! += ops.index[i - 1]!;
+    expect(ops.index.every((v, i) => i === 0 || v > ops.index[i - 1]!)).toBe(true);
     // Its speed is bench:report's to measure, not this test's to assert.
     console.log(`buildReportData 100k ops: ${ms.toFixed(0)} ms`);
   }, 60_000);
