@@ -232,7 +232,7 @@ export class CommitChecker {
     const entry = s.log.at(index - 1)!;
     // Compacted before any dump showed it: nothing to judge (the replica's snapshot covers it).
     if (isCompacted(entry)) return;
-    if (!holds(entry, this.commits.get(order))) s.mismatch.set(order, entry);
+    if (!this.commits.holds(order, entry)) s.mismatch.set(order, entry);
   }
 
   /** Duplicate requests and out-of-order timestamps in the entries not yet scanned. */
@@ -286,9 +286,10 @@ export class CommitChecker {
         // Only commits the dump is bound by: a run that ended without final dumps (interrupted, killed) is
         // judged on each replica's latest, which may predate the last commits.
         if (this.commits.timeOf(order) > d.takenAt) continue;
-        const c = this.commits.get(order);
-        const entry = d.log.at(c.index - 1);
+        const entry = d.log.at(this.commits.logIndexOf(order) - 1);
         if (isCompacted(entry)) continue;
+        if (once && this.commits.holds(order, entry)) continue;
+        const c = this.commits.get(order);
         const times =
           once || c.client === undefined || c.req === undefined
             ? 1

@@ -2,14 +2,15 @@
  * Every commit of a run, as commit consistency holds them until the end: in columns, not one object each.
  * A commit as an object with its fields and boxed numbers costs about 190 bytes; a long run holds one per
  * write (830,080-operation run: 608,000 commits, 137 MB with their checksums). A commit is made an object
- * again only to be compared or shown, and that object is short-lived. Checksums stay strings (the history's
- * own): a commit is made an object for every replica log it is held against, and rebuilding its checksum
- * each time cost the simulator a quarter of its checking.
+ * again only to be compared with another or shown, and that object is short-lived; whether a log entry is
+ * the commit's request (asked for every replica log it is held against) is read from the columns.
  */
-import type { ProcessId } from '../core/history.js';
 import { StringTable } from '../core/string-table.js';
+import { ChecksumColumn } from './checksum-column.js';
 import { grown } from './columns.js';
-import type { CommitRef } from './types.js';
+import { holds } from './commit-rules.js';
+import type { CommitRef, LogEntry } from './types.js';
+import { ValueTable } from './value-table.js';
 
 /** A commit as the checker sees it: the client's reference, when it completed, and where it stands. */
 export interface HeldCommit extends CommitRef {
@@ -35,10 +36,12 @@ export class CommitTable {
   private f = new Int32Array(1024);
   private key = new Int32Array(1024);
   private client = new Int32Array(1024);
+  /** process and value, numbered in `values`. */
+  private process = new Int32Array(1024);
+  private value = new Int32Array(1024);
   private readonly names = new StringTable();
-  private readonly checksums: string[] = [];
-  private readonly processes: ProcessId[] = [];
-  private readonly values: unknown[] = [];
+  private readonly values = new ValueTable();
+  private readonly checksums = new ChecksumColumn();
   length = 0;
 
   /** Holds a commit; returns its order. */
@@ -56,8 +59,8 @@ export class CommitTable {
     this.key[i] = c.key === undefined ? -1 : this.names.id(c.key);
     this.client[i] = c.client === undefined ? -1 : this.names.id(c.client);
     this.checksums.push(c.checksum);
-    this.processes.push(c.process);
-    this.values.push(c.value);
+    this.process[i] = this.values.id(c.process);
+    this.value[i] = this.values.id(c.value);
     return i;
   }
 
@@ -66,13 +69,13 @@ export class CommitTable {
     const [key, client, req, ts] = [this.key[i]!, this.client[i]!, this.req[i]!, this.ts[i]!];
     return {
       opIndex: this.opIndex[i]!,
-      process: this.processes[i]!,
+      process: this.values.at(this.process[i]!) as CommitRef['process'],
       view: this.view[i]!,
       index: this.index[i]!,
-      checksum: this.checksums[i]!,
+      checksum: this.checksums.get(i)!,
       f: this.names.at(this.f[i]!),
       key: key === -1 ? undefined : this.names.at(key),
-      value: this.values[i],
+      value: this.values.at(this.value[i]!),
       client: client === -1 ? undefined : this.names.at(client),
       req: Number.isNaN(req) ? undefined : req,
       ts: Number.isNaN(ts) ? undefined : ts,
@@ -80,6 +83,18 @@ export class CommitTable {
       order: i,
       position: this.position[i]!,
     };
+  }
+
+  /** Whether a log entry is commit i's request (commit-rules' holds), without making the commit an object. */
+  holds(i: number, entry: LogEntry | undefined): boolean {
+    const client = this.client[i]!;
+    const req = this.req[i]!;
+    if (client === -1 || Number.isNaN(req)) return holds(entry, this.get(i));
+    if (!entry) return false;
+    const ts = this.ts[i]!;
+    return (
+      entry.client === this.names.at(client) && entry.req === req && (Number.isNaN(ts) || entry.ts === ts)
+    );
   }
 
   timeOf(i: number): number {
@@ -106,5 +121,7 @@ export class CommitTable {
     this.f = grown(this.f, min);
     this.key = grown(this.key, min);
     this.client = grown(this.client, min);
+    this.process = grown(this.process, min);
+    this.value = grown(this.value, min);
   }
 }

@@ -7,6 +7,7 @@
 import { StringTable } from '../core/string-table.js';
 import { grown } from './columns.js';
 import type { Operation } from './types.js';
+import { ValueTable } from './value-table.js';
 
 const STATUS: readonly Operation['status'][] = ['ok', 'fail', 'info'];
 
@@ -59,14 +60,18 @@ export class OpTable implements Ops {
   /** f and key, interned: a partition has few of either. */
   private fs: Int32Array;
   private keys: Int32Array;
-  private readonly names = new StringTable();
-  private readonly processes: Operation['process'][] = [];
-  private readonly values: unknown[] = [];
-  private readonly results: unknown[] = [];
+  /** process, value and result, numbered in `values`. */
+  private processes: Int32Array;
+  private args: Int32Array;
+  private results: Int32Array;
   private n = 0;
 
   /** capacity: how many operations it will hold, if known (it grows past it, by doubling). */
-  constructor(capacity = 1024) {
+  constructor(
+    capacity = 1024,
+    private readonly names = new StringTable(),
+    private readonly values = new ValueTable(),
+  ) {
     const size = Math.max(1, capacity);
     this.ids = new Int32Array(size);
     this.calls = new Int32Array(size);
@@ -74,6 +79,9 @@ export class OpTable implements Ops {
     this.statuses = new Uint8Array(size);
     this.fs = new Int32Array(size);
     this.keys = new Int32Array(size);
+    this.processes = new Int32Array(size);
+    this.args = new Int32Array(size);
+    this.results = new Int32Array(size);
   }
 
   get length(): number {
@@ -92,9 +100,9 @@ export class OpTable implements Ops {
     this.statuses[i] = STATUS.indexOf(op.status);
     this.fs[i] = this.names.id(op.f);
     this.keys[i] = op.key === undefined ? -1 : this.names.id(op.key);
-    this.processes.push(op.process);
-    this.values.push(op.value);
-    this.results.push(op.result);
+    this.processes[i] = this.values.id(op.process);
+    this.args[i] = this.values.id(op.value);
+    this.results[i] = this.values.id(op.result);
   }
 
   id(i: number): number {
@@ -110,16 +118,19 @@ export class OpTable implements Ops {
     return r === -1 ? Number.POSITIVE_INFINITY : r;
   }
 
-  /** Operation i as an object: a new one each time, with every field in its literal (one shape for all). */
+  /**
+   * Operation i as an object: a new one each time, with every field in its literal (one shape for all). Its
+   * value and result are shared with equal operations': models read them, never change them.
+   */
   get(i: number): Operation {
     const key = this.keys[i]!;
     return {
       id: this.ids[i]!,
-      process: this.processes[i]!,
+      process: this.values.at(this.processes[i]!) as Operation['process'],
       f: this.names.at(this.fs[i]!),
       key: key === -1 ? undefined : this.names.at(key),
-      value: this.values[i],
-      result: this.results[i],
+      value: this.values.at(this.args[i]!),
+      result: this.values.at(this.results[i]!),
       status: STATUS[this.statuses[i]!]!,
       call: this.calls[i]!,
       ret: this.ret(i),
@@ -130,13 +141,25 @@ export class OpTable implements Ops {
     return Array.from({ length: this.n }, (_, i) => this.get(i));
   }
 
-  /** The same operations in id (invocation) order. */
+  /** The same operations in id (invocation) order, column by column (the names and values are shared). */
   sortedById(): OpTable {
-    const order = Array.from({ length: this.n }, (_, i) => i);
+    const order = Int32Array.from({ length: this.n }, (_, i) => i);
     // Mostly in order already (operations arrive as they complete), which the engine's merge sort likes.
     order.sort((a, b) => this.ids[a]! - this.ids[b]!);
-    const t = new OpTable(this.n);
-    for (const i of order) t.push(this.get(i));
+    const t = new OpTable(this.n, this.names, this.values);
+    const columns = [
+      [this.ids, t.ids],
+      [this.calls, t.calls],
+      [this.rets, t.rets],
+      [this.statuses, t.statuses],
+      [this.fs, t.fs],
+      [this.keys, t.keys],
+      [this.processes, t.processes],
+      [this.args, t.args],
+      [this.results, t.results],
+    ] as const;
+    for (const [from, to] of columns) for (let i = 0; i < this.n; i++) to[i] = from[order[i]!]!;
+    t.n = this.n;
     return t;
   }
 
@@ -147,5 +170,8 @@ export class OpTable implements Ops {
     this.statuses = grown(this.statuses, min);
     this.fs = grown(this.fs, min);
     this.keys = grown(this.keys, min);
+    this.processes = grown(this.processes, min);
+    this.args = grown(this.args, min);
+    this.results = grown(this.results, min);
   }
 }

@@ -105,15 +105,16 @@ export function searchPartition<S>(
   const head = 2 * m;
   const next = new Int32Array(2 * m + 1);
   const prev = new Int32Array(2 * m + 1);
-  const time = new Float64Array(2 * m);
-  for (let j = 0; j < m; j++) {
-    time[j] = calls[row[j]!]!;
-    time[m + j] = rets[row[j]!]!;
-  }
+  // Each main op's return time: the search compares them with info ops' calls (calls matter only below).
+  const retTime = new Float64Array(m);
+  for (let j = 0; j < m; j++) retTime[j] = rets[row[j]!]!;
   // Sort events by time with a native numeric sort: times are history positions (distinct integers), so
   // time * 2^22 + node is exact in a double and sorts like (time, node).
   const keys = new Float64Array(2 * m);
-  for (let node = 0; node < 2 * m; node++) keys[node] = time[node]! * 4194304 + node;
+  for (let j = 0; j < m; j++) {
+    keys[j] = calls[row[j]!]! * 4194304 + j;
+    keys[m + j] = retTime[j]! * 4194304 + m + j;
+  }
   keys.sort();
   const order = new Int32Array(2 * m);
   for (let i = 0; i < 2 * m; i++) order[i] = keys[i]! % 4194304;
@@ -122,7 +123,7 @@ export function searchPartition<S>(
   for (let i = 0; i < order.length; ) {
     let j = i;
     while (j < order.length && order[j]! < m) j++;
-    if (j - i > 1) order.subarray(i, j).sort((a, b) => time[m + a]! - time[m + b]!);
+    if (j - i > 1) order.subarray(i, j).sort((a, b) => retTime[a]! - retTime[b]!);
     i = j === i ? i + 1 : j;
   }
   let last = head;
@@ -626,7 +627,7 @@ export function searchPartition<S>(
           continue;
         }
         // Reached the earliest pending completion: the ordinary candidates are exhausted; try info ops.
-        bound = time[e]!;
+        bound = retTime[e - m]!;
         mode = INFO;
         ie = inext[k]!;
         continue;
@@ -664,7 +665,8 @@ export function searchPartition<S>(
         stuck = rn - m;
         pending = [];
         for (let c = next[head]!; c < m; c = next[c]!) pending.push(c);
-        for (let i = inext[k]!; i !== -1 && infoCall[i]! < time[rn]!; i = inext[i]!) pending.push(m + i);
+        for (let i = inext[k]!; i !== -1 && infoCall[i]! < retTime[rn - m]!; i = inext[i]!)
+          pending.push(m + i);
       }
       if (sp === 0) {
         const prefix = Array.from(best.subarray(0, bestLen), opAt);
@@ -696,7 +698,7 @@ export function searchPartition<S>(
         inext[iprev[i]!] = i;
         if (inext[i]! !== -1) iprev[inext[i]!] = i;
         mode = INFO;
-        bound = time[firstReturn()]!;
+        bound = retTime[firstReturn() - m]!;
         ie = inext[i]!;
       }
     }

@@ -46,6 +46,26 @@ describe('OpTable', () => {
     ).toEqual([1, 2, 5, 9]);
   });
 
+  it('holds equal values once, and gives each back as it was', () => {
+    const ops = [
+      op(1, { f: 'cas', value: ['0', '3'], result: ['0', '3'], process: 'nemesis' }),
+      op(2, { f: 'cas', value: ['0', '3'], result: null, process: 4 }),
+      op(3, { value: '0', result: 0, process: 5 }),
+    ];
+    const t = tableOf(ops);
+    expect(t.all()).toStrictEqual(ops);
+    // One array for the three equal ones; a string and a number that print alike stay apart.
+    expect(t.get(0).value).toBe(t.get(1).value);
+    expect(t.get(0).result).toBe(t.get(0).value);
+    expect([t.get(2).value, t.get(2).result, t.get(0).process, t.get(1).process]).toStrictEqual([
+      '0',
+      0,
+      'nemesis',
+      4,
+    ]);
+    expect(t.sortedById().all()).toStrictEqual(ops);
+  });
+
   it('refuses positions that are not history positions, rather than truncating them', () => {
     expect(() => tableOf([op(1, { call: 0.5 })])).toThrow(/history positions/);
     expect(() => tableOf([op(1, { ret: 2 ** 31 })])).toThrow(/history positions/);
