@@ -47,6 +47,11 @@ export interface ClientState {
   pending: Map<number, Pending>;
   /** Fixed mode: per replica, a smoothed one-way delay and its mean deviation (microseconds), from replies. */
   oneWay: Map<ReplicaId, { mean: number; dev: number }>;
+  /**
+   * Fixed mode: per replica, how long after it was sent (client clock) a request arrives (replica clock), and
+   * its mean deviation, smoothed, from the replies' `aheadUs`: the one-way delay and the clocks' offset.
+   */
+  reach: Map<ReplicaId, { mean: number; dev: number }>;
   /** Fixed mode: in [0, 1], how much of the delay estimate to stamp ahead; 1 after an out-of-order
    * rejection, then decaying slowly with commits, so a network that does not reorder pays no hold. */
   jitGain: number;
@@ -88,7 +93,17 @@ const PROMPT_VIEW_CHANGE_AFTER = 3;
  * whose clock lags stamps its first request where the cluster is, not where its clock is.
  */
 export function initialClient(id: ClientId, view = 1, seenTs = 0): ClientState {
-  return { id, view, nextReqID: 1, ownTs: 0, seenTs, pending: new Map(), oneWay: new Map(), jitGain: 0 };
+  return {
+    id,
+    view,
+    nextReqID: 1,
+    ownTs: 0,
+    seenTs,
+    pending: new Map(),
+    oneWay: new Map(),
+    reach: new Map(),
+    jitGain: 0,
+  };
 }
 
 function has(cfg: ProtocolConfig, f: Flaw): boolean {
@@ -106,16 +121,20 @@ function nextTimestamp(cfg: ProtocolConfig, s: ClientState, now: number): number
 }
 
 /**
- * Just in time (fixed mode): stamp a request this far ahead of the clock, the estimated one-way delay to
- * the slowest member of the quorum (mean + 2 deviations), so that it reaches every member before their
- * clocks pass its timestamp and they append requests in timestamp order. Only liveness depends on it.
+ * Just in time (fixed mode): stamp a request this far ahead of the clock, so that it reaches every member of
+ * the quorum before their clocks pass its timestamp and they append requests in timestamp order: how long
+ * requests take to arrive at the slowest member (mean + 4 deviations, the tail: one late arrival sets two logs
+ * apart, DESIGN §2.8), or, until a replica has said, its one-way delay (mean + 2 deviations of half the round
+ * trip). Only liveness depends on it.
  */
 function leadUs(cfg: ProtocolConfig, s: ClientState): number {
   if (cfg.mode !== 'fixed' || has(cfg, 'clock-skew')) return 0;
   let lead = 0;
   for (const r of quorum(s.view, cfg.replicas)) {
+    const a = s.reach.get(r);
     const d = s.oneWay.get(r);
-    if (d) lead = Math.max(lead, d.mean + 2 * d.dev);
+    if (a) lead = Math.max(lead, a.mean + 4 * a.dev);
+    else if (d) lead = Math.max(lead, d.mean + 2 * d.dev);
   }
   return s.jitGain * Math.min(lead, cfg.timing.maxLeadMs * 1000);
 }
@@ -137,14 +156,20 @@ function retryDelayMs(cfg: ProtocolConfig, s: ClientState): number {
   return Math.max(base, Math.ceil((rtt + leadUs(cfg, s)) / 1000));
 }
 
-/** Half the round trip of a reply to the current attempt, smoothed as TCP smooths round trips. */
+/** A reply to the current attempt: half its round trip (the one-way delay), and when it arrived (the reach). */
 function sampleDelay(s: ClientState, p: Pending, m: ClientReply, now: number): void {
-  const src = m.src;
   const sample = (now - p.sentAt - (m.heldUs ?? 0)) / 2;
-  if (!(sample >= 0)) return;
-  const d = s.oneWay.get(src);
+  if (sample >= 0) smooth(s.oneWay, m.src, sample);
+  // When the current attempt arrived, on the replica's clock, less when it left, on ours.
+  if (m.aheadUs !== undefined) smooth(s.reach, m.src, p.ts - m.aheadUs - p.sentAt);
+}
+
+/** A smoothed mean and mean deviation, as TCP smooths round trips. */
+function smooth(map: Map<ReplicaId, { mean: number; dev: number }>, src: ReplicaId, sample: number): void {
+  if (!Number.isFinite(sample)) return;
+  const d = map.get(src);
   if (!d) {
-    s.oneWay.set(src, { mean: sample, dev: sample / 2 });
+    map.set(src, { mean: sample, dev: Math.abs(sample) / 2 });
     return;
   }
   d.dev += (Math.abs(sample - d.mean) - d.dev) / 4;

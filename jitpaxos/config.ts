@@ -64,8 +64,8 @@ export const DEFAULT_TIMING: Timing = {
   electionMs: 400,
   stuckMs: 500,
   clientRetryMs: 150,
-  maxHoldMs: 200,
-  maxLeadMs: 150,
+  maxHoldMs: 250,
+  maxLeadMs: 200,
   snapshotEvery: 10_000,
   requestLifetimeMs: 120_000,
 };

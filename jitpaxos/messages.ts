@@ -70,6 +70,10 @@ export interface ClientReply {
   /** Fixed mode: how long the replica kept the request (microseconds): the hold before handling it, and in
    * the runtime the wait for its log to be durable, so that the client's delay estimate measures the network. */
   heldUs?: number;
+  /** Fixed mode: how far the request's timestamp was ahead of the replica's clock when it arrived
+   * (microseconds; negative: it arrived after it). The client's lead is how early a request must leave to
+   * arrive before its timestamp: the one-way delay and the clocks' offset together (DESIGN §2.8). */
+  aheadUs?: number;
 }
 
 export interface ReconcileRequest {

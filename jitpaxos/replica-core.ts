@@ -280,6 +280,11 @@ class Step {
   readonly effects: ReplicaEffect[] = [];
   /** While releasing a held request: how long it was held (microseconds), reported in its reply. */
   heldUs = 0;
+  /**
+   * While handling a client request that came with a clock reading (fixed mode): how far its timestamp was
+   * ahead of this replica's clock when it arrived (negative: late), reported in its reply (DESIGN §2.8).
+   */
+  aheadUs: number | undefined = undefined;
   private metaDirty = false;
   constructor(
     readonly cfg: ProtocolConfig,
@@ -460,7 +465,11 @@ export function step(cfg: ProtocolConfig, state: ReplicaState, event: ReplicaEve
     case 'client':
       if (event.now !== undefined) releaseHeld(x, event.now);
       if (event.msg.type === 'ClientRequest') {
-        if (event.now === undefined || !hold(x, event.msg, event.now)) handleClientRequest(x, event.msg);
+        if (event.now === undefined || !hold(x, event.msg, event.now)) {
+          if (event.now !== undefined) x.aheadUs = Math.round(event.msg.ts - event.now);
+          handleClientRequest(x, event.msg);
+          x.aheadUs = undefined;
+        }
       } else handleReconcileRequest(x, event.msg);
       break;
     case 'peer':
@@ -641,9 +650,11 @@ function releaseHeld(x: Step, now: number): void {
   const due = s.held.splice(0, n);
   for (const h of due) {
     x.heldUs = Math.max(0, Math.round(now - h.at));
+    x.aheadUs = Math.round(h.m.ts - h.at);
     handleClientRequest(x, h.m);
   }
   x.heldUs = 0;
+  x.aheadUs = undefined;
   const next = s.held[0];
   x.timerMs('hold', next ? Math.max(1, Math.ceil((next.m.ts - now) / 1000)) : null);
 }
@@ -681,6 +692,7 @@ function reply(
     msg.entryReq = entry.req;
   }
   if (x.heldUs > 0 && type === 'ClientReply') msg.heldUs = x.heldUs;
+  if (x.aheadUs !== undefined && x.calm && type === 'ClientReply') msg.aheadUs = x.aheadUs;
   // Results are computed at the primary from the log prefix and returned with the commit.
   if (succeeded && entry && x.isPrimary()) {
     const r = x.resultAt(index);

@@ -108,6 +108,7 @@ const clientReply = msg(
     lastTs: int,
     localRead: { type: 'boolean' },
     heldUs: int,
+    aheadUs: int,
   },
 );
 

@@ -1,4 +1,5 @@
 /** What one simulated run is: the `jitter test` configuration's vocabulary, plus the simulated faults. */
+import { DEFAULT_TIMING } from '../jitpaxos/config.js';
 import type { ScheduledAction } from '../nemesis/types.js';
 import type { WorkloadName } from '../workloads/index.js';
 
@@ -60,7 +61,7 @@ export function simDefaults(seed: number): SimOptions {
     keys: 8,
     dumpInterval: 5,
     clockGranularityUs: 1,
-    jitLeadMs: 150,
+    jitLeadMs: DEFAULT_TIMING.maxLeadMs,
   };
 }
 

@@ -10,7 +10,7 @@ import type { Op } from '../core/history.js';
 import type { Rng } from '../core/rng.js';
 import { clientProxyName, linkProxyName } from '../core/topology.js';
 import { HistoryRecorder } from '../harness/recorder.js';
-import { makeConfig, type ProtocolConfig } from '../jitpaxos/config.js';
+import { DEFAULT_TIMING, makeConfig, type ProtocolConfig } from '../jitpaxos/config.js';
 import type { ClientMessage, ClientReply, PeerMessage } from '../jitpaxos/messages.js';
 import type { FaultRecord } from '../nemesis/types.js';
 import { SimClient } from './client-node.js';
@@ -72,7 +72,7 @@ export class World implements FaultWorld {
       mode: o.mode,
       flaws: o.flaws,
       timing: {
-        maxLeadMs: o.jitLeadMs ?? 150,
+        maxLeadMs: o.jitLeadMs ?? DEFAULT_TIMING.maxLeadMs,
         ...(o.snapshotEvery !== undefined ? { snapshotEvery: o.snapshotEvery } : {}),
         ...(o.requestLifetimeMs !== undefined ? { requestLifetimeMs: o.requestLifetimeMs } : {}),
       },

@@ -2,6 +2,7 @@
  * The harness's pure parts: seeded generators, partition topologies, the fault schedule, configuration, and
  * matrix expansion.
  */
+
 import { describe, expect, it } from 'vitest';
 import type { ClientOp } from '../core/db.js';
 import {
@@ -16,6 +17,7 @@ import {
 import { Rng } from '../core/rng.js';
 import { ConfigError, checkConfig, resolveConfig } from '../harness/config.js';
 import { checkMatrix, expandMatrix } from '../harness/matrix.js';
+import { DEFAULT_TIMING } from '../jitpaxos/config.js';
 import { makeFaults, planSchedule } from '../nemesis/index.js';
 import { partitionLinks } from '../nemesis/partition.js';
 import { makeWorkload } from '../workloads/index.js';
@@ -168,7 +170,7 @@ describe('configuration', () => {
       timeLimit: 10,
       concurrency: 10,
       seed: 9,
-      jitpaxos: { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: 150 },
+      jitpaxos: { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: DEFAULT_TIMING.maxLeadMs },
     });
     expect(c.name).toBe('jitpaxos-fixed-kv');
   });

@@ -44,6 +44,27 @@ describe('just-in-time ordering (fixed)', () => {
     expect(order(out.state)).toEqual(['c1-1', 'c2-1']);
   });
 
+  it("a reply says how far ahead of the replica's clock the request arrived (negative: late)", () => {
+    let r = initialReplica('r2');
+    let out = step(cfg, r, { kind: 'client', msg: req('c2', 1, 3000), now: 1000 });
+    r = out.state;
+    out = step(cfg, r, { kind: 'timer', name: 'hold', now: 3100 });
+    const aheadOf = (effects: ReplicaEffect[]) =>
+      effects.flatMap((e) => (e.kind === 'reply' ? [e.msg.aheadUs] : []));
+    // Held: it arrived 2 ms ahead of its timestamp. Late: 4 ms after it (and rejected, c2 being later).
+    expect(aheadOf(out.effects)).toEqual([2000]);
+    out = step(cfg, out.state, { kind: 'client', msg: req('c1', 1, 2000), now: 6000 });
+    expect(replies(out.effects)).toEqual(['c1:false']);
+    expect(aheadOf(out.effects)).toEqual([-4000]);
+    // Without a clock reading nothing is said; seed mode never says.
+    expect(
+      aheadOf(step(cfg, initialReplica('r2'), { kind: 'client', msg: req('c1', 1, 2000) }).effects),
+    ).toEqual([undefined]);
+    const seed = makeConfig({ replicas: ['r1', 'r2', 'r3'], mode: 'seed' });
+    const s = step(seed, initialReplica('r2'), { kind: 'client', msg: req('c1', 1, 500), now: 1000 });
+    expect(aheadOf(s.effects)).toEqual([undefined]);
+  });
+
   it('without the hold (no clock reading) the overtaken request is rejected', () => {
     let r = initialReplica('r2');
     r = step(cfg, r, { kind: 'client', msg: req('c2', 1, 3000) }).state;
@@ -87,6 +108,46 @@ describe('just-in-time ordering (fixed)', () => {
     // Both replies were rejections (out of order), so the client now stamps ahead.
     expect(ts).toBeGreaterThanOrEqual(2_000_000 + 10_000);
     expect(ts).toBeLessThanOrEqual(2_000_000 + cfg.timing.maxLeadMs * 1000);
+  });
+
+  it('the lead covers how long requests take to arrive, tail included, as the replies say', () => {
+    const fixed = makeConfig({ replicas: ['r1', 'r2', 'r3'], mode: 'fixed' });
+    /** Requests that take `delay(i)` µs to arrive (replica clock = client clock); the lead they leave with. */
+    const leads = (delay: (i: number) => number, n: number): number => {
+      const c = initialClient('c1');
+      c.jitGain = 1; // as after an out-of-order arrival
+      let now = 1_000_000;
+      let lead = 0;
+      for (let i = 0; i < n; i++, now += 1_000_000) {
+        const { reqID, effects } = clientRequest(fixed, c, { f: 'read', key: 'k' }, now);
+        const ts = (effects.find((e) => e.kind === 'send') as { msg: ClientRequest }).msg.ts;
+        lead = ts - now;
+        for (const src of ['r1', 'r2']) {
+          const reply: ClientReply = {
+            type: 'ClientReply',
+            src,
+            client: 'c1',
+            reqID,
+            reqViewID: 1,
+            viewID: 1,
+            succeeded: true,
+            index: i + 1,
+            checksum: '0000000000000000',
+            ts,
+            aheadUs: ts - (now + delay(i)),
+          };
+          handleClientReply(fixed, c, reply, now + 2 * delay(i));
+        }
+      }
+      return lead;
+    };
+    // 100±55 ms, spread evenly: the lead reaches past the slowest arrivals (a late one sets logs apart),
+    // within the cap.
+    const spread = leads((i) => 45_000 + ((i * 37) % 111) * 1000, 300);
+    expect(spread).toBeGreaterThanOrEqual(155_000);
+    expect(spread).toBeLessThanOrEqual(fixed.timing.maxLeadMs * 1000);
+    // Loopback: under a millisecond, so next to nothing is held.
+    expect(leads((i) => 200 + (i % 5) * 50, 300)).toBeLessThan(1000);
   });
 
   it('one out-of-order rejection turns the lead fully on; commits turn it off slowly', () => {

@@ -1,4 +1,5 @@
 /** Systems as plugins: the registry, each system's options validated by its own schema, capabilities. */
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, resolveConfig, type TestConfig } from '../harness/config.js';
 import { storedConfig } from '../harness/run-dir.js';
 import { testCommand } from '../harness/test-command.js';
+import { DEFAULT_TIMING } from '../jitpaxos/config.js';
 import { getSystem, registerSystem, systemNames } from '../systems/index.js';
 import { jitPaxosOptions } from '../systems/jitpaxos/index.js';
 
@@ -59,7 +61,12 @@ describe('systems registry', () => {
     const cfg = resolveConfig(1, { jitpaxos: { mode: 'seed' } }, {});
     expect(cfg.system).toBe('jitpaxos');
     expect(cfg.name).toBe('jitpaxos-seed-register');
-    expect(cfg.jitpaxos).toEqual({ mode: 'seed', flaws: [], fsync: true, jitLeadMs: 150 });
+    expect(cfg.jitpaxos).toEqual({
+      mode: 'seed',
+      flaws: [],
+      fsync: true,
+      jitLeadMs: DEFAULT_TIMING.maxLeadMs,
+    });
     expect(cfg).not.toHaveProperty('mode');
     expect(getSystem('jitpaxos')!.checkers).toEqual(['commit-consistency', 'replica-state']);
     expect(refused({ jitpaxos: { mode: 'seed', flaws: ['no-retry'] } })).toBe(
@@ -78,7 +85,7 @@ describe('systems registry', () => {
       mode: 'fixed',
       flaws: ['no-retry'],
       fsync: false,
-      jitLeadMs: 150,
+      jitLeadMs: DEFAULT_TIMING.maxLeadMs,
       snapshotEvery: 50,
     });
     expect(old).not.toHaveProperty('flaws');
@@ -95,7 +102,12 @@ describe('systems registry', () => {
       { mode: 'seed', fsync: false },
       { jitpaxos: { mode: 'fixed', flaws: ['no-retry'] } },
     );
-    expect(mixed.jitpaxos).toEqual({ mode: 'fixed', flaws: ['no-retry'], fsync: false, jitLeadMs: 150 });
+    expect(mixed.jitpaxos).toEqual({
+      mode: 'fixed',
+      flaws: ['no-retry'],
+      fsync: false,
+      jitLeadMs: DEFAULT_TIMING.maxLeadMs,
+    });
     // Another system's run carries no JIT Paxos block.
     expect(resolveConfig(1, { system: 'maelstrom', maelstrom: { bin: 'x' } }, {})).not.toHaveProperty(
       'jitpaxos',
@@ -130,7 +142,7 @@ describe('systems registry', () => {
       mode: 'seed',
       flaws: [],
       fsync: false,
-      jitLeadMs: 150,
+      jitLeadMs: DEFAULT_TIMING.maxLeadMs,
     });
     expect(jitPaxosOptions({ jitpaxos: { flaws: ['no-retry'] } }).flaws).toEqual(['no-retry']);
   });

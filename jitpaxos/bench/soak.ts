@@ -9,7 +9,7 @@
  *   npm run bench:soak -- --steady-latency 100,55 --total 120 --window 60   (nothing but latency+jitter)
  *     then the same run without faults, and the ratio of their ok ops/s (issue 12's goal: at least 30%)
  *   npm run bench:soak -- --nemesis none ...                              (the fault-free figure)
- *   --lead MS caps just-in-time stamping (clients stamp ahead by up to MS; default 150, 0 turns it off)
+ *   --lead MS caps just-in-time stamping (clients stamp ahead by up to MS; default the protocol's, 0 turns it off)
  *   --snapshot-every N checkpoints every N entries (default: the replicas' own, 10,000); a huge N turns it off
  *   --concurrency N client processes (default: jitter test's, 2 per replica)
  */
@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { DEFAULT_TIMING } from '../config.js';
 import { formatRows, type HistoryOp, mainPhase, type Sample, windows } from './soak-windows.js';
 
 interface Flags {
@@ -49,7 +50,7 @@ function parseFlags(argv: string[]): Flags {
     seed: 1,
     workload: 'register',
     steadyLatency: null,
-    lead: 150,
+    lead: DEFAULT_TIMING.maxLeadMs,
     snapshotEvery: null,
     concurrency: null,
   };

@@ -4,6 +4,7 @@
  * written before systems were plugins have them, are accepted as deprecated aliases.
  */
 import { computeChecksum, EMPTY_CHECKSUM } from '../../jitpaxos/checksum.js';
+import { DEFAULT_TIMING } from '../../jitpaxos/config.js';
 import type { Entry } from '../../jitpaxos/messages.js';
 import { registerSystem } from '../registry.js';
 import { type JitPaxosOptions, jitPaxos } from './db.js';
@@ -15,7 +16,12 @@ export type JitPaxosConfig = Pick<
   'mode' | 'flaws' | 'fsync' | 'jitLeadMs' | 'snapshotEvery'
 >;
 
-const DEFAULTS: JitPaxosConfig = { mode: 'fixed', flaws: [], fsync: true, jitLeadMs: 150 };
+const DEFAULTS: JitPaxosConfig = {
+  mode: 'fixed',
+  flaws: [],
+  fsync: true,
+  jitLeadMs: DEFAULT_TIMING.maxLeadMs,
+};
 const FIELDS = ['mode', 'flaws', 'fsync', 'jitLeadMs', 'snapshotEvery'] as const;
 
 const FIELD_SCHEMA = {
