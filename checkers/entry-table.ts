@@ -8,6 +8,7 @@
 import { StringTable } from '../core/string-table.js';
 import { grown } from './columns.js';
 import type { LogEntry } from './types.js';
+import { ValueTable } from './value-table.js';
 
 /** A log as checkers read it: an array of entries, or a column of a decoder's table. */
 export interface LogLike extends Iterable<LogEntry> {
@@ -31,25 +32,23 @@ export const COMPACTED: LogEntry = Object.freeze({
 /** The entry number of COMPACTED in a log column. */
 const COMPACTED_ID = -1;
 
-/** Distinct operations shared at most, and the log index from which they are shared. */
-const MAX_SHARED_OPS = 4096;
+/**
+ * The log index from which equal operations share one object: a register's few values recur in every entry
+ * (830,080-operation run: 800,000 operation objects, ~35 MB), but finding the equal one costs its JSON, which
+ * pays off only on a long log (a simulated run's checking was 15% slower for it).
+ */
 const SHARE_OPS_FROM = 16_384;
 
 export class EntryTable {
   private ts = new Float64Array(1024);
   private req = new Float64Array(1024);
   private client = new Int32Array(1024);
+  /** The operation, numbered in `ops`. */
+  private op = new Int32Array(1024);
   private readonly clients = new StringTable();
-  private readonly ops: LogEntry['op'][] = [];
+  private readonly ops = new ValueTable();
   /** Entries whose fields the columns cannot hold as they are (a malformed dump's): kept whole. */
   private readonly odd = new Map<number, LogEntry>();
-  /**
-   * Operations seen, by their JSON: equal ones share one object. A register's few values recur in every entry
-   * (830,080-operation run: 800,000 operation objects, ~35 MB). Bounded, for workloads whose values never recur.
-   * Only past SHARE_OPS_FROM log entries: the JSON costs time on every new entry (a simulated run's checking,
-   * +15%), and pays off only on a long log.
-   */
-  private readonly sharedOps = new Map<string, LogEntry['op']>();
   length = 0;
 
   /** Files entry e, found at log index `index`; returns its number. */
@@ -60,6 +59,7 @@ export class EntryTable {
       this.ts = grown(this.ts, id + 1);
       this.req = grown(this.req, id + 1);
       this.client = grown(this.client, id + 1);
+      this.op = grown(this.op, id + 1);
     }
     if (
       !isObject(e) ||
@@ -70,20 +70,12 @@ export class EntryTable {
       typeof e.client !== 'string'
     ) {
       this.odd.set(id, e);
-      this.ops.push(e?.op);
       return id;
     }
     this.ts[id] = e.ts;
     this.req[id] = e.req;
     this.client[id] = this.clients.id(e.client);
-    let op = e.op;
-    if (index >= SHARE_OPS_FROM) {
-      const key = JSON.stringify(op);
-      const shared = this.sharedOps.get(key);
-      if (shared !== undefined) op = shared;
-      else if (this.sharedOps.size < MAX_SHARED_OPS) this.sharedOps.set(key, op);
-    }
-    this.ops.push(op);
+    this.op[id] = index >= SHARE_OPS_FROM ? this.ops.id(e.op) : this.ops.keep(e.op);
     return id;
   }
 
@@ -95,7 +87,7 @@ export class EntryTable {
       ts: this.ts[id]!,
       client: this.clients.at(this.client[id]!),
       req: this.req[id]!,
-      op: this.ops[id]!,
+      op: this.ops.at(this.op[id]!) as LogEntry['op'],
     };
   }
 
@@ -111,7 +103,7 @@ export class EntryTable {
       this.ts[id] === e.ts &&
       this.req[id] === e.req &&
       this.clients.at(this.client[id]!) === e.client &&
-      sameOp(this.ops[id]!, e.op)
+      sameOp(this.ops.at(this.op[id]!) as LogEntry['op'], e.op)
     );
   }
 }

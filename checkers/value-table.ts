@@ -26,6 +26,12 @@ export class ValueTable {
     return id;
   }
 
+  /** Numbers v without looking for an equal value first (cheaper, where values seldom recur). */
+  keep(v: unknown): number {
+    this.list.push(v);
+    return this.list.length - 1;
+  }
+
   at(id: number): unknown {
     return this.list[id];
   }
