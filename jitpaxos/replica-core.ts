@@ -1405,6 +1405,10 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
     // makes it send StartView again.
     if (m.viewID > s.view) enterViewChange(x, m.viewID);
     else if (m.viewID === s.view && s.status === 'ViewChange') sendViewChangeReply(x);
+    // Fixed: we are in a view change that a majority granted, and an older view is live without us (our
+    // ViewChange was lost): say it again to all now rather than after our stuck timer's backoff (§2.6).
+    else if (m.viewID < s.view && s.status === 'ViewChange' && x.calm)
+      x.sendAll({ type: 'ViewChange', src: s.id, viewID: s.view }, false);
   }
 }
 

@@ -56,6 +56,35 @@ describe('calm elections (fixed)', () => {
     expect(s.outcome('c1', req)?.type).toBe('ok');
   });
 
+  it("a replica left alone in a newer view change tells the older view's primary at once", () => {
+    const s = fixed();
+    // r2 and r3 are Normal in view 4 (primary r2); r1 went on to view 5 through a granted pre-vote, but its
+    // ViewChange was lost. Found by the simulator (seed 303916): r1's stuck timer, backed off to ~4 s, kept it
+    // out past the end of the run.
+    for (const r of ['r2', 'r3']) {
+      s.replicas.set(
+        r,
+        restoreReplica(r, { view: 4, status: 'Normal', logViewID: 4, syncIndex: 0, log: [] }),
+      );
+    }
+    s.replicas.set(
+      'r1',
+      restoreReplica('r1', { view: 5, status: 'ViewChange', logViewID: 4, syncIndex: 0, log: [] }),
+    );
+    heartbeat(s, 'r2');
+    const told = s.pending(from('r1', 'ViewChange')).map((m) => [m.to, (m.msg as { viewID: number }).viewID]);
+    expect(told).toEqual([
+      ['r2', 5],
+      ['r3', 5],
+    ]);
+    // No timer fires: the messages alone bring everyone into view 5.
+    s.deliverAll((m) => m.msg.type !== 'Heartbeat');
+    for (const r of R3) {
+      expect(s.replica(r).view).toBe(5);
+      expect(s.replica(r).status).toBe('Normal');
+    }
+  });
+
   it('an isolated replica does not raise its view, so healing it deposes no one', () => {
     const s = fixed();
     heartbeat(s, 'r1');
