@@ -123,8 +123,12 @@ describe('a 3-replica cluster of real processes (fixed mode)', () => {
     expect(() => process.kill(pid, 0)).toThrow(); // the process is gone
     let s2: Awaited<ReturnType<LocalCluster['status']>>;
     try {
-      const { ok, other } = await writeLoad(cluster, clients, 25, 'b');
-      // Once seen in CI (60 of 200 timed out, the test took 40 s): say what the live replicas were doing.
+      // Writes in flight while the views change may time out: indeterminate (Jepsen's info), never refused.
+      // Under a loaded CI host the views after a primary's death can take longer than a write's 5 s (seen
+      // twice: 60 and 16 of 200 timed out); what must hold is that they resume and lose nothing committed.
+      const during = await writeLoad(cluster, clients, 25, 'b');
+      expect(during.other.filter((r) => r.type !== 'info')).toEqual([]);
+      const { ok, other } = await writeLoad(cluster, clients, 25, 'c');
       const logs = () =>
         cluster.ids
           .filter((id) => id !== old)
@@ -132,6 +136,7 @@ describe('a 3-replica cluster of real processes (fixed mode)', () => {
           .join('\n');
       if (other.length > 0) expect.fail(`${other.length} of 200 writes did not commit:\n${logs()}`);
       expect(ok).toHaveLength(200);
+      ok.push(...during.ok);
       s2 = await cluster.status(observer);
       expect(s2.view).toBeGreaterThanOrEqual(2);
       expect(s2.primary).not.toBe(old);
