@@ -52,6 +52,18 @@ function encode(dumps: ReplicaLogDump[]): DumpRecord[] {
   return dumps.map((d) => JSON.parse(recordLine(enc.encode(d)!)) as DumpRecord);
 }
 
+/** A dump of a Normal replica in view 1's quorum. */
+const normalDump = (replica: string, takenAt: number, log: LogEntry[]): ReplicaLogDump => ({
+  replica,
+  takenAt,
+  status: 'Normal',
+  view: 1,
+  logViewID: 1,
+  syncIndex: 0,
+  inQuorum: true,
+  log,
+});
+
 const entry = (client: string, req: number, ts: number): LogEntry => ({
   ts,
   client,
@@ -144,25 +156,15 @@ describe('incremental dumps', () => {
       entry('c3', 1, 40),
       entry('c9', 1, 25),
     ];
-    const at = (replica: string, takenAt: number, log: LogEntry[]): ReplicaLogDump => ({
-      replica,
-      takenAt,
-      status: 'Normal',
-      view: 1,
-      logViewID: 1,
-      syncIndex: 0,
-      inQuorum: true,
-      log,
-    });
     const dumps = [
-      at('r1', 1, [a]),
-      at('r2', 2, [a]),
-      at('r3', 3, [a]),
-      at('r1', 4, [a, b, c]),
-      at('r2', 5, [a, b, c, d]), // copies b, c from r1; writes d
-      at('r3', 6, [a, b]), // copies b
-      at('r1', 7, [a, x]), // rewritten: whole
-      at('r3', 8, [a, b, c]), // r1 no longer holds c at 3; r2 does
+      normalDump('r1', 1, [a]),
+      normalDump('r2', 2, [a]),
+      normalDump('r3', 3, [a]),
+      normalDump('r1', 4, [a, b, c]),
+      normalDump('r2', 5, [a, b, c, d]), // copies b, c from r1; writes d
+      normalDump('r3', 6, [a, b]), // copies b
+      normalDump('r1', 7, [a, x]), // rewritten: whole
+      normalDump('r3', 8, [a, b, c]), // r1 no longer holds c at 3; r2 does
     ];
     const records = encode(dumps);
     const shape = records.map((r) =>
@@ -275,26 +277,8 @@ describe('decoded logs', () => {
     const log = [entry('a', 1, 10), entry('b', 1, 20), entry('a', 2, 30)];
     const odd = { ts: 'late', client: 7, req: null, op: { f: 'read', key: 'k' } } as unknown as LogEntry;
     const records = encode([
-      {
-        replica: 'r1',
-        takenAt: 1,
-        status: 'Normal',
-        view: 1,
-        logViewID: 1,
-        syncIndex: 0,
-        inQuorum: true,
-        log,
-      },
-      {
-        replica: 'r2',
-        takenAt: 2,
-        status: 'Normal',
-        view: 1,
-        logViewID: 1,
-        syncIndex: 0,
-        inQuorum: true,
-        log: [...log.slice(0, 2), entry('c', 1, 25)],
-      },
+      normalDump('r1', 1, log),
+      normalDump('r2', 2, [...log.slice(0, 2), entry('c', 1, 25)]),
     ]);
     const decoded = [...decodeDumps(records)];
     const [r1, r2] = decoded.map((d) => d.dump.log);
