@@ -294,7 +294,8 @@ export class DumpDecoder {
   private shared(index: number, e: LogEntry): number {
     for (const other of this.logs.values()) {
       const id = other.log.idAt(index);
-      if (id !== undefined && !other.log.isCompactedAt(index) && this.table.holds(id, e)) return id;
+      // holds() tells a compacted place apart: it holds only COMPACTED itself, whose number is kept as is.
+      if (id !== undefined && this.table.holds(id, e)) return id;
     }
     return this.table.add(e, index);
   }

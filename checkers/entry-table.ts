@@ -112,12 +112,12 @@ function isObject(e: unknown): e is LogEntry {
   return typeof e === 'object' && e !== null;
 }
 
-export function sameEntry(a: LogEntry, b: LogEntry): boolean {
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
   return a === b || (a.ts === b.ts && a.client === b.client && a.req === b.req && sameOp(a.op, b.op));
 }
 
 /** Equal operations, field by field (a system's operations are flat, mostly): called for every entry held. */
-export function sameOp(a: LogEntry['op'], b: LogEntry['op']): boolean {
+function sameOp(a: LogEntry['op'], b: LogEntry['op']): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   const x = a as Record<string, unknown>;

@@ -11,8 +11,8 @@ import { counterexampleView } from './counterexample.js';
 import { FaultCollector } from './faults.js';
 import { forEachJsonLine, readJsonFile } from './jsonl.js';
 import { quantiles, throughput } from './latency.js';
-import { emptyColumns, nsToMs, OpCollector, showValue } from './ops.js';
-import { PACK_FROM, packColumns } from './pack.js';
+import { nsToMs, OpCollector, showValue } from './ops.js';
+import { pageColumns } from './pack.js';
 import { readReplicaEvents } from './replica-events.js';
 import type { ReportData } from './types.js';
 
@@ -150,8 +150,7 @@ export async function buildReportData(dir: string): Promise<ReportData> {
     fs: ops.fs.list,
     keys: ops.keys.list,
     values: ops.values.list,
-    ops: ops.count < PACK_FROM ? ops.arrays() : emptyColumns(),
-    ...(ops.count < PACK_FROM ? {} : { opsPacked: await packColumns(ops.cols, ops.count) }),
+    ...(await pageColumns(ops.cols, ops.count, () => ops.arrays())),
     faults: faultList,
     faultKinds: [...new Set(faultList.map((f) => f.kind))].sort(),
     clock: faults.clock(endMs),

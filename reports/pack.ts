@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { emptyColumns } from './ops.js';
-import { OP_COLUMNS, type OpColumnsOf, type ReportData } from './types.js';
+import { OP_COLUMNS, type OpColumns, type OpColumnsOf, type ReportData } from './types.js';
 
 /** Below this many operations the columns stay plain JSON: small reports need no unpacking. */
 export const PACK_FROM = 20_000;
@@ -41,7 +41,7 @@ function* columnsJson(cols: OpColumnsOf<ArrayLike<number>>, count: number): Gene
 }
 
 /** The columns gzipped and base64-encoded, as ReportData.opsPacked holds them. */
-export async function packColumns(cols: OpColumnsOf<ArrayLike<number>>, count: number): Promise<string> {
+async function packColumns(cols: OpColumnsOf<ArrayLike<number>>, count: number): Promise<string> {
   const out: Buffer[] = [];
   await pipeline(Readable.from(columnsJson(cols, count)), zlib.createGzip({ level: 9 }), async (gz) => {
     for await (const b of gz) out.push(b as Buffer);
@@ -49,8 +49,17 @@ export async function packColumns(cols: OpColumnsOf<ArrayLike<number>>, count: n
   return Buffer.concat(out).toString('base64');
 }
 
+/** The page's columns for `count` operations: `plain()` below PACK_FROM, else packed (`ops` then empty). */
+export async function pageColumns(
+  cols: OpColumnsOf<ArrayLike<number>>,
+  count: number,
+  plain: () => OpColumns,
+): Promise<Pick<ReportData, 'ops' | 'opsPacked'>> {
+  if (count < PACK_FROM) return { ops: plain() };
+  return { ops: emptyColumns(), opsPacked: await packColumns(cols, count) };
+}
+
 /** Report data whose columns are plain and long, packed (data built elsewhere, e.g. synthetic). */
 export async function packOps(data: ReportData): Promise<ReportData> {
-  if (data.ops.latUs.length < PACK_FROM) return data;
-  return { ...data, ops: emptyColumns(), opsPacked: await packColumns(data.ops, data.ops.latUs.length) };
+  return { ...data, ...(await pageColumns(data.ops, data.ops.latUs.length, () => data.ops)) };
 }
