@@ -7,25 +7,17 @@ import type { Entry } from './messages.js';
 
 export const EMPTY_CHECKSUM = '0000000000000000';
 
-/**
- * The last checksum computed over each entry object, with the hash it continued. Entries are immutable and,
- * in one process (the simulator, a checker), shared by every log that holds them: replicas that agree on a
- * prefix, and a checker re-deriving their checksums, then hash each entry once instead of once each.
- */
-const memo = new WeakMap<Entry, { prev: string; next: string }>();
-
-/** Two independent 32-bit multiply-xorshift lanes over the previous hash and the entry: 64 bits of state. */
-export function nextChecksum(prev: string, e: Entry): string {
-  const m = memo.get(e);
-  if (m !== undefined && m.prev === prev) return m.next;
-  const next = computeChecksum(prev, e);
-  memo.set(e, { prev, next });
-  return next;
-}
-
 /** The two lanes while one checksum is computed (module state: a checksum is computed without re-entry). */
 let h1 = 0;
 let h2 = 0;
+
+/**
+ * The last checksum made and the lanes it seeds: a chain's next call starts from them instead of parsing its
+ * hex back (in the simulator, most checksums continue the one made just before).
+ */
+let lastOut = '';
+let lastH1 = 0;
+let lastH2 = 0;
 
 function mixChar(c: number): void {
   h1 = Math.imul(h1 ^ c, 0x01000193);
@@ -34,53 +26,90 @@ function mixChar(c: number): void {
 }
 
 function mix(text: string): void {
-  for (let i = 0; i < text.length; i++) mixChar(text.charCodeAt(i));
+  let a = h1;
+  let b = h2;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  h1 = a;
+  h2 = b;
 }
 
+const DIGITS = new Uint8Array(16);
+
+/** String(n)'s characters, without making the string when n is a safe non-negative integer (a timestamp). */
+function mixNumber(n: number): void {
+  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n)) {
+    mix(String(n));
+    return;
+  }
+  let k = 0;
+  do {
+    const q = Math.floor(n / 10);
+    DIGITS[k++] = 48 + (n - q * 10);
+    n = q;
+  } while (n > 0);
+  while (k > 0) mixChar(DIGITS[--k]!);
+}
+
+function mixValue(v: unknown): void {
+  if (typeof v === 'number') mixNumber(v);
+  else mix(String(v));
+}
+
+const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
 /**
- * nextChecksum without the memo: for a reader that keeps each checksum it needs itself (a checker over a long
- * run, where the memo would hold a pair of strings for every entry of the run).
+ * Two independent 32-bit multiply-xorshift lanes over the previous hash and the entry: 64 bits of state.
  *
  * The hash after `prev` of the entry's text, fed field by field without building it (building and flattening
  * the string cost more than hashing it): `ts NUL client NUL req NUL op`, where op is `r NUL key`,
  * `w NUL key NUL value` or `c NUL key NUL (SOH | =expected) NUL value`; NUL separators keep fields
  * unambiguous. Replicas of different builds must agree on it: test/jitpaxos-checksum.test.ts pins its values.
  */
-export function computeChecksum(prev: string, e: Entry): string {
-  h1 = Number.parseInt(prev.slice(0, 8), 16) ^ 0x9e3779b9;
-  h2 = Number.parseInt(prev.slice(8, 16), 16) ^ 0x85ebca6b;
-  mix(String(e.ts));
+export function nextChecksum(prev: string, e: Entry): string {
+  if (prev === lastOut) {
+    h1 = lastH1;
+    h2 = lastH2;
+  } else {
+    h1 = Number.parseInt(prev.slice(0, 8), 16) ^ 0x9e3779b9;
+    h2 = Number.parseInt(prev.slice(8, 16), 16) ^ 0x85ebca6b;
+  }
+  mixNumber(e.ts);
   mixChar(0);
-  mix(String(e.client));
+  mix(e.client);
   mixChar(0);
-  mix(String(e.req));
+  mixNumber(e.req);
   mixChar(0);
   const op = e.op;
   switch (op.f) {
     case 'read':
       mixChar(0x72); // r
       mixChar(0);
-      mix(String(op.key));
+      mixValue(op.key);
       break;
     case 'write':
       mixChar(0x77); // w
       mixChar(0);
-      mix(String(op.key));
+      mixValue(op.key);
       mixChar(0);
-      mix(String(op.value));
+      mixValue(op.value);
       break;
     case 'cas':
       mixChar(0x63); // c
       mixChar(0);
-      mix(String(op.key));
+      mixValue(op.key);
       mixChar(0);
       if (op.expected === null) mixChar(1);
       else {
         mixChar(0x3d); // =
-        mix(String(op.expected));
+        mixValue(op.expected);
       }
       mixChar(0);
-      mix(String(op.value));
+      mixValue(op.value);
       break;
   }
   let a = h1;
@@ -91,7 +120,29 @@ export function computeChecksum(prev: string, e: Entry): string {
   b = Math.imul(b ^ (b >>> 16), 0x27d4eb2f);
   b = Math.imul(b ^ (b >>> 13), 0x165667b1);
   b ^= b >>> 16;
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  // One flat string of 16 hex digits: concatenated pieces would be flattened again by the next call's reader.
+  const out = String.fromCharCode(
+    HEX[a >>> 28]!,
+    HEX[(a >>> 24) & 15]!,
+    HEX[(a >>> 20) & 15]!,
+    HEX[(a >>> 16) & 15]!,
+    HEX[(a >>> 12) & 15]!,
+    HEX[(a >>> 8) & 15]!,
+    HEX[(a >>> 4) & 15]!,
+    HEX[a & 15]!,
+    HEX[b >>> 28]!,
+    HEX[(b >>> 24) & 15]!,
+    HEX[(b >>> 20) & 15]!,
+    HEX[(b >>> 16) & 15]!,
+    HEX[(b >>> 12) & 15]!,
+    HEX[(b >>> 8) & 15]!,
+    HEX[(b >>> 4) & 15]!,
+    HEX[b & 15]!,
+  );
+  lastOut = out;
+  lastH1 = a ^ 0x9e3779b9;
+  lastH2 = b ^ 0x85ebca6b;
+  return out;
 }
 
 /** hashes[i] is the checksum of the prefix of length i; hashes[0] is the empty log's. */

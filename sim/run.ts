@@ -11,8 +11,6 @@ import type { History } from '../core/history.js';
 import { Rng } from '../core/rng.js';
 import type { RunResults } from '../core/store.js';
 import { analyze } from '../harness/analyze.js';
-import { EMPTY_CHECKSUM, nextChecksum } from '../jitpaxos/checksum.js';
-import type { Entry } from '../jitpaxos/messages.js';
 import { planSchedule } from '../nemesis/schedule.js';
 import type { Fault, FaultRecord, ScheduledAction } from '../nemesis/types.js';
 import { jitPaxosSystem } from '../systems/jitpaxos/index.js';
@@ -169,8 +167,7 @@ export function runSim(input: SimOptions, check: { maxSteps?: number } = {}): Si
     // A budget of search steps, not wall time: a verdict that depended on the machine's load would break replay.
     maxSteps: check.maxSteps,
     replicaEvents: replicaEventsOf(world.replicaLogs),
-    // The replicas' own entry objects, so the memoized checksum answers from what they already hashed.
-    logChecksum: { empty: EMPTY_CHECKSUM, next: (prev, e) => nextChecksum(prev, e as Entry) },
+    logChecksum: jitPaxosSystem.logChecksum,
   });
   // Wall time is not part of a simulated run's result (it would break byte-for-byte replay).
   const timeless = withoutWallTime(analyzed) as RunResults;

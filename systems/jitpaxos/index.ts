@@ -3,7 +3,7 @@
  * `jitpaxos` block of the test config; the same fields at the top level, where configs and stored runs
  * written before systems were plugins have them, are accepted as deprecated aliases.
  */
-import { computeChecksum, EMPTY_CHECKSUM } from '../../jitpaxos/checksum.js';
+import { EMPTY_CHECKSUM, nextChecksum } from '../../jitpaxos/checksum.js';
 import { DEFAULT_TIMING } from '../../jitpaxos/config.js';
 import type { Entry } from '../../jitpaxos/messages.js';
 import { registerSystem } from '../registry.js';
@@ -73,7 +73,7 @@ export const jitPaxosSystem = registerSystem({
   // Its replicas dump their logs, which commit consistency checks the clients' commits against; their own
   // logs say how view, logViewID and status moved, which replica-state checks.
   checkers: ['commit-consistency', 'replica-state'],
-  logChecksum: { empty: EMPTY_CHECKSUM, next: (prev, e) => computeChecksum(prev, e as Entry) },
+  logChecksum: { empty: EMPTY_CHECKSUM, next: (prev, e) => nextChecksum(prev, e as Entry) },
   validate: (c) => {
     const o = jitPaxosOptions(c);
     return o.mode === 'seed' && o.flaws.length > 0
