@@ -18,8 +18,8 @@ import path from 'node:path';
 import type { Op } from '../core/history.js';
 import { fileLines } from '../core/lines.js';
 import { ChecksumColumn } from './checksum-column.js';
-import { decodeDumps, isCompacted, type StoredRecord } from './dump-stream.js';
-import type { EntryLog, LogLike } from './entry-table.js';
+import { decodeDumps, type StoredRecord } from './dump-stream.js';
+import type { EntryLog } from './entry-table.js';
 import type { CheckResult, LogEntry } from './types.js';
 
 /**
@@ -167,6 +167,8 @@ function checkDumps(
       prevAt: number;
       /** Prefix checksums of the replica's last dump: hashes.get(i) covers entries 1..i. */
       hashes: ChecksumColumn | null;
+      /** The log those checksums are of (the decoder's, changed in place with each of its dumps). */
+      log?: EntryLog;
       /**
        * Commits (by time, up to `seen` of them) that may still extend the committed prefix: those past its
        * length. The prefix only grows, so a commit at or below it never matters again to this replica.
@@ -196,7 +198,10 @@ function checkDumps(
     }
     r.prevAt = d.takenAt;
     // Hashing is the costly part: reuse the entries this dump kept from the replica's previous one.
-    if (sum) r.hashes = extendHashes(sum, r.hashes, kept, d.log, d.compacted);
+    if (sum) {
+      r.hashes = extendHashes(sum, r.hashes, kept, d.log, d.compacted, replicas.values());
+      r.log = d.log;
+    }
     // Recovering, or rejoined from its peers without a log yet (logViewID 0 is never a trusting replica's:
     // Init is 1): its state was rebuilt, and the dumps may have missed the Recovering phase itself.
     if (d.status === 'Recovering' || d.logViewID === 0) {
@@ -271,16 +276,25 @@ function checkDumps(
   return count;
 }
 
+/** A replica's log and its prefix checksums as of its last dump (the decoder changes the log only with a dump). */
+interface Hashed {
+  log: EntryLog;
+  hashes: ChecksumColumn;
+}
+
 /**
  * Prefix checksums of `log`, keeping the first `kept` entries' from the previous dump's. Past COMPACTED
- * entries they are unknown ('') up to the snapshot, whose checksum the dump gives.
+ * entries they are unknown ('') up to the snapshot, whose checksum the dump gives. Where another replica's
+ * log holds the same entry (the decoder's same number) after the same prefix checksum, its checksum is
+ * this one's too: replicas mostly agree, so each entry is hashed about once, not once a replica.
  */
 function extendHashes(
   sum: LogChecksum,
   prev: ChecksumColumn | null,
   kept: number,
-  log: LogLike,
+  log: EntryLog,
   compacted: { index: number; checksum: string } | undefined,
+  others: Iterable<{ log?: EntryLog; hashes: ChecksumColumn | null }>,
 ): ChecksumColumn {
   // In place: a copy per dump of a long run's hashes is garbage that grows the heap far past what is live.
   let out = prev;
@@ -289,11 +303,27 @@ function extendHashes(
     out.push(sum.empty);
   }
   out.truncate(Math.min(kept, out.length - 1) + 1);
-  let h = out.get(out.length - 1)!;
+  const peers: Hashed[] = [];
+  for (const o of others) if (o.log && o.hashes && o.log !== log) peers.push(o as Hashed);
+  /** out.get(i) when the last step made it, so a run of hashing makes no string twice. */
+  let h: string | undefined;
   for (let i = out.length - 1; i < log.length; i++) {
-    const e = log.at(i)!;
-    if (isCompacted(e)) h = i + 1 === compacted?.index ? compacted.checksum : '';
-    else if (h !== '') h = sum.next(h, e);
+    if (log.isCompactedAt(i)) {
+      h = i + 1 === compacted?.index ? compacted.checksum : '';
+      out.push(h);
+      continue;
+    }
+    const id = log.idAt(i);
+    const peer = peers.find(
+      (p) => p.hashes.length > i + 1 && p.log.idAt(i) === id && p.hashes.same(i, out, i),
+    );
+    if (peer) {
+      out.pushFrom(peer.hashes, i + 1);
+      h = undefined;
+      continue;
+    }
+    h ??= out.get(i)!;
+    if (h !== '') h = sum.next(h, log.at(i)!);
     out.push(h);
   }
   return out;

@@ -26,6 +26,14 @@ describe('ChecksumColumn', () => {
     expect(col.is(11, 'other-11')).toBe(true);
     expect(col.is(11, 'other-12')).toBe(false);
     expect(col.is(1, 'FFFFFFFFFFFFFFFF')).toBe(false);
+    // Sixteen characters that are not all lowercase hex are any other string, kept as given.
+    for (const s of ['ABCDEF0123456789', '0123456789abcdeg', '0123456/89abcdef']) col.push(s);
+    expect([col.get(501), col.get(502), col.get(503)]).toEqual([
+      'ABCDEF0123456789',
+      '0123456789abcdeg',
+      '0123456/89abcdef',
+    ]);
+    expect(col.is(501, 'abcdef0123456789')).toBe(false);
   });
 
   it('compares positions of two columns like their strings', () => {

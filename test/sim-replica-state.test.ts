@@ -99,6 +99,38 @@ describe('replica-state checker', () => {
     expect(r.violations[0]!.kind).toBe('committed-prefix');
   });
 
+  it('shares checksums between replicas only where their prefixes agree', () => {
+    // r1 and r2 hold entry b at the same index after different first entries: r2's log never held the
+    // committed prefix a b, so rewriting it is no violation; r1's rewrite of b is one.
+    const [a, b, c, d] = [entry('c0', 1), entry('c0', 2), entry('c1', 7), entry('c1', 8)];
+    const [x, y] = [entry('c2', 1), entry('c2', 2)];
+    const history: Op[] = [
+      { index: 0, time: 1, type: 'invoke', process: 0, f: 'read', key: 'x', value: null },
+      {
+        index: 1,
+        time: 2,
+        type: 'ok',
+        process: 0,
+        f: 'read',
+        key: 'x',
+        value: null,
+        commit: { view: 2, index: 2, checksum: checksums([a, b])[2]!, client: 'c0', req: 2 },
+      },
+    ];
+    const r = checkReplicaState({
+      events: [],
+      dumps: [
+        dump(10, [a, b]),
+        dump(11, [x, b], { replica: 'r2' }),
+        dump(20, [a, c]),
+        dump(21, [y, d], { replica: 'r2' }),
+      ],
+      history,
+      logChecksum: jitPaxosSystem.logChecksum!,
+    });
+    expect(r.violations.map((v) => v.replica)).toEqual(['r1']);
+  });
+
   it('judges every simulated run: fixed mode passes, no-durability restarts in view 1', () => {
     const base = { ...simDefaults(1), timeLimit: 20, nemesis: ALL_SIM_FAULTS, nemesisInterval: 2 };
     expect(runSim(base).results.checkers['replica-state']?.valid).toBe(true);
