@@ -578,7 +578,7 @@ function onTimer(x: Step, name: ReplicaTimer): void {
           return;
         }
         s.primaryHeard = false;
-        startPreVote(x);
+        startPreVote(x, [primary(s.view, x.cfg.replicas)]);
         x.timer('election', true);
       }
       return;
@@ -595,12 +595,14 @@ function onTimer(x: Step, name: ReplicaTimer): void {
             return;
           }
           sendRepairRequest(x, p);
-          startPreVote(x);
+          startPreVote(x, [primary(s.view, x.cfg.replicas)]);
         } else {
           s.failedViewChanges++;
           // A lost reply is the cheapest thing to retry; the next view needs a majority's consent.
           sendViewChangeReply(x);
-          startPreVote(x);
+          // The new primary never answered with StartView (unless it is us, short of replies).
+          const p = primary(s.view, x.cfg.replicas);
+          startPreVote(x, p === s.id ? [] : [p]);
         }
         x.timer('stuck', true);
       }
@@ -933,8 +935,9 @@ function releaseDeferred(x: Step): void {
 // View change
 
 /** The spec's ChangeView: ask everyone (including ourselves) to move to the next view. */
-export function changeView(x: Step): void {
-  x.sendAll({ type: 'ViewChange', src: x.s.id, viewID: x.s.view + 1 }, true);
+/** The spec's ChangeView; fixed mode may name a later view than the next (nextView). */
+export function changeView(x: Step, view = x.s.view + 1): void {
+  x.sendAll({ type: 'ViewChange', src: x.s.id, viewID: view }, true);
 }
 
 function enterViewChange(x: Step, view: number): void {
@@ -1294,19 +1297,34 @@ function handleStartViewRequest(x: Step, m: StartViewRequest): void {
 // Pre-vote (fixed mode): a replica moves the cluster to a new view only if a majority no longer hears
 // the primary, so a restarted or isolated replica cannot depose a primary the others still hear.
 
-function startPreVote(x: Step): void {
+/** Asks for the next view whose quorum leaves out the replicas that went silent (see nextView). */
+function startPreVote(x: Step, silent: readonly ReplicaId[]): void {
   const s = x.s;
-  s.preVote = { view: s.view + 1, grants: new Set([s.id]) };
-  x.sendAll({ type: 'PreVote', src: s.id, viewID: s.view + 1, view: s.view }, false);
+  const view = nextView(s.view, x.cfg.replicas, silent);
+  s.preVote = { view, grants: new Set([s.id]) };
+  x.sendAll({ type: 'PreVote', src: s.id, viewID: view, view: s.view }, false);
   checkPreVote(x);
+}
+
+/**
+ * The first view after `view` whose quorum holds none of `silent`, or the next one if no view does: a dead
+ * replica then costs one view change, not one for each view whose quorum holds it (each of those could
+ * commit nothing, or had a dead primary). Skipping views is safe: it is the spec's ChangeView taken again
+ * from each view in between, with those ViewChange messages lost; DESIGN §2.6.
+ */
+export function nextView(view: number, replicas: readonly string[], silent: readonly ReplicaId[]): number {
+  // Quorums repeat with period n from view n on (quorum.ts), so 2n views show every one of them.
+  for (let v = view + 1; v <= view + 2 * replicas.length; v++)
+    if (!quorum(v, replicas).some((r) => silent.includes(r))) return v;
+  return view + 1;
 }
 
 function checkPreVote(x: Step): void {
   const s = x.s;
   const p = s.preVote;
-  if (p && p.view === s.view + 1 && isMajority(p.grants.size, x.n)) {
+  if (p && p.view > s.view && isMajority(p.grants.size, x.n)) {
     s.preVote = null;
-    changeView(x);
+    changeView(x, p.view);
   }
 }
 
@@ -1339,10 +1357,10 @@ function onPrompt(x: Step): void {
   const s = x.s;
   if (!x.isPrimary()) return;
   const limit = Math.ceil(x.cfg.timing.electionMs / x.cfg.timing.heartbeatMs);
-  const silent = quorum(s.view, x.cfg.replicas).some(
+  const silent = quorum(s.view, x.cfg.replicas).filter(
     (r) => r !== s.id && (s.quorumSilence.get(r) ?? 0) >= limit,
   );
-  if (silent) startPreVote(x);
+  if (silent.length > 0) startPreVote(x, silent);
 }
 
 /** Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (onPrompt). */

@@ -116,6 +116,34 @@ describe('calm elections (fixed)', () => {
     expect(s.replica('r3').status).toBe('Normal');
   });
 
+  it('a dead primary costs one view change, not one per view whose quorum holds it', () => {
+    const s = fixed();
+    // r1 and r3 are Normal in view 2, whose primary r2 died. Quorum(3) = {r1, r2} and Quorum(4) = {r2, r3}
+    // both hold r2: asking for view 3 cost a view that could commit nothing and then one whose primary was
+    // dead (about 9 s in a real cluster). Quorum(5) = {r3, r1} is the first without it.
+    for (const r of ['r1', 'r3']) {
+      s.replicas.set(
+        r,
+        restoreReplica(r, { view: 2, status: 'Normal', logViewID: 2, syncIndex: 0, log: [] }),
+      );
+    }
+    s.fire('r1', 'election');
+    s.drop(from('r1', 'PreVote'));
+    s.fire('r3', 'election');
+    expect(s.pending(from('r3', 'PreVote')).map((m) => (m.msg as { viewID: number }).viewID)).toEqual([5, 5]);
+    s.drop(to('r2'));
+    s.deliverAll((m) => m.to !== 'r2');
+    for (const r of ['r1', 'r3']) {
+      expect(s.replica(r).view).toBe(5);
+      expect(s.replica(r).status).toBe('Normal');
+    }
+    s.client('c1').view = 5;
+    const req = s.invoke('c1', w('x', '1'), 100);
+    s.drop(to('r2'));
+    s.deliverAll((m) => m.to !== 'r2');
+    expect(s.outcome('c1', req)?.type).toBe('ok');
+  });
+
   it('a quorum member cut off from the primary moves the view on, though the other backup hears it', () => {
     const s = fixed();
     heartbeat(s, 'r1', 'r2'); // Quorum(1) = {r1, r2}: r2 is cut off from r1, r3 still hears it
