@@ -27,6 +27,19 @@ export function inQuorum(view: number, replicas: readonly string[], id: string):
   return quorum(view, replicas).includes(id);
 }
 
+/**
+ * The first view after `view` whose quorum holds none of `silent`, or the next one if no view does (fixed
+ * mode's pre-vote): a dead replica then costs one view change, not one for each view whose quorum holds it
+ * (each of those could commit nothing, or had a dead primary). Skipping views is safe: it is the spec's
+ * ChangeView taken again from each view in between, with those ViewChange messages lost; DESIGN §2.6.
+ */
+export function nextView(view: number, replicas: readonly string[], silent: readonly string[]): number {
+  // Quorums repeat with period n from view n on, so 2n views show every one of them.
+  for (let v = view + 1; v <= view + 2 * replicas.length; v++)
+    if (!quorum(v, replicas).some((r) => silent.includes(r))) return v;
+  return view + 1;
+}
+
 /** The seed's IsQuorum: 2|S| >= n. For even n two such sets need not intersect. */
 export function isQuorumSeed(size: number, n: number): boolean {
   return size * 2 >= n;

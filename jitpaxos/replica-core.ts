@@ -38,7 +38,7 @@ import type {
   ViewChange,
   ViewChangeReply,
 } from './messages.js';
-import { inQuorum, isMajority, isQuorumSeed, primary, quorum } from './quorum.js';
+import { inQuorum, isMajority, isQuorumSeed, nextView, primary, quorum } from './quorum.js';
 
 export interface ReplicaState {
   id: ReplicaId;
@@ -934,8 +934,7 @@ function releaseDeferred(x: Step): void {
 // ---------------------------------------------------------------------------------------------
 // View change
 
-/** The spec's ChangeView: ask everyone (including ourselves) to move to the next view. */
-/** The spec's ChangeView; fixed mode may name a later view than the next (nextView). */
+/** The spec's ChangeView: ask everyone (including ourselves) to move to the next view, or (fixed mode) a later one. */
 export function changeView(x: Step, view = x.s.view + 1): void {
   x.sendAll({ type: 'ViewChange', src: x.s.id, viewID: view }, true);
 }
@@ -1304,19 +1303,6 @@ function startPreVote(x: Step, silent: readonly ReplicaId[]): void {
   s.preVote = { view, grants: new Set([s.id]) };
   x.sendAll({ type: 'PreVote', src: s.id, viewID: view, view: s.view }, false);
   checkPreVote(x);
-}
-
-/**
- * The first view after `view` whose quorum holds none of `silent`, or the next one if no view does: a dead
- * replica then costs one view change, not one for each view whose quorum holds it (each of those could
- * commit nothing, or had a dead primary). Skipping views is safe: it is the spec's ChangeView taken again
- * from each view in between, with those ViewChange messages lost; DESIGN §2.6.
- */
-export function nextView(view: number, replicas: readonly string[], silent: readonly ReplicaId[]): number {
-  // Quorums repeat with period n from view n on (quorum.ts), so 2n views show every one of them.
-  for (let v = view + 1; v <= view + 2 * replicas.length; v++)
-    if (!quorum(v, replicas).some((r) => silent.includes(r))) return v;
-  return view + 1;
 }
 
 function checkPreVote(x: Step): void {

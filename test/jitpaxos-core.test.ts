@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Flaw, type Mode, makeConfig } from '../jitpaxos/config.js';
 import type { ClientReply, Entry, StartView } from '../jitpaxos/messages.js';
-import { inQuorum, isMajority, isQuorumSeed, primary, quorum } from '../jitpaxos/quorum.js';
+import { inQuorum, isMajority, isQuorumSeed, nextView, primary, quorum } from '../jitpaxos/quorum.js';
 import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
 
 const R3 = ['r1', 'r2', 'r3'];
@@ -94,6 +94,16 @@ describe('view arithmetic (NOTES §1)', () => {
     ]);
     expect(quorum(1, R5)).toEqual(['r1', 'r2', 'r3']);
     expect(quorum(4, R5)).toEqual(['r4', 'r5', 'r1']);
+  });
+  it('the next view to ask for leaves the silent replicas out of its quorum, or is the next one', () => {
+    expect(nextView(1, R3, ['r1'])).toBe(2); // Quorum(2) = {r2, r3}
+    expect(nextView(2, R3, ['r2'])).toBe(5); // Quorum(3) and Quorum(4) hold r2
+    expect(nextView(5, R3, ['r3'])).toBe(6);
+    expect(nextView(2, R3, [])).toBe(3);
+    expect(nextView(2, R3, ['r1', 'r2'])).toBe(3); // no quorum of two leaves out two of three
+    expect(nextView(7, R5, ['r2'])).toBe(8); // Quorum(8) = {r4, r5, r1}
+    for (let v = 1; v < 20; v++)
+      for (const dead of R5) expect(quorum(nextView(v, R5, [dead]), R5)).not.toContain(dead);
   });
   it('IsQuorum is 2|S| >= n; the fixed majority is strict', () => {
     expect(isQuorumSeed(2, 4)).toBe(true);
