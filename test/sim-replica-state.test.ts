@@ -39,6 +39,23 @@ function dump(
   };
 }
 
+/** A client read acknowledged as committed at the end of `log` (with the checksum of all of it). */
+function committedAt(log: ReturnType<typeof entry>[]): Op[] {
+  return [
+    { index: 0, time: 1, type: 'invoke', process: 0, f: 'read', key: 'x', value: null },
+    {
+      index: 1,
+      time: 2,
+      type: 'ok',
+      process: 0,
+      f: 'read',
+      key: 'x',
+      value: null,
+      commit: { view: 2, index: log.length, checksum: checksums(log)[log.length]!, client: 'c0', req: 2 },
+    },
+  ];
+}
+
 describe('replica-state checker', () => {
   it('accepts the protocol transitions, and a restart as Recovering starting over', () => {
     const r = checkReplicaState({
@@ -76,19 +93,7 @@ describe('replica-state checker', () => {
 
   it('finds a committed prefix that changed in a later dump', () => {
     const committed = [entry('c0', 1), entry('c0', 2)];
-    const history: Op[] = [
-      { index: 0, time: 1, type: 'invoke', process: 0, f: 'read', key: 'x', value: null },
-      {
-        index: 1,
-        time: 2,
-        type: 'ok',
-        process: 0,
-        f: 'read',
-        key: 'x',
-        value: null,
-        commit: { view: 2, index: 2, checksum: checksums(committed)[2]!, client: 'c0', req: 2 },
-      },
-    ];
+    const history = committedAt(committed);
     const r = checkReplicaState({
       events: [],
       dumps: [dump(10, committed), dump(20, [entry('c0', 1), entry('c1', 7)])],
@@ -104,19 +109,7 @@ describe('replica-state checker', () => {
     // committed prefix a b, so rewriting it is no violation; r1's rewrite of b is one.
     const [a, b, c, d] = [entry('c0', 1), entry('c0', 2), entry('c1', 7), entry('c1', 8)];
     const [x, y] = [entry('c2', 1), entry('c2', 2)];
-    const history: Op[] = [
-      { index: 0, time: 1, type: 'invoke', process: 0, f: 'read', key: 'x', value: null },
-      {
-        index: 1,
-        time: 2,
-        type: 'ok',
-        process: 0,
-        f: 'read',
-        key: 'x',
-        value: null,
-        commit: { view: 2, index: 2, checksum: checksums([a, b])[2]!, client: 'c0', req: 2 },
-      },
-    ];
+    const history = committedAt([a, b]);
     const r = checkReplicaState({
       events: [],
       dumps: [
