@@ -18,19 +18,14 @@ export class ChecksumColumn {
   length = 0;
 
   push(s: string): void {
-    if (this.length === this.hi.length) {
-      this.hi = grown(this.hi, this.length + 1);
-      this.lo = grown(this.lo, this.length + 1);
-      this.kind = grown(this.kind, this.length + 1);
-    }
-    const i = this.length++;
     const hi = s.length === 16 ? hexLane(s, 0) : Number.NaN;
     const lo = s.length === 16 ? hexLane(s, 8) : Number.NaN;
     if (!Number.isNaN(hi) && !Number.isNaN(lo)) {
-      this.kind[i] = HEX;
-      this.hi[i] = hi;
-      this.lo[i] = lo;
-    } else if (s === '') this.kind[i] = EMPTY;
+      this.pushHex(hi, lo);
+      return;
+    }
+    const i = this.slot();
+    if (s === '') this.kind[i] = EMPTY;
     else {
       this.kind[i] = OTHER;
       this.other.set(i, s);
@@ -39,16 +34,25 @@ export class ChecksumColumn {
 
   /** Appends what position j of another column holds, without making a string. */
   pushFrom(other: ChecksumColumn, j: number): void {
-    const k = other.kind[j];
-    if (k !== HEX) {
-      this.push(other.get(j)!);
-      return;
-    }
-    this.push('');
-    const i = this.length - 1;
+    if (other.kind[j] === HEX) this.pushHex(other.hi[j]!, other.lo[j]!);
+    else this.push(other.get(j)!);
+  }
+
+  private pushHex(hi: number, lo: number): void {
+    const i = this.slot();
     this.kind[i] = HEX;
-    this.hi[i] = other.hi[j]!;
-    this.lo[i] = other.lo[j]!;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+  }
+
+  /** The next position, the columns grown to hold it. */
+  private slot(): number {
+    if (this.length === this.hi.length) {
+      this.hi = grown(this.hi, this.length + 1);
+      this.lo = grown(this.lo, this.length + 1);
+      this.kind = grown(this.kind, this.length + 1);
+    }
+    return this.length++;
   }
 
   /** Keeps the first n. */
