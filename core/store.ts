@@ -16,9 +16,12 @@
  *                                     (checkers/dump-stream.ts)
  *         results.json                RunResults: the composed verdict and every checker's result
  *         report.html                 the report (reports/)
+ *     nightly/<start>/                summary.json and junit.xml of a `jitter nightly` (harness/nightly.ts)
+ *     sweeps/<start>/                 a `jitter sim --seeds` sweep's record (sim/sweep-record.ts)
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { CheckResult, Verdict } from './verdict.js';
 
 export const FILES = {
@@ -98,6 +101,24 @@ export function makeDirs(dir: string): void {
   }
 }
 
+/**
+ * A new folder at `dir`, or at `dir-1`, `dir-2`... when that is taken: claimed with a plain mkdir, so that
+ * writers starting in the same millisecond (a sweep's worker threads) never share one.
+ */
+export function claimDir(dir: string): string {
+  makeDirs(path.dirname(dir));
+  for (let i = 0; ; i++) {
+    const d = i === 0 ? dir : `${dir}-${i}`;
+    try {
+      fs.mkdirSync(d);
+      return d;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'EEXIST') throw new Error(`cannot create ${d}: ${e.code ?? e.message}`);
+    }
+  }
+}
+
 /** A run's folder, created on construction. */
 export class RunDir {
   constructor(readonly dir: string) {
@@ -127,11 +148,17 @@ export class RunDir {
     return JSON.parse(fs.readFileSync(this.file(name), 'utf8')) as T;
   }
 
-  /** Point store/latest and store/<name>/latest at this run (relative links, so the store can move). */
+  /**
+   * Point store/latest and store/<name>/latest at this run (relative links, so the store can move). Each link
+   * is made aside and renamed over the old one: writers at once (a sweep's workers) never find it missing or
+   * trip over each other's.
+   */
   linkLatest(store: string, name: string): void {
     const relink = (link: string, target: string) => {
-      fs.rmSync(link, { force: true });
-      fs.symlinkSync(target, link);
+      const aside = `${link}.${process.pid}-${threadId}.tmp`;
+      fs.rmSync(aside, { force: true });
+      fs.symlinkSync(target, aside);
+      fs.renameSync(aside, link);
     };
     relink(path.join(store, name, 'latest'), path.basename(this.dir));
     relink(path.join(store, 'latest'), path.relative(store, this.dir));

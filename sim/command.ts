@@ -1,7 +1,8 @@
 /**
  * `jitter sim`: one simulated run (`--seed N`, stored and reported like a real run, replayable byte for
- * byte) or a sweep over many seeds (`--seeds 1-10000 --jobs N`). Exit codes as `jitter test`: 0 valid,
- * 1 invalid, 2 unknown or a usage error (one line naming the flag).
+ * byte) or a sweep over many seeds (`--seeds 1-10000 --jobs N`), recorded in the store as it goes and
+ * resumable (`--resume DIR`). Exit codes as `jitter test`: 0 valid, 1 invalid, 2 unknown or a usage error
+ * (one line naming the flag), 130 / 143 when a signal stopped a sweep.
  */
 import os from 'node:os';
 import { Command, Option } from 'commander';
@@ -17,7 +18,8 @@ import { SIM_FAULT_NAMES } from './faults.js';
 import { ALL_SIM_FAULTS, type SimOptions, simDefaults } from './options.js';
 import { runSim } from './run.js';
 import { writeSimRun } from './store.js';
-import { parseSeeds, sweep } from './sweep.js';
+import { parseSeeds, type SeedVerdict, sweep } from './sweep.js';
+import { SweepRecord } from './sweep-record.js';
 
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
@@ -70,6 +72,10 @@ export function simCommand(): Command {
     .option('--seeds <ranges>', 'sweep these seeds, e.g. 1-10000 or 1,5,9-12')
     .option('--jobs <n>', 'worker threads for a sweep (default: cores)', intArg('--jobs', 1, 256))
     .option('--keep-going', 'in a sweep, run every seed instead of stopping at the first failure')
+    .option(
+      '--resume <dir>',
+      "run the seeds a stopped sweep's record (<store>/sweeps/<start>) lacks, with its options",
+    )
     .option('--replicas <n>', 'number of replicas (default 3)', intArg('--replicas', 1, 15))
     .addOption(new Option('--mode <mode>', 'protocol mode (default fixed)').choices(['fixed', 'seed']))
     .option(
@@ -105,16 +111,37 @@ export function simCommand(): Command {
     .option('--store <dir>', 'where runs are kept (default ./store)', dirArg('--store'), 'store')
     .option('--no-report', 'do not write the HTML report')
     .option('--json', 'print one JSON object with the verdict(s)')
-    .action(async (o: Record<string, unknown>) => {
+    .action(async (o: Record<string, unknown>, self: Command) => {
       if (o.seed !== undefined && o.seeds !== undefined) fail('--seed and --seeds: give one of them');
-      if (o.seeds !== undefined) {
-        let seeds: number[];
+      if (o.resume !== undefined) {
+        // The record holds the sweep's options: a flag that would change them (or its store) has no place here.
+        const own = self.options
+          .map((x) => x.attributeName())
+          .filter((k) => self.getOptionValueSource(k) === 'cli' && !RESUME_FLAGS.has(k));
+        if (own.length > 0) fail(`--resume: the sweep's options are in its record; drop --${kebab(own[0]!)}`);
+        let record: SweepRecord;
         try {
-          seeds = parseSeeds(String(o.seeds));
+          record = SweepRecord.open(String(o.resume));
+        } catch (err) {
+          fail(`--resume: ${(err as Error).message}`);
+        }
+        process.exitCode = await runSweep(o, record);
+        return;
+      }
+      if (o.seeds !== undefined) {
+        try {
+          parseSeeds(String(o.seeds));
         } catch (err) {
           fail((err as Error).message);
         }
-        process.exitCode = await runSweep(o, seeds);
+        const seeds = String(o.seeds);
+        const options = simOptionsFrom(o, parseSeeds(seeds)[0] ?? 1);
+        const record = SweepRecord.create(String(o.store), {
+          seeds,
+          options,
+          keepGoing: Boolean(o.keepGoing),
+        });
+        process.exitCode = await runSweep(o, record);
         return;
       }
       process.exitCode = await runOne(o, simOptionsFrom(o, (o.seed as number | undefined) ?? 1));
@@ -144,57 +171,87 @@ async function runOne(o: Record<string, unknown>, opts: SimOptions): Promise<num
   return exitCodeFor(run.results.valid);
 }
 
-async function runSweep(o: Record<string, unknown>, seeds: number[]): Promise<number> {
-  const base = simOptionsFrom(o, seeds[0] ?? 1);
+/** What --resume may be given with: how to run the rest, not what to run. */
+const RESUME_FLAGS = new Set(['resume', 'jobs', 'keepGoing', 'json', 'report']);
+
+const kebab = (attr: string) => attr.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+async function runSweep(o: Record<string, unknown>, record: SweepRecord): Promise<number> {
+  const { plan } = record;
+  const seeds = record.remaining();
+  const before = record.judged;
   const jobs = (o.jobs as number | undefined) ?? os.availableParallelism();
   const tty = process.stderr.isTTY && !o.json;
+  if (!o.json) process.stderr.write(`sweep ${plan.seeds}: ${seeds.length} seeds to run -> ${record.dir}\n`);
+  // A signal stops the sweep and keeps what it judged; a second one exits at once.
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
+    if (!o.json)
+      process.stderr.write(`\n${sig}: stopping the sweep; the seeds in flight will run on --resume\n`);
+    controller.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let last = 0;
+  const failedBefore = record.failed;
   const r = await sweep({
-    base,
+    base: plan.options,
     seeds,
     jobs,
-    keepGoing: Boolean(o.keepGoing),
+    keepGoing: plan.keepGoing || Boolean(o.keepGoing),
+    store: record.store,
+    signal: controller.signal,
     onVerdict: (v) => {
-      if (v.valid !== true && !o.json)
-        process.stderr.write(
-          `${tty ? '\r\x1b[K' : ''}seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})\n`,
-        );
+      record.add(v);
+      if (v.valid !== true && !o.json) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${failureLine(v)}\n`);
     },
-    progress: (done, total, failures, simS, wallMs) => {
+    progress: (done, _total, failures, simS, wallMs) => {
       if (o.json) return;
       const line =
-        `[${done}/${total}] ${failures} failed | ${(simS / (wallMs / 1000)).toFixed(0)} simulated s/s, ` +
-        `${((done / wallMs) * 60_000).toFixed(0)} runs/min`;
+        `[${before + done}/${plan.total}] ${failedBefore + failures} failed | ` +
+        `${(simS / (wallMs / 1000)).toFixed(0)} simulated s/s, ${((done / wallMs) * 60_000).toFixed(0)} runs/min`;
       if (tty) process.stderr.write(`\r\x1b[K${line}`);
-      else if (wallMs - last > 5000 || done === total) {
+      else if (wallMs - last > 5000 || done === seeds.length) {
         last = wallMs;
         process.stderr.write(`${line}\n`);
       }
     },
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   });
   if (tty) process.stderr.write('\n');
-  const bad = r.verdicts.filter((v) => v.valid !== true);
-  const stored: string[] = [];
-  // Store the failures (re-run here: a seed is deterministic), so each can be replayed and shrunk.
-  for (const v of bad.slice(0, 20)) {
-    const run = runSim({ ...base, seed: v.seed });
-    stored.push(writeSimRun(String(o.store), run));
-  }
-  const code = bad.some((v) => v.valid === false) ? 1 : bad.length > 0 ? 2 : 0;
+  const signal = controller.signal.aborted ? (controller.signal.reason as NodeJS.Signals) : null;
+  const stopped = signal ?? (r.stopped ? 'first failure' : undefined);
+  const summary = record.finish(r.wallMs, stopped);
   if (o.json) {
     process.stdout.write(
-      `${JSON.stringify({ seeds: r.verdicts.length, failures: bad, stored, wallMs: Math.round(r.wallMs) })}\n`,
+      `${JSON.stringify({
+        record: record.dir,
+        seeds: summary.judged,
+        failures: summary.failures,
+        stored: summary.failures.flatMap((v) => (v.stored ? [v.stored] : [])),
+        complete: summary.complete,
+        ...(summary.stopped ? { stopped: summary.stopped } : {}),
+        wallMs: Math.round(r.wallMs),
+      })}\n`,
     );
   } else {
-    for (let i = 0; i < bad.length; i++) {
-      const v = bad[i]!;
-      process.stderr.write(
-        `seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})${stored[i] ? ` -> ${stored[i]}` : ''}\n`,
-      );
-    }
+    for (const v of summary.failures) process.stderr.write(`${failureLine(v)}\n`);
     process.stderr.write(
-      `${r.verdicts.length} seeds, ${bad.length} failed${r.stopped ? ' (stopped at the first failure; --keep-going runs them all)' : ''}\n`,
+      `${summary.judged} of ${summary.seeds} seeds judged, ${summary.failures.length} failed -> ${record.dir}\n`,
     );
+    if (!summary.complete)
+      process.stderr.write(
+        `${signal ? `stopped by ${signal}` : 'stopped at the first failure (--keep-going runs them all)'}; ` +
+          `the rest: jitter sim --resume ${record.dir}\n`,
+      );
   }
-  return code;
+  if (signal) return signal === 'SIGINT' ? 130 : 143;
+  return summary.invalid > 0 ? 1 : summary.unknown > 0 ? 2 : 0;
+}
+
+function failureLine(v: SeedVerdict): string {
+  return `seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})${v.stored ? ` -> ${v.stored}` : ''}`;
 }

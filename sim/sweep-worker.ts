@@ -7,5 +7,5 @@ parentPort?.on('message', (t: SeedTask | null) => {
     parentPort?.close();
     return;
   }
-  parentPort?.postMessage(judgeSeed(t.options, t.checkMaxSteps));
+  parentPort?.postMessage(judgeSeed(t));
 });

@@ -1,12 +1,13 @@
 /**
  * Sweeps: many seeds over worker threads (or inline with one job), a progress line, and a stop at the
- * first failure unless asked to keep going. Workers only judge; a failing seed is re-run here (it is
- * deterministic) to be stored.
+ * first failure unless asked to keep going, or when the caller's signal aborts. The worker that finds a
+ * failure stores the run (sweep-record.ts keeps the verdicts).
  */
 import { Worker } from 'node:worker_threads';
 import { firstAnomaly } from '../harness/anomaly.js';
 import type { SimOptions } from './options.js';
 import { runSim, type SimRun } from './run.js';
+import { writeSimRun } from './store.js';
 
 export interface SeedVerdict {
   seed: number;
@@ -18,6 +19,8 @@ export interface SeedVerdict {
   ops: number;
   /** Simulated seconds from the first operation to the first anomaly a failing checker names (anomaly.ts). */
   firstAnomalyS?: number;
+  /** The run's folder, when the sweep stored it. */
+  stored?: string;
 }
 
 export function verdictOf(run: SimRun): SeedVerdict {
@@ -46,7 +49,14 @@ export interface SweepOptions {
   onVerdict?: (v: SeedVerdict) => void;
   /** Step budget of a seed's linearizability search, per key (default SWEEP_MAX_STEPS). */
   checkMaxSteps?: number;
+  /** Store failing runs here (the first MAX_STORED of them). */
+  store?: string;
+  /** Stops the sweep: no more seeds start, and the seeds in flight are dropped. */
+  signal?: AbortSignal;
 }
+
+/** Failing runs a sweep stores: a broken build fails every seed, and its first runs tell all there is. */
+export const MAX_STORED = 20;
 
 /**
  * A sweep judges seeds, it does not keep them: it first gives the linearizability search this budget, so
@@ -56,24 +66,34 @@ export interface SweepOptions {
  */
 export const SWEEP_MAX_STEPS = 5_000_000;
 
-/** One seed's verdict: with the sweep's budget, then, if that alone left it unknown, with the full one. */
-export function judgeSeed(options: SimOptions, checkMaxSteps: number): SeedVerdict {
-  const v = verdictOf(runSim(options, { maxSteps: checkMaxSteps }));
-  if (v.valid !== 'unknown' || v.failed.join() !== 'linearizability') return v;
-  const again = verdictOf(runSim(options));
-  return { ...again, wallMs: v.wallMs + again.wallMs };
+/**
+ * One seed's verdict: with the sweep's budget, then, if that alone left it unknown, with the full one. A
+ * failing seed is stored when the task names a store, as `jitter sim --seed N` would store it: checked with
+ * the full budget.
+ */
+export function judgeSeed(t: SeedTask): SeedVerdict {
+  let v = verdictOf(runSim(t.options, { maxSteps: t.checkMaxSteps }));
+  let full: SimRun | null = null;
+  if (v.valid === 'unknown' && v.failed.join() === 'linearizability') {
+    full = runSim(t.options);
+    const again = verdictOf(full);
+    v = { ...again, wallMs: v.wallMs + again.wallMs };
+  }
+  if (v.valid === true || t.store === undefined) return v;
+  return { ...v, stored: writeSimRun(t.store, full ?? runSim(t.options)) };
 }
 
-/** What a worker is sent: one seed's options and its check budget (null: stop). */
+/** What a worker is sent: one seed's options, its check budget, and where to store it if it fails. */
 export interface SeedTask {
   options: SimOptions;
   checkMaxSteps: number;
+  store?: string;
 }
 
 export interface SweepResult {
   verdicts: SeedVerdict[];
   wallMs: number;
-  /** Stopped at a failure before every seed ran. */
+  /** Stopped, at a failure or by the signal, before every seed ran. */
   stopped: boolean;
 }
 
@@ -81,13 +101,21 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const t0 = performance.now();
   const verdicts: SeedVerdict[] = [];
   let failures = 0;
+  let stored = 0;
   let simUs = 0;
   let next = 0;
   let stop = false;
   const checkMaxSteps = o.checkMaxSteps ?? SWEEP_MAX_STEPS;
+  const task = (): SeedTask => ({
+    options: { ...o.base, seed: o.seeds[next++]! },
+    checkMaxSteps,
+    // A limit on the stores asked for: seeds in flight may add a few (one per worker) past it.
+    ...(o.store !== undefined && stored < MAX_STORED ? { store: o.store } : {}),
+  });
   const take = (v: SeedVerdict) => {
     verdicts.push(v);
     simUs += v.simulatedUs;
+    if (v.stored) stored++;
     if (v.valid !== true) {
       failures++;
       if (!o.keepGoing) stop = true;
@@ -95,38 +123,49 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     o.onVerdict?.(v);
     o.progress(verdicts.length, o.seeds.length, failures, simUs / 1e6, performance.now() - t0);
   };
+  const more = () => !stop && !o.signal?.aborted && next < o.seeds.length;
   if (o.jobs <= 1) {
-    while (!stop && next < o.seeds.length) {
-      take(judgeSeed({ ...o.base, seed: o.seeds[next++]! }, checkMaxSteps));
+    while (more()) {
+      take(judgeSeed(task()));
       // Let signals and output through between runs.
       await new Promise((r) => setImmediate(r));
     }
   } else {
     const url = new URL('./sweep-worker.js', import.meta.url);
-    await Promise.all(
-      Array.from({ length: Math.min(o.jobs, o.seeds.length) }, () => {
-        const w = new Worker(url);
-        return new Promise<void>((resolve, reject) => {
-          const feed = () => {
-            if (stop || next >= o.seeds.length) {
-              void w.terminate().then(() => resolve());
-              return;
-            }
-            const task: SeedTask = { options: { ...o.base, seed: o.seeds[next++]! }, checkMaxSteps };
-            w.postMessage(task);
-          };
-          w.on('message', (v: SeedVerdict) => {
-            take(v);
-            feed();
-          });
-          w.on('error', reject);
-          feed();
-        });
-      }),
-    );
+    const workers = Array.from({ length: Math.min(o.jobs, o.seeds.length) }, () => new Worker(url));
+    const abort = () => {
+      for (const w of workers) void w.terminate();
+    };
+    o.signal?.addEventListener('abort', abort);
+    try {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              const feed = () => {
+                if (more()) w.postMessage(task());
+                else void w.terminate();
+              };
+              w.on('message', (v: SeedVerdict) => {
+                take(v);
+                feed();
+              });
+              w.on('error', (err) => {
+                stop = true;
+                abort();
+                reject(err);
+              });
+              w.on('exit', () => resolve());
+              feed();
+            }),
+        ),
+      );
+    } finally {
+      o.signal?.removeEventListener('abort', abort);
+    }
   }
   verdicts.sort((a, b) => a.seed - b.seed);
-  return { verdicts, wallMs: performance.now() - t0, stopped: next < o.seeds.length };
+  return { verdicts, wallMs: performance.now() - t0, stopped: verdicts.length < o.seeds.length };
 }
 
 /** `1-100`, `7`, or `1,5,9-12`. */

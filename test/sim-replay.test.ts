@@ -129,7 +129,7 @@ describe('jitter sim', () => {
     const options = { ...simDefaults(11), timeLimit: 5 };
     // One step per key cannot place a history of hundreds of operations: unknown, on the sweep's budget alone.
     expect(runSim(options, { maxSteps: 1 }).results.valid).toBe('unknown');
-    const v = judgeSeed(options, 1);
+    const v = judgeSeed({ options, checkMaxSteps: 1 });
     expect(v.valid).toBe(true);
     expect(v.failed).toEqual([]);
   });
