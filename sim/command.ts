@@ -129,13 +129,14 @@ export function simCommand(): Command {
         return;
       }
       if (o.seeds !== undefined) {
+        const seeds = String(o.seeds);
+        let first: number;
         try {
-          parseSeeds(String(o.seeds));
+          first = parseSeeds(seeds)[0] ?? 1;
         } catch (err) {
           fail((err as Error).message);
         }
-        const seeds = String(o.seeds);
-        const options = simOptionsFrom(o, parseSeeds(seeds)[0] ?? 1);
+        const options = simOptionsFrom(o, first);
         const record = SweepRecord.create(String(o.store), {
           seeds,
           options,
