@@ -2,10 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { judgeSeed, type SeedTask } from './sweep.js';
 
-parentPort?.on('message', (t: SeedTask | null) => {
-  if (t === null) {
-    parentPort?.close();
-    return;
-  }
+// The sweep ends a worker by terminating it, so every message is a seed to run.
+parentPort?.on('message', (t: SeedTask) => {
   parentPort?.postMessage(judgeSeed(t));
 });
