@@ -119,14 +119,21 @@ export function claimDir(dir: string): string {
   }
 }
 
+/** Write then rename, so that a reader never sees half a file. */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
 /** A run's folder, created on construction. */
 export class RunDir {
   constructor(readonly dir: string) {
     makeDirs(path.join(dir, FILES.replicasDir));
   }
 
+  /** A new folder for a run of test `name`, named by its start (claimDir: never one another run has). */
   static create(store: string, name: string, start: Date): RunDir {
-    return new RunDir(path.join(store, name, runStamp(start)));
+    return new RunDir(claimDir(path.join(store, name, runStamp(start))));
   }
 
   file(name: keyof typeof FILES): string {
@@ -138,10 +145,7 @@ export class RunDir {
   }
 
   writeJson(name: 'test' | 'results', value: unknown): void {
-    const file = this.file(name);
-    // Write then rename, so a reader never sees half a file.
-    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomic(this.file(name), `${JSON.stringify(value, null, 2)}\n`);
   }
 
   readJson<T>(name: 'test' | 'results'): T {

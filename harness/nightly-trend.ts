@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../core/store.js';
 import { escapeHtml } from '../reports/html.js';
 import type { NightlySummary, NightlyTestResult } from './nightly.js';
 
@@ -118,7 +119,6 @@ ${body}
 export function writeTrendPage(nightlyDir: string): string {
   fs.mkdirSync(nightlyDir, { recursive: true });
   const file = path.join(nightlyDir, 'index.html');
-  fs.writeFileSync(`${file}.tmp`, trendHtml(nightlyDir, readNights(nightlyDir)));
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, trendHtml(nightlyDir, readNights(nightlyDir)));
   return file;
 }

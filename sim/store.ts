@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DumpEncoder, type DumpRecord, recordLine } from '../checkers/dump-stream.js';
 import type { LogEntry, ReplicaLogDump } from '../checkers/types.js';
-import { claimDir, RunDir, type RunRecord, runStamp } from '../core/store.js';
+import { RunDir, type RunRecord } from '../core/store.js';
 import { JITTER_VERSION } from '../core/version.js';
 import { historyToEdn } from '../harness/recorder.js';
 import { makeWorkload } from '../workloads/index.js';
@@ -22,7 +22,7 @@ export const WALL_FILE = 'wall.json';
 
 export function writeSimRun(store: string, run: SimRun, extra: Partial<RunRecord> = {}): string {
   const o = run.options;
-  const rd = new RunDir(claimDir(path.join(store, simRunName(o), runStamp(new Date()))));
+  const rd = RunDir.create(store, simRunName(o), new Date());
   const workload = makeWorkload(o.workload, { keys: o.keys });
   const start = new Date(SIM_EPOCH_MS);
   const record: RunRecord = {

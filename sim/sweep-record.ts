@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { claimDir, runStamp } from '../core/store.js';
+import { claimDir, runStamp, writeFileAtomic } from '../core/store.js';
 import { JITTER_VERSION } from '../core/version.js';
 import type { SimOptions } from './options.js';
 import { parseSeeds, type SeedVerdict } from './sweep.js';
@@ -143,9 +143,7 @@ export class SweepRecord {
       wallMs: Math.round(this.wallBefore),
       updated: new Date().toISOString(),
     };
-    const file = path.join(this.dir, SUMMARY);
-    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomic(path.join(this.dir, SUMMARY), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   }
 }
