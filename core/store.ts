@@ -17,7 +17,7 @@
  *         results.json                RunResults: the composed verdict and every checker's result
  *         report.html                 the report (reports/)
  *     nightly/<start>/                summary.json and junit.xml of a `jitter nightly` (harness/nightly.ts)
- *     sweeps/<start>/                 a `jitter sim --seeds` sweep's record (sim/sweep-record.ts)
+ *     sweeps/<start>/                 a `jitter sim --seeds` sweep's record (core/sweeps.ts)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -119,10 +119,26 @@ export function claimDir(dir: string): string {
   }
 }
 
-/** Write then rename, so that a reader never sees half a file. */
+/** A name beside `file` that no other writer (process or thread) uses at the same time. */
+const aside = (file: string): string => `${file}.${process.pid}-${threadId}.tmp`;
+
+/**
+ * Write then rename, so that a reader (a browser, `jitter serve`, a resuming sweep) never sees half a file, and
+ * writers at once never rename each other's half-written copy.
+ */
 export function writeFileAtomic(file: string, text: string): void {
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
+  const tmp = aside(file);
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** A JSON file's value, or null when it is missing or does not parse (a run killed while writing it). */
+export function readJsonFile<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }
 
 /** A run's folder, created on construction. */
@@ -159,10 +175,10 @@ export class RunDir {
    */
   linkLatest(store: string, name: string): void {
     const relink = (link: string, target: string) => {
-      const aside = `${link}.${process.pid}-${threadId}.tmp`;
-      fs.rmSync(aside, { force: true });
-      fs.symlinkSync(target, aside);
-      fs.renameSync(aside, link);
+      const tmp = aside(link);
+      fs.rmSync(tmp, { force: true });
+      fs.symlinkSync(target, tmp);
+      fs.renameSync(tmp, link);
     };
     relink(path.join(store, name, 'latest'), path.basename(this.dir));
     relink(path.join(store, 'latest'), path.relative(store, this.dir));

@@ -55,7 +55,7 @@ export function pruneCommand(): Command {
 export function mergeCommand(): Command {
   return new Command('merge')
     .description(
-      "combine stores (a sharded nightly's machines): runs, each night's summary.json and junit.xml, the trend page",
+      "combine stores (a sharded nightly's machines): runs, sweep records, each night's summary.json and junit.xml, the trend page",
     )
     .argument('<dir...>', 'stores to merge')
     .option('--into <dir>', 'the merged store (default ./store)', dirArg('--into'), 'store')
@@ -66,6 +66,7 @@ export function mergeCommand(): Command {
       process.stdout.write(
         `merged ${dirs.length} stores into ${o.into}: ${r.runs} runs copied` +
           `${r.skippedRuns > 0 ? ` (${r.skippedRuns} already there)` : ''}` +
+          `${r.sweeps > 0 ? `, ${r.sweeps} sweep records` : ''}` +
           `${r.nights.length > 0 ? `, nights joined: ${r.nights.join(', ')}` : ''}\n`,
       );
     });

@@ -1,8 +1,8 @@
 /**
- * `jitter store merge`: the stores of a sharded nightly (one per machine) made one. Run folders are copied
- * in (a folder already there is kept), the shards' summaries of one night become one summary.json and
- * junit.xml under nightly/<night>/, other nightly summaries are copied as they are, and the store index and
- * trend page are rewritten.
+ * `jitter store merge`: the stores of a sharded nightly (one per machine) made one. Run folders and sweep
+ * records are copied in (one already there is kept), the shards' summaries of one night become one
+ * summary.json and junit.xml under nightly/<night>/, other nightly summaries are copied as they are, and the
+ * store index and trend page are rewritten.
  *
  * A joined summary keeps each shard's own summary under `parts`, so merging is incremental and idempotent:
  * shards merged by separate commands (machines finishing at different times) add up, a shard merged twice
@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FILES } from '../core/store.js';
+import { listSweeps, SWEEP_FILES, SWEEPS_DIR } from '../core/sweeps.js';
 import { writeStoreIndex } from '../reports/index.js';
 import { junitXml } from './junit.js';
 import { type NightlySummary, type NightlyTestResult, toCase } from './nightly.js';
@@ -19,12 +20,14 @@ import { writeTrendPage } from './nightly-trend.js';
 export interface MergeReport {
   runs: number;
   skippedRuns: number;
+  /** Sweep records copied (a record already there is kept). */
+  sweeps: number;
   nights: string[];
 }
 
 function copyRuns(src: string, dest: string, r: MergeReport): void {
   for (const t of fs.readdirSync(src, { withFileTypes: true })) {
-    if (!t.isDirectory() || t.name === 'nightly') continue;
+    if (!t.isDirectory() || t.name === 'nightly' || t.name === SWEEPS_DIR) continue;
     for (const run of fs.readdirSync(path.join(src, t.name), { withFileTypes: true })) {
       const from = path.join(src, t.name, run.name);
       if (!run.isDirectory() || !fs.existsSync(path.join(from, FILES.test))) continue;
@@ -36,6 +39,22 @@ function copyRuns(src: string, dest: string, r: MergeReport): void {
       fs.cpSync(from, to, { recursive: true });
       r.runs++;
     }
+  }
+}
+
+/**
+ * Sweep records, as they are: they name their stored runs relative to the store, and those runs came over
+ * with the others. A lock stays behind, since its process runs the record in the source store.
+ */
+function copySweeps(src: string, dest: string, r: MergeReport): void {
+  for (const from of listSweeps(src)) {
+    const to = path.join(dest, SWEEPS_DIR, path.basename(from));
+    if (fs.existsSync(to)) continue;
+    fs.cpSync(from, to, {
+      recursive: true,
+      filter: (f) => path.basename(f) !== SWEEP_FILES.lock && !f.endsWith('.tmp'),
+    });
+    r.sweeps++;
   }
 }
 
@@ -118,7 +137,7 @@ function readSummary(file: string): NightlySummary | null {
 }
 
 export async function mergeStores(dest: string, sources: string[]): Promise<MergeReport> {
-  const report: MergeReport = { runs: 0, skippedRuns: 0, nights: [] };
+  const report: MergeReport = { runs: 0, skippedRuns: 0, sweeps: 0, nights: [] };
   fs.mkdirSync(dest, { recursive: true });
   const destNightly = path.join(dest, 'nightly');
   const byNight = new Map<string, NightlySummary[]>();
@@ -130,7 +149,10 @@ export async function mergeStores(dest: string, sources: string[]): Promise<Merg
   // The merged store's own nights come first: what earlier merges joined, and any shard run into it.
   const others = sources.filter((src) => path.resolve(src) !== path.resolve(dest));
   for (const src of [dest, ...others]) {
-    if (src !== dest) copyRuns(src, dest, report);
+    if (src !== dest) {
+      copyRuns(src, dest, report);
+      copySweeps(src, dest, report);
+    }
     const nightly = path.join(src, 'nightly');
     if (!fs.existsSync(nightly)) continue;
     for (const d of fs.readdirSync(nightly, { withFileTypes: true })) {

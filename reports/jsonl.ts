@@ -30,11 +30,3 @@ export async function forEachJsonLine(
   }
   return stats;
 }
-
-export function readJsonFile<T>(file: string): T | null {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}

@@ -1,12 +1,11 @@
 /** `report.html` for one run folder. */
 import path from 'node:path';
-import { FILES } from '../core/store.js';
+import { FILES, writeFileAtomic } from '../core/store.js';
 import { pageAssets } from './bundle.js';
 import { buildReportData } from './data.js';
 import { renderPage } from './html.js';
 import { packOps } from './pack.js';
 import type { ReportData } from './types.js';
-import { writeAtomic } from './write.js';
 
 export async function renderReport(data: ReportData): Promise<string> {
   const verdict =
@@ -27,6 +26,6 @@ export async function renderReport(data: ReportData): Promise<string> {
 export async function writeReport(runDir: string): Promise<string> {
   const data = await buildReportData(runDir);
   const file = path.join(runDir, FILES.report);
-  writeAtomic(file, await renderReport(data));
+  writeFileAtomic(file, await renderReport(data));
   return file;
 }

@@ -1,13 +1,26 @@
-/** `store/index.html`: one row per run folder of the store. */
+/** `store/index.html`: one row per run folder of the store, and one per sweep record. */
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { FILES, listRuns, type RunRecord, type RunResults } from '../core/store.js';
+import {
+  FILES,
+  listRuns,
+  type RunRecord,
+  type RunResults,
+  readJsonFile,
+  writeFileAtomic,
+} from '../core/store.js';
+import {
+  listSweeps,
+  readVerdicts,
+  SWEEP_FILES,
+  type SweepPlan,
+  type SweepSummary,
+  sweepHolder,
+} from '../core/sweeps.js';
 import { pageAssets } from './bundle.js';
 import { renderPage } from './html.js';
-import { readJsonFile } from './jsonl.js';
-import type { StoreData, StoreRow, VerdictValue } from './types.js';
-import { writeAtomic } from './write.js';
+import type { StoreData, StoreRow, SweepRow, VerdictValue } from './types.js';
 
 const INVOKE = /"type"\s*:\s*"invoke"/;
 
@@ -39,7 +52,7 @@ export async function storeRow(store: string, dir: string): Promise<StoreRow> {
   const record = readJsonFile<RunRecord>(path.join(dir, FILES.test));
   const results = readJsonFile<RunResults>(path.join(dir, FILES.results));
   const scan = await scanHistory(path.join(dir, FILES.history));
-  const rel = path.relative(store, dir).split(path.sep).join('/');
+  const rel = relTo(store, dir);
   const cfg = record?.config ?? {};
   return {
     name: record?.name ?? path.basename(path.dirname(dir)),
@@ -59,10 +72,66 @@ export async function storeRow(store: string, dir: string): Promise<StoreRow> {
   };
 }
 
+const relTo = (store: string, p: string) => path.relative(store, p).split(path.sep).join('/');
+
+/** What a sweep's seeds ran, in a few words. */
+function sweepOptions(o: Record<string, unknown>): string {
+  const flaws = Array.isArray(o.flaws) && o.flaws.length > 0 ? ` +${o.flaws.join('+')}` : '';
+  const nemesis = Array.isArray(o.nemesis) ? o.nemesis.join(', ') : '';
+  return [
+    `${str(o.mode)}${flaws}`,
+    `${str(o.replicas)} replicas`,
+    `${str(o.timeLimit)} s`,
+    str(o.workload),
+    o.swarm ? 'swarm' : '',
+    nemesis ? `faults: ${nemesis}` : 'no faults',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/**
+ * A sweep's row, from its verdicts rather than its summary: the summary is written when a session ends, and
+ * a running sweep's failures are worth seeing before that.
+ */
+export function sweepRow(store: string, dir: string): SweepRow | null {
+  const plan = readJsonFile<SweepPlan>(path.join(dir, SWEEP_FILES.plan));
+  if (!plan) return null;
+  const summary = readJsonFile<Partial<SweepSummary>>(path.join(dir, SWEEP_FILES.summary));
+  const all = [...readVerdicts(dir).values()].sort((a, b) => a.seed - b.seed);
+  const count = (x: VerdictValue) => all.filter((v) => v.valid === x).length;
+  const complete = all.length >= plan.total;
+  const running = !complete && sweepHolder(dir) !== null;
+  return {
+    dir: relTo(store, dir),
+    started: plan.started,
+    seeds: plan.seeds,
+    total: plan.total,
+    judged: all.length,
+    valid: count(true),
+    invalid: count(false),
+    unknown: count('unknown'),
+    state: complete ? 'complete' : running ? 'running' : 'stopped',
+    // A summary that counts fewer seeds is from an earlier session: this one was killed, for no known reason.
+    stopped: complete || running || summary?.judged !== all.length ? null : (summary.stopped ?? null),
+    wallMs: summary?.wallMs ?? null,
+    options: sweepOptions(plan.options ?? {}),
+    failures: all
+      .filter((v) => v.valid !== true)
+      .map((v) => {
+        const run = v.stored && fs.existsSync(path.join(store, v.stored)) ? v.stored : null;
+        const report =
+          run && fs.existsSync(path.join(store, run, FILES.report)) ? `${run}/${FILES.report}` : null;
+        return { seed: v.seed, valid: v.valid, failed: v.failed, run, report };
+      }),
+  };
+}
+
 export async function storeData(store: string): Promise<StoreData> {
   const runs: StoreRow[] = [];
   for (const dir of listRuns(store)) runs.push(await storeRow(store, dir));
-  return { format: 1, generatedAt: new Date().toISOString(), store: path.resolve(store), runs };
+  const sweeps = listSweeps(store).flatMap((d) => sweepRow(store, d) ?? []);
+  return { format: 1, generatedAt: new Date().toISOString(), store: path.resolve(store), runs, sweeps };
 }
 
 /** Rewrites store/index.html from every run folder; returns its path. */
@@ -70,7 +139,7 @@ export async function writeStoreIndex(storeDir: string): Promise<string> {
   fs.mkdirSync(storeDir, { recursive: true });
   const data = await storeData(storeDir);
   const file = path.join(storeDir, 'index.html');
-  writeAtomic(
+  writeFileAtomic(
     file,
     renderPage({ title: 'jitter store', dataId: 'store-data', data, assets: await pageAssets('store') }),
   );

@@ -252,9 +252,39 @@ export interface StoreRow {
   report: string | null;
 }
 
+/** A sweep's record (core/sweeps.ts), as the store browser lists it. */
+export interface SweepRow {
+  /** The record's folder, relative to the store. */
+  dir: string;
+  started: string;
+  /** The seeds, as given to --seeds. */
+  seeds: string;
+  total: number;
+  judged: number;
+  valid: number;
+  invalid: number;
+  unknown: number;
+  /** running: a live process holds the record; stopped: its last session ended before the last seed. */
+  state: 'complete' | 'running' | 'stopped';
+  /** Why it stopped: the first failure, a signal, or nothing known (a sweep killed outright). */
+  stopped: string | null;
+  wallMs: number | null;
+  /** What each seed ran: mode and flaws, simulated time, faults. */
+  options: string;
+  /** Seeds not judged valid, in seed order, with their stored run (relative to the store) if any. */
+  failures: Array<{
+    seed: number;
+    valid: VerdictValue;
+    failed: string[];
+    run: string | null;
+    report: string | null;
+  }>;
+}
+
 export interface StoreData {
   format: 1;
   generatedAt: string;
   store: string;
   runs: StoreRow[];
+  sweeps: SweepRow[];
 }

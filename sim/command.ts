@@ -5,11 +5,13 @@
  * (one line naming the flag), 130 / 143 when a signal stopped a sweep.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { collectArg, dirArg, intArg, positiveArg } from '../core/cli-util.js';
+import type { SeedVerdict } from '../core/sweeps.js';
 import { exitCodeFor } from '../harness/analyze.js';
 import { ConfigError, readScheduleFile } from '../harness/config.js';
-import { writeRunReport } from '../harness/reporting.js';
+import { writeRunReport, writeStoreIndex } from '../harness/reporting.js';
 import { verdictText } from '../harness/run-console.js';
 import { ALL_FLAWS, isFlaw } from '../jitpaxos/config.js';
 import type { ScheduledAction } from '../nemesis/types.js';
@@ -18,7 +20,7 @@ import { SIM_FAULT_NAMES } from './faults.js';
 import { ALL_SIM_FAULTS, type SimOptions, simDefaults } from './options.js';
 import { runSim } from './run.js';
 import { writeSimRun } from './store.js';
-import { parseSeeds, type SeedVerdict, sweep } from './sweep.js';
+import { parseSeeds, sweep } from './sweep.js';
 import { SweepRecord } from './sweep-record.js';
 
 function fail(message: string): never {
@@ -202,10 +204,12 @@ async function runSweep(o: Record<string, unknown>, record: SweepRecord): Promis
     jobs,
     keepGoing: plan.keepGoing || Boolean(o.keepGoing),
     store: record.store,
+    report: o.report !== false,
     signal: controller.signal,
     onVerdict: (v) => {
       record.add(v);
-      if (v.valid !== true && !o.json) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${failureLine(v)}\n`);
+      if (v.valid !== true && !o.json)
+        process.stderr.write(`${tty ? '\r\x1b[K' : ''}${failureLine(record, v)}\n`);
     },
     progress: (done, _total, failures, simS, wallMs) => {
       if (o.json) return;
@@ -226,20 +230,24 @@ async function runSweep(o: Record<string, unknown>, record: SweepRecord): Promis
   const signal = controller.signal.aborted ? (controller.signal.reason as NodeJS.Signals) : null;
   const stopped = signal ?? (r.stopped ? 'first failure' : undefined);
   const summary = record.finish(r.wallMs, stopped);
+  record.unlock();
+  // The store browser lists the sweep and links its stored failures.
+  if (o.report !== false) await writeStoreIndex(record.store).catch(() => {});
+  const runDirOf = (v: SeedVerdict) => (v.stored ? [path.join(record.store, v.stored)] : []);
   if (o.json) {
     process.stdout.write(
       `${JSON.stringify({
         record: record.dir,
         seeds: summary.judged,
         failures: summary.failures,
-        stored: summary.failures.flatMap((v) => (v.stored ? [v.stored] : [])),
+        stored: summary.failures.flatMap(runDirOf),
         complete: summary.complete,
         ...(summary.stopped ? { stopped: summary.stopped } : {}),
         wallMs: Math.round(r.wallMs),
       })}\n`,
     );
   } else {
-    for (const v of summary.failures) process.stderr.write(`${failureLine(v)}\n`);
+    for (const v of summary.failures) process.stderr.write(`${failureLine(record, v)}\n`);
     process.stderr.write(
       `${summary.judged} of ${summary.seeds} seeds judged, ${summary.failures.length} failed -> ${record.dir}\n`,
     );
@@ -253,6 +261,7 @@ async function runSweep(o: Record<string, unknown>, record: SweepRecord): Promis
   return summary.invalid > 0 ? 1 : summary.unknown > 0 ? 2 : 0;
 }
 
-function failureLine(v: SeedVerdict): string {
-  return `seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})${v.stored ? ` -> ${v.stored}` : ''}`;
+function failureLine(record: SweepRecord, v: SeedVerdict): string {
+  const where = v.stored ? ` -> ${path.join(record.store, v.stored)}` : '';
+  return `seed ${v.seed}: ${verdictText(v.valid)} (${v.failed.join(', ')})${where}`;
 }

@@ -5,9 +5,11 @@
  * which must stay clean. Per flaw: seeds that fail, the median simulated time to the first anomaly, and the
  * wall time a one-core sweep from seed 1 takes to reach its first failing seed.
  */
+
+import type { SeedVerdict } from '../core/sweeps.js';
 import { median } from '../harness/anomaly.js';
 import { ALL_SIM_FAULTS, type SimOptions, simDefaults } from './options.js';
-import { type SeedVerdict, sweep } from './sweep.js';
+import { sweep } from './sweep.js';
 
 export interface SimDetectRow {
   label: string;

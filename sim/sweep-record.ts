@@ -1,103 +1,71 @@
 /**
- * A sweep's record in the store, `<store>/sweeps/<start>/`, so that a sweep of hours loses nothing when it is
- * stopped or killed:
- *
- *   sweep.json       what was asked: the seeds (as given to --seeds), every seed's options but its seed
- *   verdicts.jsonl   one SeedVerdict per judged seed, appended as it comes (a kill loses only seeds in flight)
- *   summary.json     how it stands: counts, the failures and where each is stored, whether every seed ran
- *
- * `jitter sim --resume DIR` runs the seeds the record lacks, with the record's options, and appends to it.
+ * A sweep's record in the store (its layout: core/sweeps.ts), so that a sweep of hours loses nothing when it
+ * is stopped or killed. `jitter sim --resume DIR` runs the seeds the record lacks, with the record's options,
+ * and appends to it. A record is run by one process at a time: it holds sweep.lock until it finishes.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { claimDir, runStamp, writeFileAtomic } from '../core/store.js';
+import { claimDir, readJsonFile, runStamp, writeFileAtomic } from '../core/store.js';
+import {
+  readVerdicts,
+  type SeedVerdict,
+  SWEEP_FILES,
+  SWEEPS_DIR,
+  type SweepHolder,
+  type SweepPlan,
+  type SweepSummary,
+  sweepHolder,
+} from '../core/sweeps.js';
 import { JITTER_VERSION } from '../core/version.js';
 import type { SimOptions } from './options.js';
-import { parseSeeds, type SeedVerdict } from './sweep.js';
-
-export const SWEEPS_DIR = 'sweeps';
-const PLAN = 'sweep.json';
-const VERDICTS = 'verdicts.jsonl';
-const SUMMARY = 'summary.json';
-
-export interface SweepPlan {
-  /** The seeds, as given to --seeds (`1-10000`, `1,5,9-12`). */
-  seeds: string;
-  total: number;
-  /** Every seed's options; each run replaces `seed`. */
-  options: SimOptions;
-  keepGoing: boolean;
-  started: string;
-  versions: { jitter: string; node: string };
-}
-
-export interface SweepSummary {
-  seeds: number;
-  judged: number;
-  valid: number;
-  invalid: number;
-  unknown: number;
-  /** Every seed not judged valid, in seed order, with the run folder of those stored. */
-  failures: SeedVerdict[];
-  /** Every seed was judged. */
-  complete: boolean;
-  /** Why the last session ended before the last seed: the first failure, or a signal. */
-  stopped?: string;
-  /** Wall time of every session together. */
-  wallMs: number;
-  updated: string;
-}
+import { parseSeeds } from './sweep.js';
 
 export class SweepRecord {
   private constructor(
     readonly dir: string,
-    readonly plan: SweepPlan,
+    readonly plan: SweepPlan<SimOptions>,
     private readonly verdicts: Map<number, SeedVerdict>,
     private wallBefore: number,
   ) {}
 
   /** A new record under `<store>/sweeps/`, named by its start time. */
-  static create(store: string, plan: Omit<SweepPlan, 'started' | 'versions' | 'total'>): SweepRecord {
+  static create(
+    store: string,
+    plan: Omit<SweepPlan<SimOptions>, 'started' | 'versions' | 'total'>,
+  ): SweepRecord {
     const now = new Date();
-    const full: SweepPlan = {
+    const full: SweepPlan<SimOptions> = {
       ...plan,
       total: parseSeeds(plan.seeds).length,
       started: now.toISOString(),
       versions: { jitter: JITTER_VERSION, node: process.version },
     };
     const dir = claimDir(path.join(store, SWEEPS_DIR, runStamp(now)));
-    fs.writeFileSync(path.join(dir, PLAN), `${JSON.stringify(full, null, 2)}\n`);
+    lock(dir);
+    fs.writeFileSync(path.join(dir, SWEEP_FILES.plan), `${JSON.stringify(full, null, 2)}\n`);
     return new SweepRecord(dir, full, new Map(), 0);
   }
 
-  /** An existing record; throws one line naming what is wrong with it. */
+  /** An existing record, locked for this process; throws one line naming what is wrong with it. */
   static open(dir: string): SweepRecord {
-    const planFile = path.join(dir, PLAN);
-    if (!fs.existsSync(planFile)) throw new Error(`${dir} is not a sweep record (no ${PLAN})`);
-    let plan: SweepPlan;
+    const planFile = path.join(dir, SWEEP_FILES.plan);
+    if (!fs.existsSync(planFile)) throw new Error(`${dir} is not a sweep record (no ${SWEEP_FILES.plan})`);
+    let plan: SweepPlan<SimOptions>;
     try {
-      plan = JSON.parse(fs.readFileSync(planFile, 'utf8')) as SweepPlan;
+      plan = JSON.parse(fs.readFileSync(planFile, 'utf8')) as SweepPlan<SimOptions>;
       parseSeeds(plan.seeds);
     } catch (err) {
       throw new Error(`${planFile}: ${(err as Error).message}`);
     }
-    const verdicts = new Map<number, SeedVerdict>();
-    const file = path.join(dir, VERDICTS);
-    if (fs.existsSync(file)) {
-      const text = fs.readFileSync(file, 'utf8');
-      for (const line of text.split('\n')) {
-        // A line cut short by a crash is a seed still to run.
-        const v = parseVerdict(line);
-        if (v) verdicts.set(v.seed, v);
-      }
-      // End that line, so that the next verdict starts one of its own.
-      if (text.length > 0 && !text.endsWith('\n')) fs.appendFileSync(file, '\n');
-    }
-    const summaryFile = path.join(dir, SUMMARY);
-    const wall = fs.existsSync(summaryFile)
-      ? ((JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Partial<SweepSummary>).wallMs ?? 0)
-      : 0;
-    return new SweepRecord(dir, plan, verdicts, wall);
+    lock(dir);
+    const verdicts = readVerdicts(dir);
+    // End a line cut short by a crash, so that the next verdict starts one of its own.
+    const file = path.join(dir, SWEEP_FILES.verdicts);
+    const last = lastByte(file);
+    if (last !== undefined && last !== 0x0a) fs.appendFileSync(file, '\n');
+    const summary = readJsonFile<Partial<SweepSummary>>(path.join(dir, SWEEP_FILES.summary));
+    return new SweepRecord(dir, plan, verdicts, summary?.wallMs ?? 0);
   }
 
   /** The store the record lives in (its failing runs are stored there too). */
@@ -122,7 +90,7 @@ export class SweepRecord {
   }
 
   add(v: SeedVerdict): void {
-    fs.appendFileSync(path.join(this.dir, VERDICTS), `${JSON.stringify(v)}\n`);
+    fs.appendFileSync(path.join(this.dir, SWEEP_FILES.verdicts), `${JSON.stringify(v)}\n`);
     this.verdicts.set(v.seed, v);
   }
 
@@ -143,19 +111,59 @@ export class SweepRecord {
       wallMs: Math.round(this.wallBefore),
       updated: new Date().toISOString(),
     };
-    writeFileAtomic(path.join(this.dir, SUMMARY), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileAtomic(path.join(this.dir, SWEEP_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
+  }
+
+  /** Lets another process run the record. */
+  unlock(): void {
+    const h = readJsonFile<SweepHolder>(path.join(this.dir, SWEEP_FILES.lock));
+    if (h?.pid === process.pid) fs.rmSync(path.join(this.dir, SWEEP_FILES.lock), { force: true });
   }
 }
 
-function parseVerdict(line: string): SeedVerdict | null {
-  if (!line.trim()) return null;
+function lastByte(file: string): number | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const size = fs.statSync(file).size;
+  if (size === 0) return undefined;
+  const fd = fs.openSync(file, 'r');
   try {
-    const v = JSON.parse(line) as SeedVerdict;
-    return Number.isInteger(v.seed) && (v.valid === true || v.valid === false || v.valid === 'unknown')
-      ? v
-      : null;
-  } catch {
-    return null;
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, size - 1);
+    return b[0];
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Takes the record's lock for this process, or throws naming the process that holds it. The lock is made
+ * aside and linked into place, so of two processes taking it at once exactly one succeeds.
+ */
+function lock(dir: string): void {
+  const file = path.join(dir, SWEEP_FILES.lock);
+  const mine: SweepHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  for (;;) {
+    const held = sweepHolder(dir);
+    if (held && held.pid !== process.pid) {
+      throw new Error(
+        `${dir} is being run by pid ${held.pid} on ${held.host} since ${held.since}` +
+          ` (if that process is gone, delete ${SWEEP_FILES.lock})`,
+      );
+    }
+    // Nobody live holds it: a stale lock goes, then ours is linked in (link fails if another got there). Two
+    // processes clearing the same stale lock in the same instant could both win: the lock guards against a
+    // second resume by mistake, not against that.
+    if (fs.existsSync(file) && !held) fs.rmSync(file, { force: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify(mine)}\n`);
+    try {
+      fs.linkSync(tmp, file);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
   }
 }

@@ -3,6 +3,6 @@ import { parentPort } from 'node:worker_threads';
 import { judgeSeed, type SeedTask } from './sweep.js';
 
 // The sweep ends a worker by terminating it, so every message is a seed to run.
-parentPort?.on('message', (t: SeedTask) => {
-  parentPort?.postMessage(judgeSeed(t));
+parentPort?.on('message', async (t: SeedTask) => {
+  parentPort?.postMessage(await judgeSeed(t));
 });

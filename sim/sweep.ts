@@ -3,25 +3,14 @@
  * first failure unless asked to keep going, or when the caller's signal aborts. The worker that finds a
  * failure stores the run (sweep-record.ts keeps the verdicts).
  */
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { SeedVerdict } from '../core/sweeps.js';
 import { firstAnomaly } from '../harness/anomaly.js';
+import { writeRunReport } from '../harness/reporting.js';
 import type { SimOptions } from './options.js';
 import { runSim, type SimRun } from './run.js';
 import { writeSimRun } from './store.js';
-
-export interface SeedVerdict {
-  seed: number;
-  valid: true | false | 'unknown';
-  /** Checkers that did not say valid. */
-  failed: string[];
-  simulatedUs: number;
-  wallMs: number;
-  ops: number;
-  /** Simulated seconds from the first operation to the first anomaly a failing checker names (anomaly.ts). */
-  firstAnomalyS?: number;
-  /** The run's folder, when the sweep stored it. */
-  stored?: string;
-}
 
 export function verdictOf(run: SimRun): SeedVerdict {
   const a = run.results.valid === true ? null : firstAnomaly(run.results, run.history, { liveness: true });
@@ -51,6 +40,8 @@ export interface SweepOptions {
   checkMaxSteps?: number;
   /** Store failing runs here (the first MAX_STORED of them). */
   store?: string;
+  /** Write the reports of stored runs (default true). */
+  report?: boolean;
   /** Stops the sweep: no more seeds start, and the seeds in flight are dropped. */
   signal?: AbortSignal;
 }
@@ -69,9 +60,9 @@ export const SWEEP_MAX_STEPS = 5_000_000;
 /**
  * One seed's verdict: with the sweep's budget, then, if that alone left it unknown, with the full one. A
  * failing seed is stored when the task names a store, as `jitter sim --seed N` would store it: checked with
- * the full budget.
+ * the full budget, and with its report unless the task says not.
  */
-export function judgeSeed(t: SeedTask): SeedVerdict {
+export async function judgeSeed(t: SeedTask): Promise<SeedVerdict> {
   let v = verdictOf(runSim(t.options, { maxSteps: t.checkMaxSteps }));
   let full: SimRun | null = null;
   if (v.valid === 'unknown' && v.failed.join() === 'linearizability') {
@@ -80,7 +71,10 @@ export function judgeSeed(t: SeedTask): SeedVerdict {
     v = { ...again, wallMs: v.wallMs + again.wallMs };
   }
   if (v.valid === true || t.store === undefined) return v;
-  return { ...v, stored: writeSimRun(t.store, full ?? runSim(t.options)) };
+  const dir = writeSimRun(t.store, full ?? runSim(t.options));
+  // A report that cannot be written leaves the run's files, which are what matter.
+  if (t.report !== false) await writeRunReport(dir).catch(() => {});
+  return { ...v, stored: path.relative(t.store, dir).split(path.sep).join('/') };
 }
 
 /** What a worker is sent: one seed's options, its check budget, and where to store it if it fails. */
@@ -88,6 +82,8 @@ export interface SeedTask {
   options: SimOptions;
   checkMaxSteps: number;
   store?: string;
+  /** Write a stored run's report (default true). */
+  report?: boolean;
 }
 
 export interface SweepResult {
@@ -110,7 +106,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     options: { ...o.base, seed: o.seeds[next++]! },
     checkMaxSteps,
     // A limit on the stores asked for: seeds in flight may add a few (one per worker) past it.
-    ...(o.store !== undefined && stored < MAX_STORED ? { store: o.store } : {}),
+    ...(o.store !== undefined && stored < MAX_STORED ? { store: o.store, report: o.report } : {}),
   });
   const take = (v: SeedVerdict) => {
     verdicts.push(v);
@@ -126,7 +122,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const more = () => !stop && !o.signal?.aborted && next < o.seeds.length;
   if (o.jobs <= 1) {
     while (more()) {
-      take(judgeSeed(task()));
+      take(await judgeSeed(task()));
       // Let signals and output through between runs.
       await new Promise((r) => setImmediate(r));
     }

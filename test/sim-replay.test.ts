@@ -125,11 +125,11 @@ describe('jitter sim', () => {
     }
   });
 
-  it('a sweep judges a seed its small search budget left unknown again with the full one', () => {
+  it('a sweep judges a seed its small search budget left unknown again with the full one', async () => {
     const options = { ...simDefaults(11), timeLimit: 5 };
     // One step per key cannot place a history of hundreds of operations: unknown, on the sweep's budget alone.
     expect(runSim(options, { maxSteps: 1 }).results.valid).toBe('unknown');
-    const v = judgeSeed({ options, checkMaxSteps: 1 });
+    const v = await judgeSeed({ options, checkMaxSteps: 1 });
     expect(v.valid).toBe(true);
     expect(v.failed).toEqual([]);
   });

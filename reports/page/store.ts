@@ -1,6 +1,6 @@
-/** The store browser: every run, sortable by any column, filterable by text and verdict. */
-import type { StoreData, StoreRow } from '../types.js';
-import { el, embedded, fmtMs, verdictClass, verdictText } from './dom.js';
+/** The store browser: its sweeps, and every run, sortable by any column, filterable by text and verdict. */
+import type { StoreData, StoreRow, SweepRow } from '../types.js';
+import { el, embedded, fileHref, fmtMs, section, table, verdictClass, verdictText } from './dom.js';
 import './style.css';
 
 type Col = {
@@ -10,10 +10,8 @@ type Col = {
   cell: (r: StoreRow) => HTMLElement;
 };
 
-function link(href: string, text: string): HTMLElement {
-  // Store paths come from folder names: encode each segment so none becomes markup or a scheme.
-  return el('a', { href: `./${href.split('/').map(encodeURIComponent).join('/')}` }, text);
-}
+// Store paths come from folder names: fileHref encodes each segment so none becomes markup or a scheme.
+const link = (rel: string, text: string): HTMLElement => el('a', { href: fileHref(rel) }, text);
 
 const td = (...c: Array<Node | string>) => el('td', null, ...c);
 
@@ -59,6 +57,65 @@ const COLS: Col[] = [
       ),
   },
 ];
+
+/** Failing seeds a sweep row lists before it says how many more there are. */
+const SHOWN_FAILURES = 20;
+
+function sweepFailures(w: SweepRow): HTMLElement {
+  if (w.failures.length === 0) return el('span', { class: 'muted' }, 'none');
+  const shown = w.failures.slice(0, SHOWN_FAILURES).map((f) => {
+    const label = `${f.seed} (${f.failed.join(', ') || verdictText(f.valid)})`;
+    const a = f.report ? link(f.report, label) : f.run ? link(`${f.run}/`, label) : el('span', null, label);
+    a.classList.add(verdictClass(f.valid));
+    return a;
+  });
+  const more = w.failures.length - shown.length;
+  return el(
+    'span',
+    { class: 'sweep-failures' },
+    ...shown.flatMap((a, i) => (i === 0 ? [a] : [', ', a])),
+    more > 0 ? ` and ${more} more` : null,
+  );
+}
+
+function sweepsSection(sweeps: SweepRow[]): HTMLElement | null {
+  if (sweeps.length === 0) return null;
+  const state = (w: SweepRow) =>
+    w.state === 'stopped' ? `stopped${w.stopped ? ` (${w.stopped})` : ''}; jitter sim --resume` : w.state;
+  return section(
+    'sweeps',
+    'Sweeps',
+    table(
+      [
+        'started',
+        'seeds',
+        'judged',
+        'failed',
+        'state',
+        'wall time',
+        'each seed ran',
+        'failing seeds',
+        'record',
+      ],
+      sweeps.map((w) => [
+        w.started,
+        w.seeds,
+        `${w.judged} of ${w.total}`,
+        el(
+          'span',
+          { class: w.invalid + w.unknown > 0 ? 'v-invalid' : 'v-valid' },
+          String(w.invalid + w.unknown),
+        ),
+        state(w),
+        fmtMs(w.wallMs),
+        w.options,
+        sweepFailures(w),
+        link(`${w.dir}/`, 'files'),
+      ]),
+      'sweeps',
+    ),
+  );
+}
 
 function main(): void {
   const data = embedded<StoreData>('store-data');
@@ -116,6 +173,7 @@ function main(): void {
   text.addEventListener('input', render);
   verdict.addEventListener('change', render);
   const invalid = data.runs.filter((r) => r.verdict === false).length;
+  const sweeps = data.sweeps ?? [];
   document.body.replaceChildren(
     el(
       'main',
@@ -124,8 +182,12 @@ function main(): void {
       el(
         'p',
         { class: 'summary' },
-        `${data.runs.length} runs, ${invalid} invalid · index written ${data.generatedAt}`,
+        `${data.runs.length} runs, ${invalid} invalid` +
+          (sweeps.length > 0 ? ` · ${sweeps.length} sweeps` : '') +
+          ` · index written ${data.generatedAt}`,
       ),
+      sweepsSection(sweeps),
+      sweeps.length > 0 ? el('h2', null, 'Runs') : null,
       el('div', { class: 'filters' }, text, verdict, count),
       el('table', { class: 'runs', id: 'runs' }, el('thead', null, el('tr', null, ...heads)), body),
     ),

@@ -46,6 +46,26 @@ test.beforeAll(async () => {
     name: 'retired',
   });
   await writeReport(retiredRun);
+  // A sweep's record, as `jitter sim --seeds` leaves it, whose one failing seed is the invalid run.
+  const sweep = path.join(store, 'sweeps', '20261201T000000.000Z');
+  fs.mkdirSync(sweep, { recursive: true });
+  fs.writeFileSync(
+    path.join(sweep, 'sweep.json'),
+    JSON.stringify({
+      seeds: '7-9',
+      total: 3,
+      options: { mode: 'fixed', replicas: 3, timeLimit: 60, workload: 'register', nemesis: [EVIL] },
+      keepGoing: true,
+      started: '2026-12-01T00:00:00.000Z',
+      versions: { jitter: '0.1.0', node: process.version },
+    }),
+  );
+  const verdict = (seed: number, valid: boolean, extra = {}) =>
+    `${JSON.stringify({ seed, valid, failed: valid ? [] : [EVIL], simulatedUs: 6e7, wallMs: 400, ops: 10, ...extra })}\n`;
+  fs.writeFileSync(
+    path.join(sweep, 'verdicts.jsonl'),
+    verdict(7, true) + verdict(8, false, { stored: path.relative(store, invalidRun) }),
+  );
   await writeStoreIndex(store);
 });
 
@@ -267,6 +287,28 @@ test('a history with 1,000 retired processes has one timeline lane per worker, p
   expect(text).toMatch(/process \d+/);
   await shot(page, 'timeline-retired', '#timeline-section');
   expect(errors).toEqual([]);
+});
+
+test('the store index lists sweeps, and a failing seed links to its report', async ({ page }) => {
+  const server = await serve(store);
+  try {
+    const { errors } = await open(page, server.url);
+    const row = page.locator('#sweeps tbody tr');
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('2 of 3');
+    // Killed outright: no summary says why it stopped.
+    await expect(row).toContainText('stopped; jitter sim --resume');
+    // Names from the record are text.
+    await expect(row).toContainText(EVIL);
+    expect(await page.locator('img').count()).toBe(0);
+    await shot(page, 'store-sweeps', '#sweeps');
+    await row.getByRole('link', { name: /^8 / }).click();
+    await page.waitForFunction(() => document.body.dataset.ready === '1');
+    await expect(page.locator('#verdict')).toHaveText('INVALID');
+    expect(errors).toEqual([]);
+  } finally {
+    server.stop();
+  }
 });
 
 test('the store index lists runs and its links work through jitter serve', async ({ page }) => {
