@@ -1,10 +1,13 @@
 /**
  * Which runs a store can let go of, per test: a run stays if it is among the newest `keep`, or younger than
- * `days`; invalid runs (the ones worth reproducing) and each test's newest run always stay unless told.
+ * `days`; invalid runs (the ones worth reproducing) and each test's newest run always stay unless told. Sweep
+ * records follow the same rules as one more test: one with a failing seed counts as invalid, and a record a
+ * live process is running always stays.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { FILES } from '../core/store.js';
+import { listSweeps, readVerdicts, SWEEPS_DIR, sweepHolder } from '../core/sweeps.js';
 import { dirBytes } from './progress.js';
 
 export interface PruneOptions {
@@ -68,15 +71,29 @@ function runsByTest(store: string): Map<string, string[]> {
   return out;
 }
 
+/** A sweep record's verdict: invalid when a seed failed, as a run with an anomaly is. */
+function sweepVerdict(dir: string): PruneCandidate['valid'] {
+  const all = [...readVerdicts(dir).values()];
+  return all.some((v) => v.valid === false)
+    ? false
+    : all.some((v) => v.valid === 'unknown')
+      ? 'unknown'
+      : true;
+}
+
 export function planPrune(store: string, o: PruneOptions): PrunePlan {
   if (o.keep === undefined && o.days === undefined) throw new Error('say what to keep: --keep N or --days D');
   const now = o.nowMs ?? Date.now();
   const plan: PrunePlan = { remove: [], keep: [] };
-  for (const [test, runs] of runsByTest(store)) {
-    runs.forEach((dir, i) => {
-      const c: PruneCandidate = { dir, test, startMs: startOf(dir), valid: verdictOf(dir), bytes: 0 };
+  const groups = [...runsByTest(store)].map(([test, dirs]) => ({ test, dirs, verdict: verdictOf }));
+  const sweeps = listSweeps(store);
+  if (sweeps.length > 0) groups.push({ test: SWEEPS_DIR, dirs: sweeps, verdict: sweepVerdict });
+  for (const { test, dirs, verdict } of groups) {
+    dirs.forEach((dir, i) => {
+      const c: PruneCandidate = { dir, test, startMs: startOf(dir), valid: verdict(dir), bytes: 0 };
       let why = '';
       if (i === 0) why = 'newest of its test';
+      else if (test === SWEEPS_DIR && sweepHolder(dir)) why = 'running';
       else if (o.keep !== undefined && i < o.keep) why = `among the newest ${o.keep}`;
       else if (o.days !== undefined && now - c.startMs < o.days * 86_400_000)
         why = `younger than ${o.days} days`;

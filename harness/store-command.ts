@@ -13,8 +13,9 @@ import { mergeStores } from './store-merge.js';
 export function pruneCommand(): Command {
   return new Command('prune')
     .description(
-      'remove old runs: keep the newest N per test or those younger than D days (either keeps a run); ' +
-        'invalid runs and each test’s newest always stay; a dry run unless --yes',
+      'remove old runs and sweep records: keep the newest N per test (sweeps count as one test) or those ' +
+        'younger than D days (either keeps a run); invalid runs, sweeps with a failing seed and each test’s ' +
+        'newest always stay; a dry run unless --yes',
     )
     .option('--store <dir>', 'the store (default ./store)', dirArg('--store'), 'store')
     .option('--keep <n>', 'keep the newest N runs of each test', intArg('--keep', 1, 1_000_000))

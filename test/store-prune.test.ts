@@ -65,6 +65,33 @@ describe('store prune', () => {
     expect(plan.remove.every((c) => c.bytes >= 1000)).toBe(true);
   });
 
+  it('prunes sweep records as one more test: a failing seed keeps one, and so does a live process running it', () => {
+    const store = makeStore({});
+    const sweep = (daysAgo: number, valid: boolean, lock?: number) => {
+      const dir = path.join(store, 'sweeps', runStamp(new Date(NOW - daysAgo * DAY)));
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ seeds: '1-2', total: 2 }));
+      const v = { seed: 1, valid, failed: [], simulatedUs: 1, wallMs: 1, ops: 1 };
+      fs.writeFileSync(path.join(dir, 'verdicts.jsonl'), `${JSON.stringify(v)}\n`);
+      if (lock !== undefined)
+        fs.writeFileSync(path.join(dir, 'sweep.lock'), JSON.stringify({ pid: lock, host: os.hostname() }));
+      return dir;
+    };
+    const newest = sweep(1, true);
+    const failing = sweep(5, false);
+    const running = sweep(6, true, process.pid);
+    const old = sweep(7, true);
+    // A lock whose process is gone (this pid is no process's: above the kernel's pid_max) holds nothing.
+    const stale = sweep(8, true, 2 ** 30);
+    const plan = planPrune(store, { days: 3, nowMs: NOW });
+    expect(plan.remove.map((c) => c.dir).sort()).toEqual([old, stale].sort());
+    expect(Object.fromEntries(plan.keep.map((k) => [k.dir, k.why]))).toEqual({
+      [newest]: 'newest of its test',
+      [failing]: 'invalid',
+      [running]: 'running',
+    });
+  });
+
   it('keeps runs younger than D days; removes invalid ones only when told', () => {
     const store = makeStore(tests);
     expect(ages(planPrune(store, { days: 5, nowMs: NOW }).remove)).toEqual([9, 10]);
