@@ -107,15 +107,24 @@ describe.skipIf(!available)('JIT Paxos cluster through the topology', () => {
     throw new Error(`no commit for ${key}: ${JSON.stringify(last)}`);
   }
 
+  /** The links a replica reports down, as `r2->r3`. */
+  async function downLinks(): Promise<string[]> {
+    const down: string[] = [];
+    for (const id of IDS) {
+      for (const [peer, l] of Object.entries((await status(id)).links))
+        if (!l.connected) down.push(`${id}->${peer}`);
+    }
+    return down;
+  }
+
   it('commits operations with every link through its proxy', async () => {
     await commit('a', '1');
     const read = await client.read('a');
     expect(read).toMatchObject({ type: 'ok', value: '1' });
-    for (const id of IDS) {
-      const s = await status(id);
-      for (const [peer, l] of Object.entries(s.links)) expect(l.connected, `${id}->${peer}`).toBe(true);
-    }
-  }, 30_000);
+    // A commit needs only a quorum's links: a link whose first attempt came before its peer listened is up
+    // once its backoff retries, which on a busy machine can be after the commit.
+    await expect.poll(downLinks, { timeout: 20_000 }).toEqual([]);
+  }, 40_000);
 
   it('disabling r1->r2 disconnects exactly that direction', async () => {
     const proxy = await new Toxiproxy(tp.url).get('r1->r2');
