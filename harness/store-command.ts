@@ -17,7 +17,7 @@ export function pruneCommand(): Command {
         'younger than D days (either keeps a run); invalid runs, sweeps with a failing seed and each test’s ' +
         'newest always stay; a dry run unless --yes',
     )
-    .option('--store <dir>', 'the store (default ./store)', dirArg('--store'), 'store')
+    .option('--store <dir>', 'the store', dirArg('--store'), 'store')
     .option('--keep <n>', 'keep the newest N runs of each test', intArg('--keep', 1, 1_000_000))
     .option('--days <d>', 'keep runs younger than D days', intArg('--days', 0, 100_000))
     .option('--prune-invalid', 'remove invalid runs too (kept by default: they are worth reproducing)')
@@ -59,7 +59,7 @@ export function mergeCommand(): Command {
       "combine stores (a sharded nightly's machines): runs, sweep records, each night's summary.json and junit.xml, the trend page",
     )
     .argument('<dir...>', 'stores to merge')
-    .option('--into <dir>', 'the merged store (default ./store)', dirArg('--into'), 'store')
+    .option('--into <dir>', 'the merged store', dirArg('--into'), 'store')
     .action(async (dirs: string[], o, cmd: Command) => {
       const missing = dirs.filter((d) => !fs.existsSync(d));
       if (missing.length > 0) cmd.error(`error: ${missing.join(', ')}: no such store`, { exitCode: 2 });

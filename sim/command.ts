@@ -110,7 +110,7 @@ export function simCommand(): Command {
     )
     .option('--swarm', 'let each seed also choose the faults, their interval, clock granularity and workload')
     .option('--schedule <file>', 'explicit fault schedule: JSON array of {atMs, fault, action, params?}')
-    .option('--store <dir>', 'where runs are kept (default ./store)', dirArg('--store'), 'store')
+    .option('--store <dir>', 'where runs are kept', dirArg('--store'), 'store')
     .option('--no-report', 'do not write the HTML report')
     .option('--json', 'print one JSON object with the verdict(s)')
     .action(async (o: Record<string, unknown>, self: Command) => {

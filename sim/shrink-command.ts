@@ -43,7 +43,7 @@ export function shrinkCommand(): Command {
       'simulated runs to spend at most (default 300)',
       intArg('--max-runs', 1, 100_000),
     )
-    .option('--store <dir>', 'where to store the minimal run (default ./store)', dirArg('--store'), 'store')
+    .option('--store <dir>', 'where to store the minimal run', dirArg('--store'), 'store')
     .action((runDir: string, o: { checker?: string; maxRuns?: number; store: string }) => {
       let options: ReturnType<typeof readSimOptions>;
       let results: RunResults;
