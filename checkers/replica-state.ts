@@ -11,7 +11,8 @@
  *     quorum.
  * The two sources are never merged by time (replica clocks may be skewed by the clock nemesis), except for a
  * simulated power loss, stamped on the simulated clock: a view entered but not yet synced (so never acted
- * on) is legitimately lost with it, and the checks go on from what survived.
+ * on) is legitimately lost with it, and the checks go on from what survived (nothing, when it scrambled the
+ * WAL: the dumps may miss the Recovering phase that follows, as they miss any phase shorter than their period).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,7 +39,10 @@ export interface ReplicaStateEvent {
   view?: number;
   status?: string;
   detail?: string;
-  /** `power-loss` (simulated runs only): when (ns since the start), and the view state that survived it. */
+  /**
+   * `power-loss` (simulated runs only): when (ns since the start), and the view state that survived it; none
+   * when nothing did (a scrambled WAL: the replica restarts Recovering, and its view starts over).
+   */
   atNs?: number;
   durableView?: number;
   durableLogViewID?: number;

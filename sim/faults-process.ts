@@ -87,8 +87,7 @@ export class SimPowerLoss implements SimFault {
     for (const n of nodes) {
       const r = w.replicas.get(n)!;
       if (!r.up) continue;
-      lost[n] = r.powerLoss(Boolean(params.torn));
-      if (n === scrambled) r.disk.corrupt = true;
+      lost[n] = r.powerLoss(Boolean(params.torn), n === scrambled);
       this.down.push(n);
     }
     return {

@@ -119,17 +119,23 @@ export class SimReplica {
     this.host.log(this.id, 'stop', { how: 'crash' });
   }
 
-  /** Power loss: a crash that also loses unsynced writes, but for a torn prefix of `keep` records. */
-  powerLoss(torn: boolean): number {
+  /**
+   * Power loss: a crash that also loses unsynced writes, but for a torn prefix of `keep` records; `scramble`
+   * leaves a WAL the replica cannot trust (it restarts Recovering).
+   */
+  powerLoss(torn: boolean, scramble = false): number {
     this.crash();
     const unsynced = this.disk.written - this.disk.durable;
     const lost = this.disk.powerLoss(torn ? this.rng.int(unsynced + 1) : 0);
+    if (scramble) this.disk.corrupt = true;
     // What survived, for the replica-state checker: a view entered but never synced (and so never acted
-    // on: messages wait for the sync) is legitimately gone after a power loss.
-    const d = this.disk.replay();
+    // on: messages wait for the sync) is legitimately gone after a power loss; after a scramble nothing is
+    // (the replica's view starts over, from its peers, however soon it rejoins).
+    const d = scramble ? null : this.disk.replay();
     this.host.log(this.id, 'power-loss', {
       atNs: this.host.queue.now * 1000,
       lost,
+      ...(scramble ? { scrambled: true } : {}),
       ...(d ? { durableView: d.view, durableLogViewID: d.logViewID } : {}),
     });
     return lost;

@@ -91,6 +91,22 @@ describe('replica-state checker', () => {
     expect(r.violations.map((v) => v.kind).sort()).toEqual(['status-transition', 'view-backwards']);
   });
 
+  it('in the dumps, a view goes back only across a power loss that left less, or nothing (a scrambled WAL)', () => {
+    // Swarm seed 600298 (600 s): r1 was in view 69, a power loss scrambled its WAL, it recovered and rejoined
+    // in view 68 within half a second; no dump saw it Recovering. What survived decides what may follow.
+    const across = (loss: Partial<ReplicaStateEvent>) =>
+      checkReplicaState({
+        events: [ev('r1', 'power-loss', { atNs: 15, ...loss })],
+        dumps: [dump(10, [], { view: 69, logViewID: 66 }), dump(20, [], { view: 68, logViewID: 68 })],
+        history: [],
+      });
+    expect(across({}).valid).toBe(true);
+    expect(across({ durableView: 67, durableLogViewID: 66 }).valid).toBe(true);
+    expect(across({ durableView: 69, durableLogViewID: 66 }).violations.map((v) => v.kind)).toEqual([
+      'view-backwards',
+    ]);
+  });
+
   it('finds a committed prefix that changed in a later dump', () => {
     const committed = [entry('c0', 1), entry('c0', 2)];
     const history = committedAt(committed);
