@@ -3,6 +3,7 @@ import type { SimFault } from './fault-types.js';
 import { SimClockJump, SimDrift } from './faults-clock.js';
 import { SimChaos, SimClientPartition, SimLatency, SimPartition } from './faults-network.js';
 import { SimKill, SimPause, SimPowerLoss, SimViewChangeKill } from './faults-process.js';
+import { SimStall } from './faults-stall.js';
 
 export const SIM_FAULTS: Record<string, () => SimFault> = {
   partition: () => new SimPartition(),
@@ -15,6 +16,7 @@ export const SIM_FAULTS: Record<string, () => SimFault> = {
   'vc-kill': () => new SimViewChangeKill(),
   clock: () => new SimClockJump(),
   drift: () => new SimDrift(),
+  stall: () => new SimStall(),
 };
 
 export const SIM_FAULT_NAMES = Object.keys(SIM_FAULTS);

@@ -142,6 +142,27 @@ export class World implements FaultWorld {
       ?.push({ t: Math.floor(SIM_EPOCH_MS + this.queue.now / 1000), replica, event, ...fields });
   }
 
+  /** Messages held by stalled proxies (the stall fault), in the order they were sent. */
+  private readonly held = new Map<string, Array<{ at: number; arrive: () => void }>>();
+
+  /** A message through `proxy` arrives at `at`, or, while the proxy is stalled, when the stall ends. */
+  private arrive(proxy: string, at: number, arrive: () => void): void {
+    const held = this.held.get(proxy);
+    if (held) held.push({ at, arrive });
+    else this.queue.at(at, arrive);
+  }
+
+  stall(proxy: string): void {
+    if (!this.held.has(proxy)) this.held.set(proxy, []);
+  }
+
+  /** The stall ends: what it held arrives now, in order (or when it would have arrived, if that is later). */
+  release(proxy: string): void {
+    const held = this.held.get(proxy);
+    this.held.delete(proxy);
+    for (const m of held ?? []) this.queue.at(Math.max(m.at, this.queue.now), m.arrive);
+  }
+
   sendPeer(from: string, to: string, msg: PeerMessage): void {
     const dest = this.replicas.get(to);
     if (!dest) return;
@@ -151,7 +172,8 @@ export class World implements FaultWorld {
     for (const at of this.net.deliveries(this.queue.now, from, to, proxy)) {
       // A message on a connection to a process that died since, or through a proxy reset since (partition
       // mode reset), is lost with the connection.
-      this.queue.at(
+      this.arrive(
+        proxy,
         at,
         () =>
           life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'peer', msg }),
@@ -165,7 +187,7 @@ export class World implements FaultWorld {
     const proxy = clientProxyName(from);
     const gen = this.net.generation(proxy);
     for (const at of this.net.deliveries(this.queue.now, from, c.slotName, proxy)) {
-      this.queue.at(at, () => this.net.arrives(proxy, gen) && c.receive(msg));
+      this.arrive(proxy, at, () => this.net.arrives(proxy, gen) && c.receive(msg));
     }
   }
 
@@ -176,7 +198,8 @@ export class World implements FaultWorld {
     const proxy = clientProxyName(to);
     const gen = this.net.generation(proxy);
     for (const at of this.net.deliveries(this.queue.now, from.slotName, to, proxy)) {
-      this.queue.at(
+      this.arrive(
+        proxy,
         at,
         () =>
           life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'client', msg }),

@@ -5,6 +5,7 @@ import { Rng } from '../core/rng.js';
 import { clientProxyName } from '../core/topology.js';
 import { SimDrift } from '../sim/faults-clock.js';
 import { SimClientPartition, SimPartition } from '../sim/faults-network.js';
+import { SimStall } from '../sim/faults-stall.js';
 import { simDefaults } from '../sim/options.js';
 import { runSim } from '../sim/run.js';
 import { World } from '../sim/world.js';
@@ -96,6 +97,32 @@ describe('simulated partitions', () => {
 
   it('reset: the connections close, and what was in flight on the cut links is lost', () => {
     expect(inFlight('reset')).toEqual({ peer: 0, client: 0, reply: 0 });
+  });
+});
+
+describe('stall', () => {
+  it("holds a link's messages until it stops, then delivers them in order, even from a sender that died since", () => {
+    const o = { ...simDefaults(1), nemesis: [] };
+    const world = new World(o, new Rng(o.seed));
+    const got: Array<[number, number]> = [];
+    const r2 = world.replicas.get('r2')!;
+    r2.start();
+    r2.deliver = (ev) => {
+      if (ev.kind === 'peer') got.push([(ev.msg as unknown as { n: number }).n, world.queue.now]);
+    };
+    const stall = new SimStall();
+    stall.start(world, { proxy: 'r1->r2' });
+    for (let n = 1; n <= 3; n++) world.sendPeer('r1', 'r2', { n } as never);
+    // Another link flows; r1 crashes, and what it sent stays in the stalled connection.
+    world.sendPeer('r3', 'r2', { n: 9 } as never);
+    world.replicas.get('r1')!.crash();
+    while (world.queue.step(5_000_000)) {}
+    expect(got.map(([n]) => n)).toEqual([9]);
+    const stoppedAt = world.queue.now;
+    stall.stop(world);
+    while (world.queue.step(10_000_000)) {}
+    expect(got.map(([n]) => n)).toEqual([9, 1, 2, 3]);
+    for (const [, at] of got.slice(1)) expect(at).toBeGreaterThanOrEqual(stoppedAt);
   });
 });
 
