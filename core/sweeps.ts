@@ -46,14 +46,8 @@ export interface SweepPlan<Options = Record<string, unknown>> {
   versions: { jitter: string; node: string };
 }
 
-export interface SweepSummary {
+export interface SweepSummary extends SweepTally {
   seeds: number;
-  judged: number;
-  valid: number;
-  invalid: number;
-  unknown: number;
-  /** Every seed not judged valid, in seed order, with the run folder of those stored. */
-  failures: SeedVerdict[];
   /** Every seed was judged. */
   complete: boolean;
   /** Why the last session ended before the last seed: the first failure, or a signal. */
@@ -95,6 +89,31 @@ export function readVerdicts(dir: string): Map<number, SeedVerdict> {
     if (v) out.set(v.seed, v.stored ? { ...v, stored: v.stored.split(/[\\/]/).slice(-2).join('/') } : v);
   }
   return out;
+}
+
+/** A record's verdicts counted, as its summary and the store index both say them. */
+export interface SweepTally {
+  judged: number;
+  valid: number;
+  invalid: number;
+  unknown: number;
+  /** Every seed not judged valid, in seed order. */
+  failures: SeedVerdict[];
+}
+
+export function tally(verdicts: Iterable<SeedVerdict>): SweepTally {
+  const t: SweepTally = { judged: 0, valid: 0, invalid: 0, unknown: 0, failures: [] };
+  for (const v of verdicts) {
+    t.judged++;
+    if (v.valid === true) t.valid++;
+    else {
+      if (v.valid === false) t.invalid++;
+      else t.unknown++;
+      t.failures.push(v);
+    }
+  }
+  t.failures.sort((a, b) => a.seed - b.seed);
+  return t;
 }
 
 function parseVerdict(line: string): SeedVerdict | null {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FILES } from '../core/store.js';
-import { listSweeps, readVerdicts, SWEEPS_DIR, sweepHolder } from '../core/sweeps.js';
+import { listSweeps, readVerdicts, SWEEPS_DIR, sweepHolder, tally } from '../core/sweeps.js';
 import { dirBytes } from './progress.js';
 
 export interface PruneOptions {
@@ -73,12 +73,8 @@ function runsByTest(store: string): Map<string, string[]> {
 
 /** A sweep record's verdict: invalid when a seed failed, as a run with an anomaly is. */
 function sweepVerdict(dir: string): PruneCandidate['valid'] {
-  const all = [...readVerdicts(dir).values()];
-  return all.some((v) => v.valid === false)
-    ? false
-    : all.some((v) => v.valid === 'unknown')
-      ? 'unknown'
-      : true;
+  const t = tally(readVerdicts(dir).values());
+  return t.invalid > 0 ? false : t.unknown > 0 ? 'unknown' : true;
 }
 
 export function planPrune(store: string, o: PruneOptions): PrunePlan {

@@ -17,6 +17,7 @@ import {
   type SweepPlan,
   type SweepSummary,
   sweepHolder,
+  tally,
 } from '../core/sweeps.js';
 import { pageAssets } from './bundle.js';
 import { renderPage } from './html.js';
@@ -98,32 +99,29 @@ export function sweepRow(store: string, dir: string): SweepRow | null {
   const plan = readJsonFile<SweepPlan>(path.join(dir, SWEEP_FILES.plan));
   if (!plan) return null;
   const summary = readJsonFile<Partial<SweepSummary>>(path.join(dir, SWEEP_FILES.summary));
-  const all = [...readVerdicts(dir).values()].sort((a, b) => a.seed - b.seed);
-  const count = (x: VerdictValue) => all.filter((v) => v.valid === x).length;
-  const complete = all.length >= plan.total;
+  const t = tally(readVerdicts(dir).values());
+  const complete = t.judged >= plan.total;
   const running = !complete && sweepHolder(dir) !== null;
   return {
     dir: relTo(store, dir),
     started: plan.started,
     seeds: plan.seeds,
     total: plan.total,
-    judged: all.length,
-    valid: count(true),
-    invalid: count(false),
-    unknown: count('unknown'),
+    judged: t.judged,
+    valid: t.valid,
+    invalid: t.invalid,
+    unknown: t.unknown,
     state: complete ? 'complete' : running ? 'running' : 'stopped',
     // A summary that counts fewer seeds is from an earlier session: this one was killed, for no known reason.
-    stopped: complete || running || summary?.judged !== all.length ? null : (summary.stopped ?? null),
+    stopped: complete || running || summary?.judged !== t.judged ? null : (summary.stopped ?? null),
     wallMs: summary?.wallMs ?? null,
     options: sweepOptions(plan.options ?? {}),
-    failures: all
-      .filter((v) => v.valid !== true)
-      .map((v) => {
-        const run = v.stored && fs.existsSync(path.join(store, v.stored)) ? v.stored : null;
-        const report =
-          run && fs.existsSync(path.join(store, run, FILES.report)) ? `${run}/${FILES.report}` : null;
-        return { seed: v.seed, valid: v.valid, failed: v.failed, run, report };
-      }),
+    failures: t.failures.map((v) => {
+      const run = v.stored && fs.existsSync(path.join(store, v.stored)) ? v.stored : null;
+      const report =
+        run && fs.existsSync(path.join(store, run, FILES.report)) ? `${run}/${FILES.report}` : null;
+      return { seed: v.seed, valid: v.valid, failed: v.failed, run, report };
+    }),
   };
 }
 

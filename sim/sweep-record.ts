@@ -16,6 +16,7 @@ import {
   type SweepPlan,
   type SweepSummary,
   sweepHolder,
+  tally,
 } from '../core/sweeps.js';
 import { JITTER_VERSION } from '../core/version.js';
 import type { SimOptions } from './options.js';
@@ -96,18 +97,13 @@ export class SweepRecord {
 
   /** Writes summary.json for where the sweep stands after a session of `wallMs`. */
   finish(wallMs: number, stopped?: string): SweepSummary {
-    const all = [...this.verdicts.values()].sort((a, b) => a.seed - b.seed);
-    const count = (x: SeedVerdict['valid']) => all.filter((v) => v.valid === x).length;
+    const t = tally(this.verdicts.values());
     this.wallBefore += wallMs;
     const summary: SweepSummary = {
       seeds: this.plan.total,
-      judged: all.length,
-      valid: count(true),
-      invalid: count(false),
-      unknown: count('unknown'),
-      failures: all.filter((v) => v.valid !== true),
-      complete: all.length === this.plan.total,
-      ...(stopped && all.length < this.plan.total ? { stopped } : {}),
+      ...t,
+      complete: t.judged === this.plan.total,
+      ...(stopped && t.judged < this.plan.total ? { stopped } : {}),
       wallMs: Math.round(this.wallBefore),
       updated: new Date().toISOString(),
     };
