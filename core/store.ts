@@ -132,6 +132,11 @@ export function writeFileAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** `to` relative to `from`, with `/` between parts on every platform: how records and pages name a run. */
+export function relativePath(from: string, to: string): string {
+  return path.relative(from, to).split(path.sep).join('/');
+}
+
 /** A JSON file's value, or null when it is missing or does not parse (a run killed while writing it). */
 export function readJsonFile<T>(file: string): T | null {
   try {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../core/store.js';
+import { relativePath, writeFileAtomic } from '../core/store.js';
 import { escapeHtml } from '../reports/html.js';
 import type { NightlySummary, NightlyTestResult } from './nightly.js';
 
@@ -66,9 +66,7 @@ function cell(r: NightlyTestResult | null, nightDir: string): string {
   const cls = r.valid === 'skipped' ? 'skip' : r.passed ? 'pass' : 'fail';
   const title = escapeHtml(`expected ${r.expect}, got ${String(r.valid)}${r.reason ? `: ${r.reason}` : ''}`);
   // Runs are linked relative to the store: store/nightly/index.html -> store/<test>/<start>/report.html.
-  const href = r.dir
-    ? escapeHtml(`../${path.relative(path.dirname(nightDir), r.dir).split(path.sep).join('/')}`)
-    : '';
+  const href = r.dir ? escapeHtml(`../${relativePath(path.dirname(nightDir), r.dir)}`) : '';
   const body = href ? `<a href="${href}/report.html">${text}</a>` : text;
   return `<td class="${cls}" title="${title}">${body}</td>`;
 }

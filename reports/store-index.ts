@@ -8,6 +8,7 @@ import {
   type RunRecord,
   type RunResults,
   readJsonFile,
+  relativePath,
   writeFileAtomic,
 } from '../core/store.js';
 import {
@@ -53,7 +54,7 @@ export async function storeRow(store: string, dir: string): Promise<StoreRow> {
   const record = readJsonFile<RunRecord>(path.join(dir, FILES.test));
   const results = readJsonFile<RunResults>(path.join(dir, FILES.results));
   const scan = await scanHistory(path.join(dir, FILES.history));
-  const rel = relTo(store, dir);
+  const rel = relativePath(store, dir);
   const cfg = record?.config ?? {};
   return {
     name: record?.name ?? path.basename(path.dirname(dir)),
@@ -72,8 +73,6 @@ export async function storeRow(store: string, dir: string): Promise<StoreRow> {
     report: fs.existsSync(path.join(dir, FILES.report)) ? `${rel}/${FILES.report}` : null,
   };
 }
-
-const relTo = (store: string, p: string) => path.relative(store, p).split(path.sep).join('/');
 
 /** What a sweep's seeds ran, in a few words. */
 function sweepOptions(o: Record<string, unknown>): string {
@@ -103,7 +102,7 @@ export function sweepRow(store: string, dir: string): SweepRow | null {
   const complete = t.judged >= plan.total;
   const running = !complete && sweepHolder(dir) !== null;
   return {
-    dir: relTo(store, dir),
+    dir: relativePath(store, dir),
     started: plan.started,
     seeds: plan.seeds,
     total: plan.total,

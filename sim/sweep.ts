@@ -3,8 +3,8 @@
  * first failure unless asked to keep going, or when the caller's signal aborts. The worker that finds a
  * failure stores the run (sweep-record.ts keeps the verdicts).
  */
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { relativePath } from '../core/store.js';
 import type { SeedVerdict } from '../core/sweeps.js';
 import { firstAnomaly } from '../harness/anomaly.js';
 import { writeRunReport } from '../harness/reporting.js';
@@ -74,7 +74,7 @@ export async function judgeSeed(t: SeedTask): Promise<SeedVerdict> {
   const dir = writeSimRun(t.store, full ?? runSim(t.options));
   // A report that cannot be written leaves the run's files, which are what matter.
   if (t.report !== false) await writeRunReport(dir).catch(() => {});
-  return { ...v, stored: path.relative(t.store, dir).split(path.sep).join('/') };
+  return { ...v, stored: relativePath(t.store, dir) };
 }
 
 /** What a worker is sent: one seed's options, its check budget, and where to store it if it fails. */
