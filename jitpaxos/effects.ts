@@ -9,6 +9,7 @@ import type {
   ClientId,
   ClientReply,
   Entry,
+  Incarnations,
   PeerMessage,
   ReplicaId,
   ReplicaStatus,
@@ -25,7 +26,15 @@ export type PersistRecord =
   | { t: 'append'; entries: Entry[] }
   | { t: 'truncate'; length: number }
   | { t: 'snapshot'; snapshot: Snapshot; install?: boolean }
-  | { t: 'meta'; view: number; status: ReplicaStatus; logViewID: number; syncIndex: number };
+  | {
+      t: 'meta';
+      view: number;
+      status: ReplicaStatus;
+      logViewID: number;
+      syncIndex: number;
+      /** Absent while every incarnation is 0. */
+      incarnations?: Incarnations;
+    };
 
 /** `hold` (fixed mode): the earliest held client request comes due (just-in-time ordering). */
 export type ReplicaTimer = 'heartbeat' | 'election' | 'stuck' | 'recovery' | 'hold';

@@ -164,6 +164,11 @@ export interface ViewChangeReply {
   /** Fixed mode: the sender's log length and prefix checksums at exponentially spaced indexes from its end. */
   length?: number;
   marks?: Mark[];
+  /**
+   * Fixed mode: the sender's incarnations (its own included) as it knew them when it sent this; absent if all
+   * are 0. A reply from an older incarnation than one the counting primary knows of is not counted (§2.4).
+   */
+  incarnations?: Incarnations;
 }
 
 export interface StartView {
@@ -262,6 +267,8 @@ export interface RecoveryRequest {
   type: 'RecoveryRequest';
   src: ReplicaId;
   nonce: number;
+  /** The second round: the sender's new incarnation, which the receiver makes durable before it answers. */
+  incarnation?: number;
 }
 
 export interface RecoveryReply {
@@ -272,7 +279,17 @@ export interface RecoveryReply {
   status: ReplicaStatus;
   /** Present only when the sender is the Normal primary of `viewID`. */
   log?: Entry[];
+  /** The sender's incarnations (absent if all are 0): the first round learns from them. */
+  incarnations?: Incarnations;
+  /** The second round: the incarnation the request announced, now durable at the sender. */
+  incarnation?: number;
 }
+
+/**
+ * Fixed mode: how many times each replica has lost its state and recovered, as far as the holder knows (a
+ * "crash vector"); a replica missing here is at 0. Durable, and only ever raised (DESIGN §2.4).
+ */
+export type Incarnations = Record<ReplicaId, number>;
 
 export type ReplicaStatus = 'Normal' | 'Repair' | 'ViewChange' | 'Recovering';
 

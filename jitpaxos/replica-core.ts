@@ -18,6 +18,7 @@ import type {
   Entry,
   Heartbeat,
   HeartbeatReply,
+  Incarnations,
   LogReply,
   LogRequest,
   Mark,
@@ -62,6 +63,8 @@ export interface ReplicaState {
   stable: Mark | null;
   syncIndex: number;
   logViewID: number;
+  /** Fixed mode, durable: each replica's incarnation as far as this one knows (DESIGN §2.4); absent means 0. */
+  incarnations: Incarnations;
   /** Request identity -> 1-based index, for deduplication (fixed mode). */
   ids: Map<string, number>;
   /** View-change replies collected for the current view, in arrival order. */
@@ -73,13 +76,15 @@ export interface ReplicaState {
   /** Reconciles waiting for the outstanding repair (fixed mode answers all of them). */
   pendingReconciles: ReconcileRequest[];
   /**
-   * Set while Recovering: the probe nonce, replies so far, the view floor once a majority answered, and the
+   * Set while Recovering: the probe nonce, the new incarnation once a majority told us the old ones (null in
+   * that first round), replies to the current round, the view floor once a majority answered the second, the
    * newest view heard of since (a hint for the next prompt, kept out of `view`: the replica may yet rejoin
    * through an older view than it heard of, and its view never goes back), and the last view whose StartView
    * it asked its primary for.
    */
   recovery: {
     nonce: number;
+    incarnation: number | null;
     replies: Map<ReplicaId, RecoveryReply>;
     floor: number | null;
     seen: number;
@@ -129,6 +134,7 @@ export interface DurableReplicaState {
   status: ReplicaStatus;
   logViewID: number;
   syncIndex: number;
+  incarnations?: Incarnations;
   /** The entries after the snapshot (all of them without one). */
   log: Entry[];
   snapshot?: Snapshot | null;
@@ -166,6 +172,7 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     stable: null,
     syncIndex: Math.max(base, Math.min(d.syncIndex, base + d.log.length)),
     logViewID: d.logViewID,
+    incarnations: { ...d.incarnations },
     ids,
     vcReplies: [],
     kv: new Map(snap?.kv ?? []),
@@ -203,9 +210,15 @@ export function durableState(s: ReplicaState): DurableReplicaState {
     status: s.status,
     logViewID: s.logViewID,
     syncIndex: s.syncIndex,
+    ...incarnationsField(s.incarnations),
     log: s.log,
     snapshot: s.snapshot,
   };
+}
+
+/** `{ incarnations }` for a record or message, or nothing while every incarnation is 0 (the common case). */
+function incarnationsField(v: Incarnations): { incarnations?: Incarnations } {
+  return Object.keys(v).length > 0 ? { incarnations: { ...v } } : {};
 }
 
 /** The log's length, compacted entries included. */
@@ -246,6 +259,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     done: new Map(s.done),
     acks: new Map(s.acks),
     quorumSilence: new Map(s.quorumSilence),
+    incarnations: { ...s.incarnations },
     vcReplies: s.vcReplies.slice(),
     kv: new Map(s.kv),
     results: s.results.slice(),
@@ -365,6 +379,12 @@ class Step {
       this.metaDirty = true;
     }
   }
+  /** Learn that replica `id` is in incarnation `n` (or a later one); durable with the next meta record. */
+  raiseIncarnation(id: ReplicaId, n: number): void {
+    if ((this.s.incarnations[id] ?? 0) >= n) return;
+    this.s.incarnations = { ...this.s.incarnations, [id]: n };
+    this.metaDirty = true;
+  }
   setSync(syncIndex: number, logViewID = this.s.logViewID): void {
     if (this.s.syncIndex !== syncIndex || this.s.logViewID !== logViewID) {
       this.s.syncIndex = syncIndex;
@@ -444,6 +464,7 @@ class Step {
         status: s.status,
         logViewID: s.logViewID,
         syncIndex: s.syncIndex,
+        ...incarnationsField(s.incarnations),
       });
     }
     return { state: s, effects: this.effects };
@@ -967,6 +988,7 @@ function sendViewChangeReply(x: Step): void {
       log: [],
       length: logLength(s),
       marks: marksOf(s),
+      ...incarnationsField(s.incarnations),
     });
     return;
   }
@@ -976,7 +998,21 @@ function sendViewChangeReply(x: Step): void {
     viewID: s.view,
     logViewID: s.logViewID,
     log: s.log.slice(),
+    ...incarnationsField(s.incarnations),
   });
+}
+
+/**
+ * The replies of this view that may be counted: none from an incarnation of its sender older than one known
+ * here or named in any reply (DESIGN §2.4). Such a reply was sent before its sender lost its state; what it
+ * says of the sender's log may since have stopped being true.
+ */
+function currentReplies(s: ReplicaState): ViewChangeReply[] {
+  const replies = s.vcReplies.filter((v) => v.viewID === s.view);
+  const known: Incarnations = { ...s.incarnations };
+  for (const v of replies)
+    for (const [r, n] of Object.entries(v.incarnations ?? {})) known[r] = Math.max(known[r] ?? 0, n);
+  return replies.filter((v) => (v.incarnations?.[v.src] ?? 0) >= (known[v.src] ?? 0));
 }
 
 /**
@@ -1059,7 +1095,7 @@ export function handleViewChangeReply(x: Step, m: ViewChangeReply): void {
   }
   if (seedChoice) s.vcReplies.push(m);
   else s.vcReplies = s.vcReplies.filter((v) => v.src !== m.src).concat([m]);
-  const replies = s.vcReplies.filter((v) => v.viewID === s.view);
+  const replies = currentReplies(s);
   const srcs = new Set(replies.map((v) => v.src));
   const enough = seedChoice ? isQuorumSeed(srcs.size, x.n) : isMajority(srcs.size, x.n);
   if (!enough || !srcs.has(s.id)) return;
@@ -1095,7 +1131,7 @@ function chooseIncremental(x: Step, m: ViewChangeReply): void {
   s.vcReplies = s.vcReplies.filter((v) => v.src !== m.src).concat([m]);
   // One choice per view: while its entries are on their way, later replies only add marks.
   if (s.vcFetch?.view === s.view) return;
-  const replies = s.vcReplies.filter((v) => v.viewID === s.view);
+  const replies = currentReplies(s);
   const srcs = new Set(replies.map((v) => v.src));
   if (!isMajority(srcs.size, x.n) || !srcs.has(s.id)) return;
   let latest = 0;
@@ -1420,30 +1456,57 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
 // Recovery (fixed mode): a replica that restarted without trustworthy state
 
 function startRecovery(x: Step, nonce: number): void {
-  x.s.recovery = { nonce, replies: new Map(), floor: null, seen: 0, asked: 0 };
+  x.s.recovery = { nonce, incarnation: null, replies: new Map(), floor: null, seen: 0, asked: 0 };
   x.setStatus('Recovering');
   sendRecoveryRequests(x);
   x.timer('recovery', true);
 }
 
+/** The current round's request: the first asks for incarnations, the second announces ours. */
 function sendRecoveryRequests(x: Step): void {
   const r = x.s.recovery;
-  if (r) x.sendAll({ type: 'RecoveryRequest', src: x.s.id, nonce: r.nonce }, false);
+  if (!r) return;
+  const m: RecoveryRequest = { type: 'RecoveryRequest', src: x.s.id, nonce: r.nonce };
+  if (r.incarnation !== null) m.incarnation = r.incarnation;
+  x.sendAll(m, false);
 }
 
 function handleRecoveryRequest(x: Step, m: RecoveryRequest): void {
   const s = x.s;
   if (s.status === 'Recovering') return;
-  x.send(m.src, { type: 'RecoveryReply', src: s.id, nonce: m.nonce, viewID: s.view, status: s.status });
+  // Durable before the answer leaves: from now on our view-change replies name it (DESIGN §2.4).
+  if (m.incarnation !== undefined) x.raiseIncarnation(m.src, m.incarnation);
+  const reply: RecoveryReply = {
+    type: 'RecoveryReply',
+    src: s.id,
+    nonce: m.nonce,
+    viewID: s.view,
+    status: s.status,
+    ...incarnationsField(s.incarnations),
+  };
+  if (m.incarnation !== undefined) reply.incarnation = m.incarnation;
+  x.send(m.src, reply);
 }
 
 function handleRecoveryReply(x: Step, m: RecoveryReply): void {
   const s = x.s;
   const r = s.recovery;
-  if (s.status !== 'Recovering' || !r || m.nonce !== r.nonce || m.src === s.id) return;
+  if (s.status !== 'Recovering' || !r || m.nonce !== r.nonce || m.src === s.id || r.floor !== null) return;
+  if ((m.incarnation ?? null) !== r.incarnation) return; // an answer to the other round
   r.replies.set(m.src, m);
-  // A majority of the *other* replicas: its highest view is at least any view this replica acknowledged in.
-  if (r.floor !== null || !isMajority(r.replies.size, x.n)) return;
+  if (!isMajority(r.replies.size, x.n)) return;
+  if (r.incarnation === null) {
+    // A majority of the others holds every incarnation of ours that ever rejoined: the next one is new.
+    for (const v of r.replies.values())
+      for (const [id, n] of Object.entries(v.incarnations ?? {})) x.raiseIncarnation(id, n);
+    r.incarnation = (s.incarnations[s.id] ?? 0) + 1;
+    x.raiseIncarnation(s.id, r.incarnation);
+    r.replies = new Map();
+    sendRecoveryRequests(x);
+    return;
+  }
+  // A majority of the *other* replicas holds our new incarnation, and its highest view is at least any view
+  // this replica voted or acknowledged in (DESIGN §2.4).
   let floor = 0;
   for (const v of r.replies.values()) floor = Math.max(floor, v.viewID);
   r.floor = floor;

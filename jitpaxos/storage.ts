@@ -19,13 +19,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { PersistRecord } from './effects.js';
-import type { Entry, ReplicaStatus, Snapshot } from './messages.js';
+import type { Entry, Incarnations, ReplicaStatus, Snapshot } from './messages.js';
 
 export interface DurableState {
   view: number;
   status: ReplicaStatus;
   logViewID: number;
   syncIndex: number;
+  /** Fixed mode: the replicas' incarnations as this one knows them (DESIGN §2.4); absent while all are 0. */
+  incarnations?: Incarnations;
   /** The entries after the snapshot (all of them without one). */
   log: Entry[];
   snapshot?: Snapshot | null;
@@ -125,6 +127,8 @@ export function applyRecord(state: DurableState, r: PersistRecord): string | nul
       state.status = r.status;
       state.logViewID = r.logViewID;
       state.syncIndex = r.syncIndex;
+      if (r.incarnations) state.incarnations = r.incarnations;
+      else delete state.incarnations;
       return null;
   }
 }
@@ -136,6 +140,10 @@ function encodeRecord(r: PersistRecord): string {
 
 function isInt(x: unknown): x is number {
   return Number.isInteger(x);
+}
+
+function isIncarnations(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.values(v).every((n) => isInt(n) && n >= 0);
 }
 
 /** Shape check of a record whose CRC matched; a mismatch here means a writer bug or a CRC collision. */
@@ -155,7 +163,8 @@ function asRecord(v: unknown): PersistRecord | null {
     typeof r.status === 'string' &&
     STATUSES.includes(r.status) &&
     isInt(r.logViewID) &&
-    isInt(r.syncIndex)
+    isInt(r.syncIndex) &&
+    (r.incarnations === undefined || isIncarnations(r.incarnations))
   ) {
     return v as PersistRecord;
   }

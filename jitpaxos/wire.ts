@@ -49,6 +49,8 @@ const mark = {
 
 const marks = { type: 'array', items: mark } as const;
 
+const incarnations = { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } } as const;
+
 const opResult = {
   type: 'object',
   properties: { value: strOrNull, applied: { type: 'boolean' } },
@@ -139,7 +141,7 @@ const SCHEMAS: Record<string, object> = {
   ViewChangeReply: msg(
     'ViewChangeReply',
     { src: id, viewID: int, logViewID: int, log },
-    { length: int, marks },
+    { length: int, marks, incarnations },
   ),
   StartView: msg(
     'StartView',
@@ -163,8 +165,12 @@ const SCHEMAS: Record<string, object> = {
   }),
   Heartbeat: msg('Heartbeat', { src: id, viewID: int }, { stable: mark }),
   HeartbeatReply: msg('HeartbeatReply', { src: id, viewID: int, marks }),
-  RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }),
-  RecoveryReply: msg('RecoveryReply', { src: id, nonce: { type: 'number' }, viewID: int, status }, { log }),
+  RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }, { incarnation: int }),
+  RecoveryReply: msg(
+    'RecoveryReply',
+    { src: id, nonce: { type: 'number' }, viewID: int, status },
+    { log, incarnations, incarnation: int },
+  ),
 };
 
 /**

@@ -1,11 +1,13 @@
 /**
  * A stalled link: what one replica sends another on its connection sits in a buffer (a stuck proxy, TCP
  * backing off its retransmissions) and arrives, in order, when the stall ends; whatever the sender did
- * meanwhile (crashed, lost its disk, recovered) does not call it back. Simulation only. It is the schedule
- * that shows whether the protocol counts a message from an earlier life of its sender (DESIGN §3's known
- * bug), so it is not in `--nemesis all` until that is fixed: `--nemesis stall,power,...` asks for it.
+ * meanwhile (crashed, lost its disk, recovered) does not call it back. Simulation only. Half the stalls are
+ * aimed at the primary of the next view, as seen when the stall starts: a view-change reply held there and
+ * delivered after its sender lost its state is what DESIGN §2.4's incarnations are for, and a random link
+ * would seldom be the one carrying it.
  */
 import type { Rng } from '../core/rng.js';
+import { primary } from '../jitpaxos/quorum.js';
 import type { FaultRecord } from '../nemesis/types.js';
 import type { FaultWorld, SimFault } from './fault-types.js';
 
@@ -15,13 +17,14 @@ export class SimStall implements SimFault {
   private stalled: string[] = [];
 
   plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
+    if (rng.next() < 0.5) return { aim: 'next-primary' };
     const from = rng.pick(nodes);
     return { proxy: `${from}->${rng.pick(nodes.filter((n) => n !== from))}` };
   }
 
   start(w: FaultWorld, params: Record<string, unknown>): FaultRecord {
     if (this.stalled.length > 0) this.stop(w);
-    const proxy = String(params.proxy);
+    const proxy = params.aim === 'next-primary' ? towardNextPrimary(w) : String(params.proxy);
     w.stall(proxy);
     this.stalled = [proxy];
     return { fault: this.name, proxy };
@@ -33,4 +36,12 @@ export class SimStall implements SimFault {
     this.stalled = [];
     return { fault: this.name, healed };
   }
+}
+
+/** A link from a random replica to the primary of the view after the highest one any replica is in. */
+function towardNextPrimary(w: FaultWorld): string {
+  let view = 0;
+  for (const r of w.replicas.values()) view = Math.max(view, r.state?.view ?? 0);
+  const to = primary(view + 1, w.nodes);
+  return `${w.rng.pick(w.nodes.filter((n) => n !== to))}->${to}`;
 }

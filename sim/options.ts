@@ -65,7 +65,7 @@ export function simDefaults(seed: number): SimOptions {
   };
 }
 
-/** Every fault at once (`--nemesis all`), but `stall`, which waits for a known bug's fix (faults-stall.ts). */
+/** Every fault at once (`--nemesis all`). */
 export const ALL_SIM_FAULTS = [
   'partition',
   'client-partition',
@@ -77,6 +77,7 @@ export const ALL_SIM_FAULTS = [
   'vc-kill',
   'clock',
   'drift',
+  'stall',
 ];
 
 /** A readable name for the run's store folder: store/sim-<mode>[-<flaws>]-<workload>/. */

@@ -11,13 +11,21 @@ import { Rng } from '../core/rng.js';
 import { primary } from '../jitpaxos/quorum.js';
 import { ALL_SIM_FAULTS, type SimOptions } from './options.js';
 
+/** Faults added to `all` after the first stream's draws were fixed: each draws from a stream of its own. */
+const LATER_FAULTS = ['stall'];
+
 export function swarmOptions(o: SimOptions): SimOptions {
   const rng = new Rng(o.seed).fork('swarm');
-  const nemesis = ALL_SIM_FAULTS.filter(() => rng.next() < 0.4);
+  const first = ALL_SIM_FAULTS.filter((f) => !LATER_FAULTS.includes(f));
+  const drawn = first.filter(() => rng.next() < 0.4);
+  const nemesis = [
+    ...(drawn.length > 0 ? drawn : [rng.pick(first)]),
+    ...LATER_FAULTS.filter((f) => new Rng(o.seed).fork(`swarm-${f}`).next() < 0.4),
+  ];
   const base: SimOptions = {
     ...o,
     swarm: false,
-    nemesis: nemesis.length > 0 ? nemesis : [rng.pick(ALL_SIM_FAULTS)],
+    nemesis,
     nemesisInterval: rng.pick([0.5, 1, 3, 5]),
     clockGranularityUs: rng.next() < 0.3 ? 1000 : 1,
     workload: rng.next() < 0.3 ? 'kv' : o.workload,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type Flaw, type Mode, makeConfig } from '../jitpaxos/config.js';
 import type { ClientReply, Entry, StartView } from '../jitpaxos/messages.js';
 import { inQuorum, isMajority, isQuorumSeed, nextView, primary, quorum } from '../jitpaxos/quorum.js';
-import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
+import { between, from, type InFlight, ofType, Sim, to } from '../jitpaxos/sim.js';
 
 const R3 = ['r1', 'r2', 'r3'];
 const R5 = ['r1', 'r2', 'r3', 'r4', 'r5'];
@@ -439,11 +439,12 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
   });
 
   // Known protocol bug, not fixed yet (DESIGN §3): this test fails until it is, and then must become a plain it().
-  it.fails('known bug: a view-change reply sent before a replica lost its state is not counted after it rejoined', () => {
-    // Found by reading, while judging swarm seed 600298. r1 votes in view 7 (primary r2, quorum {r2, r3}), and
-    // that reply is still in flight when r1 loses its WAL. r1 recovers (floor: view 1), rejoins in view 5
-    // (primary r3, quorum {r3, r1}) and acknowledges a commit there. r2 then counts the old reply with its own:
-    // a majority, whose logs (logViewID 1) lack the commit. r3, in view 7's quorum, installs that log.
+  it('a view-change reply sent before a replica lost its state is not counted once it has a new incarnation', () => {
+    // Found by reading, while judging swarm seed 600298 (DESIGN §2.4, "Votes from an earlier life"). r1 votes in
+    // view 7 (primary r2, quorum {r2, r3}), and that reply is still in flight when r1 loses its WAL. r1 recovers
+    // (floor: view 1), rejoins in view 5 (primary r3, quorum {r3, r1}) and acknowledges a commit there. Before the
+    // fix r2 counted the old reply with its own: a majority, whose logs (logViewID 1) lack the commit. Now r1's
+    // recovery made its new incarnation durable at r2 and r3 first, and r2 does not count a reply of the old one.
     const s = sim('fixed');
     s.net.push({ id: 1_000_000, from: 'r1', to: 'r1', msg: { type: 'ViewChange', src: 'r1', viewID: 7 } });
     s.deliver((m) => m.id === 1_000_000);
@@ -456,20 +457,74 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
       s.deliverAll();
       if (s.replica('r1').status === 'Recovering') s.fire('r1', 'recovery');
     }
-    expect(s.replica('r1')).toMatchObject({ status: 'Normal', view: 5 });
+    expect(s.replica('r1')).toMatchObject({ status: 'Normal', view: 5, incarnations: { r1: 1 } });
+    expect(s.replica('r2').incarnations).toEqual({ r1: 1 });
     // A write commits in view 5 on {r3, r1}; r2, outside that quorum, never hears of it.
     const req = s.invoke('c1', w('k', 'e'), 100);
     s.drop(to('r2'));
     s.deliverAll((m) => m.to !== 'r2');
     expect(s.outcome('c1', req)).toMatchObject({ type: 'ok', commit: { view: 5, index: 1 } });
-    // r2 starts view 7, and r1's old reply arrives.
+    // r2 starts view 7, and r1's old reply arrives: r2 does not count it, so it has no majority yet.
     s.drop(to('r2'));
     s.net.push({ id: 1_000_001, from: 'r2', to: 'r2', msg: { type: 'ViewChange', src: 'r2', viewID: 7 } });
     s.deliver((m) => m.id === 1_000_001);
     s.drop(ofType('ViewChange'));
     s.net.push(stale!);
     s.deliverAll((m) => m.to === 'r2' || m.to === 'r3');
+    expect(s.replica('r2')).toMatchObject({ status: 'ViewChange', view: 7 });
     expect(invViolations(s, { view: 5, index: 1, client: 'c1', req })).toEqual([]);
+    // r1's reply from its new life counts: view 7 starts with the commit.
+    s.net.push({ id: 1_000_002, from: 'r2', to: 'r1', msg: { type: 'ViewChange', src: 'r2', viewID: 7 } });
+    s.deliverAll();
+    expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 7 });
+    expect(values(s.replica('r2').log)).toEqual(['e']);
+    expect(invViolations(s, { view: 5, index: 1, client: 'c1', req })).toEqual([]);
+  });
+
+  it('5 replicas: a stale view-change reply is discarded on what another reply says of its sender', () => {
+    // The primary of view 6 (r2) never heard of r1's recovery; r3 did, and its reply says so (DESIGN §2.4, case 1).
+    // r1 votes in view 6, loses its state, recovers through r3, r4 and r5, rejoins view 4 (quorum {r4, r5, r1})
+    // and a write commits there. View 6 is then asked for by r2 with r3: {r2, r3, old r1} would be a majority
+    // whose logs all lack the commit.
+    const s = sim('fixed', R5);
+    s.net.push({ id: 1_000_000, from: 'r1', to: 'r1', msg: { type: 'ViewChange', src: 'r1', viewID: 6 } });
+    s.deliver((m) => m.id === 1_000_000);
+    s.drop(ofType('ViewChange'));
+    const [stale] = s.pending(between('r1', 'r2', 'ViewChangeReply'));
+    expect(stale).toBeDefined();
+    s.drop((m) => m === stale);
+    s.restart('r1', 'untrusted');
+    const noR2 = (m: InFlight) => m.to !== 'r2' && m.from !== 'r2';
+    for (let i = 0; i < 5 && s.replica('r1').status === 'Recovering'; i++) {
+      s.deliverAll(noR2);
+      if (s.replica('r1').status === 'Recovering') s.fire('r1', 'recovery');
+    }
+    expect(s.replica('r1')).toMatchObject({ status: 'Normal', view: 4, incarnations: { r1: 1 } });
+    expect(s.replica('r2').incarnations).toEqual({});
+    expect(s.replica('r3').incarnations).toEqual({ r1: 1 });
+    const req = s.invoke('c1', w('k', 'e'), 100);
+    s.deliverAll(noR2);
+    expect(s.outcome('c1', req)).toMatchObject({ type: 'ok', commit: { view: 4, index: 1 } });
+    s.drop(to('r2'));
+    // r2 and r3 enter view 6; r1's old reply reaches r2 along with r3's, which names r1's new incarnation.
+    for (const r of ['r2', 'r3'])
+      s.net.push({
+        id: 1_000_100 + Number(r[1]),
+        from: 'r2',
+        to: r,
+        msg: { type: 'ViewChange', src: 'r2', viewID: 6 },
+      });
+    s.deliverAll((m) => m.msg.type === 'ViewChange');
+    s.net.push(stale!);
+    s.deliverAll((m) => m.to === 'r2' || m.to === 'r3');
+    expect(s.replica('r2')).toMatchObject({ status: 'ViewChange', view: 6 });
+    expect(invViolations(s, { view: 4, index: 1, client: 'c1', req })).toEqual([]);
+    // r4's reply (logViewID 4) completes a majority that carries the commit.
+    s.net.push({ id: 1_000_200, from: 'r2', to: 'r4', msg: { type: 'ViewChange', src: 'r2', viewID: 6 } });
+    s.deliverAll();
+    expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 6 });
+    expect(values(s.replica('r2').log)).toEqual(['e']);
+    expect(invViolations(s, { view: 4, index: 1, client: 'c1', req })).toEqual([]);
   });
 
   it('a recovering replica that missed the StartView it can rejoin through asks the primary for it', () => {

@@ -94,6 +94,20 @@ describe('storage', () => {
     });
   });
 
+  it('incarnations survive reopen and compaction; a later meta without them clears them', async () => {
+    const dir = tmpDir();
+    const a = openWal(dir);
+    a.wal.record([
+      { t: 'meta', view: 3, status: 'Normal', logViewID: 3, syncIndex: 0, incarnations: { r1: 2, r3: 1 } },
+    ]);
+    await closeWal(a.wal);
+    const b = openWal(dir); // compacts on open: the meta record keeps them
+    expect(b.state?.incarnations).toEqual({ r1: 2, r3: 1 });
+    b.wal.record([meta(4)]);
+    await closeWal(b.wal);
+    expect(openWal(dir).state?.incarnations).toBeUndefined();
+  });
+
   it('replays truncate then append in order', async () => {
     const dir = tmpDir();
     const a = openWal(dir);

@@ -174,6 +174,12 @@ describe('wire validation', () => {
     expect(rejects({ ...valid.ClientReply, result: { value: 3, applied: true } })).toMatch(
       /^ClientReply: \/result\/value must be string,null/,
     );
+    expect(rejects({ ...valid.RecoveryReply, incarnations: { r1: -1 } })).toMatch(
+      /^RecoveryReply: \/incarnations\/r1 must be >= 0/,
+    );
+    expect(rejects({ ...valid.RecoveryRequest, incarnation: 'x' })).toBe(
+      'RecoveryRequest: /incarnation must be integer',
+    );
     expect(rejects({ ...valid.Heartbeat, src: '' })).toMatch(/^Heartbeat: \/src must NOT have fewer/);
   });
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeSimFaults } from '../sim/faults.js';
-import { ALL_SIM_FAULTS, simDefaults } from '../sim/options.js';
+import { simDefaults } from '../sim/options.js';
 import { runSim } from '../sim/run.js';
 import { shrink, stillFails } from '../sim/shrink.js';
 import type { SimRegression } from '../sim/shrink-command.js';
@@ -17,7 +17,19 @@ describe('jitter shrink', () => {
       ...simDefaults(1),
       flaws: ['timestamp-tie'],
       timeLimit: 6,
-      nemesis: ALL_SIM_FAULTS,
+      // Named, not `all`: a fault added to `all` would change this seed's schedule.
+      nemesis: [
+        'partition',
+        'client-partition',
+        'latency',
+        'chaos',
+        'kill',
+        'power',
+        'pause',
+        'vc-kill',
+        'clock',
+        'drift',
+      ],
       nemesisInterval: 1,
     };
     const before = runSim(o);
