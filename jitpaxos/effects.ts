@@ -32,8 +32,9 @@ export type PersistRecord =
       status: ReplicaStatus;
       logViewID: number;
       syncIndex: number;
-      /** Absent while every incarnation is 0. */
+      /** Each absent while empty (DESIGN §2.4). */
       incarnations?: Incarnations;
+      reserved?: Incarnations;
     };
 
 /** `hold` (fixed mode): the earliest held client request comes due (just-in-time ordering). */

@@ -267,7 +267,9 @@ export interface RecoveryRequest {
   type: 'RecoveryRequest';
   src: ReplicaId;
   nonce: number;
-  /** The second round: the sender's new incarnation, which the receiver makes durable before it answers. */
+  /** The second round: the incarnation the sender will take, which the receiver reserves durably. */
+  reserve?: number;
+  /** The third round: the sender's new incarnation, which the receiver makes durable before it answers. */
   incarnation?: number;
 }
 
@@ -279,15 +281,18 @@ export interface RecoveryReply {
   status: ReplicaStatus;
   /** Present only when the sender is the Normal primary of `viewID`. */
   log?: Entry[];
-  /** The sender's incarnations (absent if all are 0): the first round learns from them. */
+  /** The sender's incarnations and reservations (each absent while empty): the first round learns from them. */
   incarnations?: Incarnations;
-  /** The second round: the incarnation the request announced, now durable at the sender. */
+  reserved?: Incarnations;
+  /** The second and third rounds: what the request announced, now durable at the sender. */
+  reserve?: number;
   incarnation?: number;
 }
 
 /**
  * Fixed mode: how many times each replica has lost its state and recovered, as far as the holder knows (a
- * "crash vector"); a replica missing here is at 0. Durable, and only ever raised (DESIGN §2.4).
+ * "crash vector"); a replica missing here is at 0. Durable, and only ever raised (DESIGN §2.4). The same shape
+ * holds reservations: incarnations announced by a recovery that may not have finished.
  */
 export type Incarnations = Record<ReplicaId, number>;
 

@@ -65,6 +65,8 @@ export interface ReplicaState {
   logViewID: number;
   /** Fixed mode, durable: each replica's incarnation as far as this one knows (DESIGN §2.4); absent means 0. */
   incarnations: Incarnations;
+  /** Fixed mode, durable: incarnations announced by recoveries, finished or not: a new one must pass them. */
+  reserved: Incarnations;
   /** Request identity -> 1-based index, for deduplication (fixed mode). */
   ids: Map<string, number>;
   /** View-change replies collected for the current view, in arrival order. */
@@ -76,15 +78,16 @@ export interface ReplicaState {
   /** Reconciles waiting for the outstanding repair (fixed mode answers all of them). */
   pendingReconciles: ReconcileRequest[];
   /**
-   * Set while Recovering: the probe nonce, the new incarnation once a majority told us the old ones (null in
-   * that first round), replies to the current round, the view floor once a majority answered the second, the
+   * Set while Recovering: the probe nonce, the round (1: learn the incarnations, 2: reserve ours, 3: take it),
+   * the new incarnation from round 2 on, replies to the current round, the view floor once a majority answered the second, the
    * newest view heard of since (a hint for the next prompt, kept out of `view`: the replica may yet rejoin
    * through an older view than it heard of, and its view never goes back), and the last view whose StartView
    * it asked its primary for.
    */
   recovery: {
     nonce: number;
-    incarnation: number | null;
+    round: 1 | 2 | 3;
+    incarnation: number;
     replies: Map<ReplicaId, RecoveryReply>;
     floor: number | null;
     seen: number;
@@ -135,6 +138,7 @@ export interface DurableReplicaState {
   logViewID: number;
   syncIndex: number;
   incarnations?: Incarnations;
+  reserved?: Incarnations;
   /** The entries after the snapshot (all of them without one). */
   log: Entry[];
   snapshot?: Snapshot | null;
@@ -173,6 +177,7 @@ export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaSt
     syncIndex: Math.max(base, Math.min(d.syncIndex, base + d.log.length)),
     logViewID: d.logViewID,
     incarnations: { ...d.incarnations },
+    reserved: { ...d.reserved },
     ids,
     vcReplies: [],
     kv: new Map(snap?.kv ?? []),
@@ -210,15 +215,23 @@ export function durableState(s: ReplicaState): DurableReplicaState {
     status: s.status,
     logViewID: s.logViewID,
     syncIndex: s.syncIndex,
-    ...incarnationsField(s.incarnations),
+    ...vectorFields(s),
     log: s.log,
     snapshot: s.snapshot,
   };
 }
 
 /** `{ incarnations }` for a record or message, or nothing while every incarnation is 0 (the common case). */
-function incarnationsField(v: Incarnations): { incarnations?: Incarnations } {
-  return Object.keys(v).length > 0 ? { incarnations: { ...v } } : {};
+function incarnationsField(s: ReplicaState): { incarnations?: Incarnations } {
+  return Object.keys(s.incarnations).length > 0 ? { incarnations: { ...s.incarnations } } : {};
+}
+
+/** Incarnations and reservations, each left out while empty. */
+function vectorFields(s: ReplicaState): { incarnations?: Incarnations; reserved?: Incarnations } {
+  return {
+    ...incarnationsField(s),
+    ...(Object.keys(s.reserved).length > 0 ? { reserved: { ...s.reserved } } : {}),
+  };
 }
 
 /** The log's length, compacted entries included. */
@@ -260,6 +273,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     acks: new Map(s.acks),
     quorumSilence: new Map(s.quorumSilence),
     incarnations: { ...s.incarnations },
+    reserved: { ...s.reserved },
     vcReplies: s.vcReplies.slice(),
     kv: new Map(s.kv),
     results: s.results.slice(),
@@ -381,8 +395,15 @@ class Step {
   }
   /** Learn that replica `id` is in incarnation `n` (or a later one); durable with the next meta record. */
   raiseIncarnation(id: ReplicaId, n: number): void {
-    if ((this.s.incarnations[id] ?? 0) >= n) return;
-    this.s.incarnations = { ...this.s.incarnations, [id]: n };
+    this.raise('incarnations', id, n);
+  }
+  /** Learn that replica `id` announced incarnation `n`; durable with the next meta record. */
+  reserveIncarnation(id: ReplicaId, n: number): void {
+    this.raise('reserved', id, n);
+  }
+  private raise(which: 'incarnations' | 'reserved', id: ReplicaId, n: number): void {
+    if ((this.s[which][id] ?? 0) >= n) return;
+    this.s[which] = { ...this.s[which], [id]: n };
     this.metaDirty = true;
   }
   setSync(syncIndex: number, logViewID = this.s.logViewID): void {
@@ -464,7 +485,7 @@ class Step {
         status: s.status,
         logViewID: s.logViewID,
         syncIndex: s.syncIndex,
-        ...incarnationsField(s.incarnations),
+        ...vectorFields(s),
       });
     }
     return { state: s, effects: this.effects };
@@ -988,7 +1009,7 @@ function sendViewChangeReply(x: Step): void {
       log: [],
       length: logLength(s),
       marks: marksOf(s),
-      ...incarnationsField(s.incarnations),
+      ...incarnationsField(s),
     });
     return;
   }
@@ -998,7 +1019,7 @@ function sendViewChangeReply(x: Step): void {
     viewID: s.view,
     logViewID: s.logViewID,
     log: s.log.slice(),
-    ...incarnationsField(s.incarnations),
+    ...incarnationsField(s),
   });
 }
 
@@ -1305,7 +1326,7 @@ function handleIncrementalStartView(x: Step, m: StartView & { from: number }): v
     }
     x.setSync(logLength(s), m.viewID);
     becomeNormal(x, m.viewID);
-    x.notice('recovered', `rejoined in view ${m.viewID}`);
+    noticeRejoined(x);
     return;
   }
   if (!(s.view < m.viewID || (s.view === m.viewID && s.status === 'ViewChange'))) return;
@@ -1421,7 +1442,7 @@ export function handleStartView(x: Step, m: StartView): void {
   if (s.status === 'Recovering') {
     if (!canRejoin(x, m.viewID)) return;
     installLog(x, m.viewID, m.log);
-    x.notice('recovered', `rejoined in view ${m.viewID}`);
+    noticeRejoined(x);
     return;
   }
   if (!(s.view < m.viewID || (s.view === m.viewID && s.status === 'ViewChange'))) return;
@@ -1456,25 +1477,33 @@ function handleHeartbeat(x: Step, m: Heartbeat): void {
 // Recovery (fixed mode): a replica that restarted without trustworthy state
 
 function startRecovery(x: Step, nonce: number): void {
-  x.s.recovery = { nonce, incarnation: null, replies: new Map(), floor: null, seen: 0, asked: 0 };
+  x.s.recovery = { nonce, round: 1, incarnation: 0, replies: new Map(), floor: null, seen: 0, asked: 0 };
   x.setStatus('Recovering');
   sendRecoveryRequests(x);
   x.timer('recovery', true);
 }
 
-/** The current round's request: the first asks for incarnations, the second announces ours. */
+/**
+ * The current round's request. Round 1 asks what incarnations and reservations the others hold; round 2
+ * reserves ours, so that a later recovery passes it even if this one never finishes; round 3 takes it.
+ */
 function sendRecoveryRequests(x: Step): void {
   const r = x.s.recovery;
   if (!r) return;
-  const m: RecoveryRequest = { type: 'RecoveryRequest', src: x.s.id, nonce: r.nonce };
-  if (r.incarnation !== null) m.incarnation = r.incarnation;
-  x.sendAll(m, false);
+  x.sendAll({ type: 'RecoveryRequest', src: x.s.id, nonce: r.nonce, ...roundField(r) }, false);
+}
+
+function roundField(
+  r: NonNullable<ReplicaState['recovery']>,
+): Pick<RecoveryRequest, 'reserve' | 'incarnation'> {
+  return r.round === 2 ? { reserve: r.incarnation } : r.round === 3 ? { incarnation: r.incarnation } : {};
 }
 
 function handleRecoveryRequest(x: Step, m: RecoveryRequest): void {
   const s = x.s;
   if (s.status === 'Recovering') return;
-  // Durable before the answer leaves: from now on our view-change replies name it (DESIGN §2.4).
+  // Durable before the answer leaves: from round 3 on, our view-change replies name it (DESIGN §2.4).
+  if (m.reserve !== undefined) x.reserveIncarnation(m.src, m.reserve);
   if (m.incarnation !== undefined) x.raiseIncarnation(m.src, m.incarnation);
   const reply: RecoveryReply = {
     type: 'RecoveryReply',
@@ -1482,8 +1511,9 @@ function handleRecoveryRequest(x: Step, m: RecoveryRequest): void {
     nonce: m.nonce,
     viewID: s.view,
     status: s.status,
-    ...incarnationsField(s.incarnations),
+    ...vectorFields(s),
   };
+  if (m.reserve !== undefined) reply.reserve = m.reserve;
   if (m.incarnation !== undefined) reply.incarnation = m.incarnation;
   x.send(m.src, reply);
 }
@@ -1492,21 +1522,28 @@ function handleRecoveryReply(x: Step, m: RecoveryReply): void {
   const s = x.s;
   const r = s.recovery;
   if (s.status !== 'Recovering' || !r || m.nonce !== r.nonce || m.src === s.id || r.floor !== null) return;
-  if ((m.incarnation ?? null) !== r.incarnation) return; // an answer to the other round
+  const want = roundField(r);
+  if (m.reserve !== want.reserve || m.incarnation !== want.incarnation) return; // an answer to another round
   r.replies.set(m.src, m);
   if (!isMajority(r.replies.size, x.n)) return;
-  if (r.incarnation === null) {
-    // A majority of the others holds every incarnation of ours that ever rejoined: the next one is new.
-    for (const v of r.replies.values())
-      for (const [id, n] of Object.entries(v.incarnations ?? {})) x.raiseIncarnation(id, n);
-    r.incarnation = (s.incarnations[s.id] ?? 0) + 1;
-    x.raiseIncarnation(s.id, r.incarnation);
+  if (r.round < 3) {
+    if (r.round === 1) {
+      // A majority of the others holds every incarnation of ours that was ever taken (reserved first): the next
+      // one is new. Their knowledge of the others is ours now, as if we had never lost it.
+      for (const v of r.replies.values()) {
+        for (const [id, n] of Object.entries(v.incarnations ?? {})) x.raiseIncarnation(id, n);
+        for (const [id, n] of Object.entries(v.reserved ?? {})) x.reserveIncarnation(id, n);
+      }
+      r.incarnation = Math.max(s.incarnations[s.id] ?? 0, s.reserved[s.id] ?? 0) + 1;
+      x.reserveIncarnation(s.id, r.incarnation);
+    } else x.raiseIncarnation(s.id, r.incarnation);
+    r.round = r.round === 1 ? 2 : 3;
     r.replies = new Map();
     sendRecoveryRequests(x);
     return;
   }
   // A majority of the *other* replicas holds our new incarnation, and its highest view is at least any view
-  // this replica voted or acknowledged in (DESIGN §2.4).
+  // this replica acknowledged in, or voted in by a reply that may still be counted (DESIGN §2.4).
   let floor = 0;
   for (const v of r.replies.values()) floor = Math.max(floor, v.viewID);
   r.floor = floor;
@@ -1531,6 +1568,10 @@ function canRejoin(x: Step, view: number): boolean {
   if (rejoinable(x, view)) return true;
   noteRecoveringView(x, view);
   return false;
+}
+
+function noticeRejoined(x: Step): void {
+  x.notice('recovered', `rejoined in view ${x.s.view} as incarnation ${x.s.incarnations[x.s.id] ?? 0}`);
 }
 
 /** A view newer than the floor whose quorum this replica is in. */

@@ -26,8 +26,9 @@ export interface DurableState {
   status: ReplicaStatus;
   logViewID: number;
   syncIndex: number;
-  /** Fixed mode: the replicas' incarnations as this one knows them (DESIGN §2.4); absent while all are 0. */
+  /** Fixed mode: the replicas' incarnations and reservations as this one knows them (DESIGN §2.4); absent while empty. */
   incarnations?: Incarnations;
+  reserved?: Incarnations;
   /** The entries after the snapshot (all of them without one). */
   log: Entry[];
   snapshot?: Snapshot | null;
@@ -127,8 +128,10 @@ export function applyRecord(state: DurableState, r: PersistRecord): string | nul
       state.status = r.status;
       state.logViewID = r.logViewID;
       state.syncIndex = r.syncIndex;
-      if (r.incarnations) state.incarnations = r.incarnations;
-      else delete state.incarnations;
+      for (const k of ['incarnations', 'reserved'] as const) {
+        if (r[k]) state[k] = r[k];
+        else delete state[k];
+      }
       return null;
   }
 }
@@ -164,7 +167,8 @@ function asRecord(v: unknown): PersistRecord | null {
     STATUSES.includes(r.status) &&
     isInt(r.logViewID) &&
     isInt(r.syncIndex) &&
-    (r.incarnations === undefined || isIncarnations(r.incarnations))
+    (r.incarnations === undefined || isIncarnations(r.incarnations)) &&
+    (r.reserved === undefined || isIncarnations(r.reserved))
   ) {
     return v as PersistRecord;
   }

@@ -165,11 +165,15 @@ const SCHEMAS: Record<string, object> = {
   }),
   Heartbeat: msg('Heartbeat', { src: id, viewID: int }, { stable: mark }),
   HeartbeatReply: msg('HeartbeatReply', { src: id, viewID: int, marks }),
-  RecoveryRequest: msg('RecoveryRequest', { src: id, nonce: { type: 'number' } }, { incarnation: int }),
+  RecoveryRequest: msg(
+    'RecoveryRequest',
+    { src: id, nonce: { type: 'number' } },
+    { reserve: int, incarnation: int },
+  ),
   RecoveryReply: msg(
     'RecoveryReply',
     { src: id, nonce: { type: 'number' }, viewID: int, status },
-    { log, incarnations, incarnation: int },
+    { log, incarnations, reserved: incarnations, reserve: int, incarnation: int },
   ),
 };
 

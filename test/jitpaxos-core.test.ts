@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Flaw, type Mode, makeConfig } from '../jitpaxos/config.js';
-import type { ClientReply, Entry, StartView } from '../jitpaxos/messages.js';
+import type { ClientReply, Entry, RecoveryRequest, StartView } from '../jitpaxos/messages.js';
 import { inQuorum, isMajority, isQuorumSeed, nextView, primary, quorum } from '../jitpaxos/quorum.js';
 import { between, from, type InFlight, ofType, Sim, to } from '../jitpaxos/sim.js';
 
@@ -525,6 +525,36 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 6 });
     expect(values(s.replica('r2').log)).toEqual(['e']);
     expect(invViolations(s, { view: 4, index: 1, client: 'c1', req })).toEqual([]);
+  });
+
+  it('recoveries that never finished leave reservations: the incarnation finally taken is above all of them', () => {
+    // Were a replica's incarnation below one a peer holds for it, every view change that counted that peer's
+    // reply would discard its votes for good. r1 loses its state three times; the first two recoveries reach
+    // only some replicas in their last rounds (5 replicas, so a majority of the others is 3 of 4).
+    const s = sim('fixed', R5);
+    const round = (m: InFlight) => {
+      const q = m.msg as RecoveryRequest;
+      return q.incarnation !== undefined ? 3 : q.reserve !== undefined ? 2 : 1;
+    };
+    const recover = (reach: Record<1 | 2 | 3, string[]>) => {
+      s.deliverAll(
+        (m) =>
+          m.msg.type === 'RecoveryReply' ||
+          (m.msg.type === 'RecoveryRequest' && reach[round(m)].includes(m.to)),
+      );
+      s.drop(ofType('RecoveryRequest'));
+    };
+    s.restart('r1', 'untrusted');
+    recover({ 1: ['r3', 'r4', 'r5'], 2: ['r3', 'r4', 'r5'], 3: ['r2'] });
+    expect(s.replica('r2').incarnations).toEqual({ r1: 1 });
+    s.restart('r1', 'untrusted');
+    recover({ 1: ['r3', 'r4', 'r5'], 2: ['r2', 'r3', 'r4'], 3: ['r5'] });
+    expect(s.replica('r5').incarnations).toEqual({ r1: 2 });
+    s.restart('r1', 'untrusted');
+    recover({ 1: ['r2', 'r3', 'r4'], 2: ['r2', 'r3', 'r4'], 3: ['r2', 'r3', 'r4'] });
+    s.deliverAll();
+    expect(s.replica('r1')).toMatchObject({ status: 'Normal', incarnations: { r1: 3 } });
+    for (const r of R5.slice(1)) expect(s.replica(r).incarnations.r1 ?? 0).toBeLessThanOrEqual(3);
   });
 
   it('a recovering replica that missed the StartView it can rejoin through asks the primary for it', () => {
