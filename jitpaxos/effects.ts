@@ -16,6 +16,22 @@ import type {
   Snapshot,
 } from './messages.js';
 
+/** A replica's durable state: what a store replays its records to, and what a replica restarts from. */
+export interface DurableState {
+  view: number;
+  status: ReplicaStatus;
+  logViewID: number;
+  syncIndex: number;
+  /** Fixed mode: the replicas' incarnations and reservations as this one knows them (DESIGN §2.4); absent while empty. */
+  incarnations?: Incarnations;
+  reserved?: Incarnations;
+  /** The entries after the snapshot (all of them without one). */
+  log: Entry[];
+  snapshot?: Snapshot | null;
+}
+
+export type DurableMeta = Omit<DurableState, 'log' | 'snapshot'>;
+
 /**
  * A durable state change, replayed in order on restart. Lengths are absolute (they count compacted entries).
  * `snapshot` replaces the log's first `snapshot.index` entries by the snapshot (a checkpoint: the entries after
@@ -26,16 +42,7 @@ export type PersistRecord =
   | { t: 'append'; entries: Entry[] }
   | { t: 'truncate'; length: number }
   | { t: 'snapshot'; snapshot: Snapshot; install?: boolean }
-  | {
-      t: 'meta';
-      view: number;
-      status: ReplicaStatus;
-      logViewID: number;
-      syncIndex: number;
-      /** Each absent while empty (DESIGN §2.4). */
-      incarnations?: Incarnations;
-      reserved?: Incarnations;
-    };
+  | ({ t: 'meta' } & DurableMeta);
 
 /** `hold` (fixed mode): the earliest held client request comes due (just-in-time ordering). */
 export type ReplicaTimer = 'heartbeat' | 'election' | 'stuck' | 'recovery' | 'hold';

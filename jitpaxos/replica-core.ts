@@ -8,7 +8,7 @@
  */
 import { checksums, EMPTY_CHECKSUM, nextChecksum } from './checksum.js';
 import { compareIds, type Flaw, lifetimeUs, type ProtocolConfig, withinLifetime } from './config.js';
-import type { PersistRecord, ReplicaEffect, ReplicaNotice, ReplicaTimer } from './effects.js';
+import type { DurableState, PersistRecord, ReplicaEffect, ReplicaNotice, ReplicaTimer } from './effects.js';
 import { applyOp, type KvState } from './kv.js';
 import type {
   ClientMark,
@@ -131,19 +131,6 @@ export interface StepResult {
   effects: ReplicaEffect[];
 }
 
-/** The durable part of a replica's state, as persisted and restored. */
-export interface DurableReplicaState {
-  view: number;
-  status: ReplicaStatus;
-  logViewID: number;
-  syncIndex: number;
-  incarnations?: Incarnations;
-  reserved?: Incarnations;
-  /** The entries after the snapshot (all of them without one). */
-  log: Entry[];
-  snapshot?: Snapshot | null;
-}
-
 /** An outside reader (the harness's log dumps) has read the log up to `index`: see `readerAt`. */
 export function readerSaw(s: ReplicaState, index: number): void {
   s.readerAt = index;
@@ -158,7 +145,7 @@ export function initialReplica(id: ReplicaId): ReplicaState {
   return restoreReplica(id, { view: 1, status: 'Normal', logViewID: 1, syncIndex: 0, log: [] });
 }
 
-export function restoreReplica(id: ReplicaId, d: DurableReplicaState): ReplicaState {
+export function restoreReplica(id: ReplicaId, d: DurableState): ReplicaState {
   const snap = d.snapshot ?? null;
   const base = snap?.index ?? 0;
   const ids = new Map<string, number>();
@@ -209,7 +196,7 @@ export function recoveringReplica(id: ReplicaId): ReplicaState {
   return restoreReplica(id, { view: 0, status: 'Recovering', logViewID: 0, syncIndex: 0, log: [] });
 }
 
-export function durableState(s: ReplicaState): DurableReplicaState {
+export function durableState(s: ReplicaState): DurableState {
   return {
     view: s.view,
     status: s.status,

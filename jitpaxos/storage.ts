@@ -18,23 +18,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { PersistRecord } from './effects.js';
-import type { Entry, Incarnations, ReplicaStatus, Snapshot } from './messages.js';
+import type { DurableMeta, DurableState, PersistRecord } from './effects.js';
 
-export interface DurableState {
-  view: number;
-  status: ReplicaStatus;
-  logViewID: number;
-  syncIndex: number;
-  /** Fixed mode: the replicas' incarnations and reservations as this one knows them (DESIGN §2.4); absent while empty. */
-  incarnations?: Incarnations;
-  reserved?: Incarnations;
-  /** The entries after the snapshot (all of them without one). */
-  log: Entry[];
-  snapshot?: Snapshot | null;
-}
-
-export type DurableMeta = Omit<DurableState, 'log' | 'snapshot'>;
+export type { DurableMeta, DurableState };
 
 export interface StoreStats {
   /** Batches written (one write call each, retried only on a short write). */

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Flaw, type Mode, makeConfig } from '../jitpaxos/config.js';
-import type { ClientReply, Entry, RecoveryRequest, StartView } from '../jitpaxos/messages.js';
+import type { ClientReply, Entry, PeerMessage, RecoveryRequest, StartView } from '../jitpaxos/messages.js';
 import { inQuorum, isMajority, isQuorumSeed, nextView, primary, quorum } from '../jitpaxos/quorum.js';
-import { between, from, type InFlight, ofType, Sim, to } from '../jitpaxos/sim.js';
+import { between, from, type InFlight, type Match, ofType, Sim, to } from '../jitpaxos/sim.js';
 
 const R3 = ['r1', 'r2', 'r3'];
 const R5 = ['r1', 'r2', 'r3', 'r4', 'r5'];
@@ -45,6 +45,33 @@ function startViewLogs(s: Sim): Set<string> {
 function elect(s: Sim, r: string): void {
   s.fire(r, 'election');
   s.deliverAll((m) => m.msg.type === 'PreVote' || m.msg.type === 'PreVoteReply');
+}
+
+let injected = 1_000_000;
+
+/** Put a message in flight as if `src` had sent it (a step the schedule forces); matches just that message. */
+function inject(s: Sim, src: string, dest: string, msg: PeerMessage): Match {
+  const id = ++injected;
+  s.net.push({ id, from: src, to: dest, msg });
+  return (m) => m.id === id;
+}
+
+/**
+ * r1 votes in `view` (its ViewChange to the others is lost) and its reply to the view's primary is held; then r1
+ * loses its state and recovers over the messages `through` lets pass. Returns the held reply.
+ */
+function staleVote(s: Sim, view: number, through: Match = () => true): InFlight {
+  s.deliver(inject(s, 'r1', 'r1', { type: 'ViewChange', src: 'r1', viewID: view }));
+  s.drop(ofType('ViewChange'));
+  const [stale] = s.pending(between('r1', primary(view, s.cfg.replicas), 'ViewChangeReply'));
+  if (!stale) throw new Error(`r1 sent no reply for view ${view}`);
+  s.drop((m) => m === stale);
+  s.restart('r1', 'untrusted');
+  for (let i = 0; i < 5 && s.replica('r1').status === 'Recovering'; i++) {
+    s.deliverAll(through);
+    if (s.replica('r1').status === 'Recovering') s.fire('r1', 'recovery');
+  }
+  return stale;
 }
 
 /** The spec's Inv for one commit: no Normal replica, in a view >= the commit's and in its own view's quorum, disagrees. */
@@ -379,12 +406,10 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     s.deliverAll();
     s.restart('r2', 'untrusted');
     // A majority answers the recovery probe: the floor is view 1, and r2 prompts view 3.
-    s.deliverAll(ofType('RecoveryRequest'));
-    s.deliverAll(ofType('RecoveryReply'));
-    expect(s.replica('r2').status).toBe('Recovering');
+    s.deliverAll((m) => m.msg.type === 'RecoveryRequest' || m.msg.type === 'RecoveryReply');
+    expect(s.replica('r2')).toMatchObject({ status: 'Recovering', recovery: { floor: 1 } });
     // Before view 3 forms, r2 hears of view 5 (a ViewChange from a replica that went further alone).
-    s.net.push({ id: 1_000_000, from: 'r3', to: 'r2', msg: { type: 'ViewChange', src: 'r3', viewID: 5 } });
-    s.deliver(to('r2', 'ViewChange'));
+    s.deliver(inject(s, 'r3', 'r2', { type: 'ViewChange', src: 'r3', viewID: 5 }));
     const views = [s.replica('r2').view];
     while (s.deliver(() => true)) views.push(s.replica('r2').view);
     // r2 rejoined through view 3, and its view only ever went forward.
@@ -415,16 +440,14 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     s.deliverAll((m) => m.msg.type === 'RecoveryRequest' || m.msg.type === 'RecoveryReply');
     s.drop(ofType('ViewChange'));
     // View 5 (primary r3, quorum {r3, r1}) forms from r3 and r1; its StartView reaches r2 but not r1.
-    s.net.push({ id: 1_000_000, from: 'r3', to: 'r3', msg: { type: 'ViewChange', src: 'r3', viewID: 5 } });
-    s.net.push({ id: 1_000_001, from: 'r3', to: 'r1', msg: { type: 'ViewChange', src: 'r3', viewID: 5 } });
+    for (const r of ['r3', 'r1']) inject(s, 'r3', r, { type: 'ViewChange', src: 'r3', viewID: 5 });
     s.deliverAll((m) => m.msg.type !== 'StartView' && m.to !== 'r2');
     expect(s.replica('r3')).toMatchObject({ status: 'Normal', view: 5 });
     s.drop(to('r1', 'StartView'));
     s.deliverAll(to('r2', 'StartView'));
     s.drop(to('r2'));
     // View 6 (primary r1, quorum {r1, r2}) is asked for; r3, which holds e, is cut off.
-    s.net.push({ id: 1_000_002, from: 'r1', to: 'r1', msg: { type: 'ViewChange', src: 'r1', viewID: 6 } });
-    s.net.push({ id: 1_000_003, from: 'r1', to: 'r2', msg: { type: 'ViewChange', src: 'r1', viewID: 6 } });
+    for (const r of ['r1', 'r2']) inject(s, 'r1', r, { type: 'ViewChange', src: 'r1', viewID: 6 });
     s.deliverAll((m) => m.from !== 'r3' && m.to !== 'r3');
     expect(invViolations(s, { view: 2, index: 1, client: 'c1', req })).toEqual([]);
     // Healed, r2 rejoins in a view whose quorum it is in, holding e.
@@ -438,7 +461,6 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     expect(invViolations(s, { view: 2, index: 1, client: 'c1', req })).toEqual([]);
   });
 
-  // Known protocol bug, not fixed yet (DESIGN §3): this test fails until it is, and then must become a plain it().
   it('a view-change reply sent before a replica lost its state is not counted once it has a new incarnation', () => {
     // Found by reading, while judging swarm seed 600298 (DESIGN §2.4, "Votes from an earlier life"). r1 votes in
     // view 7 (primary r2, quorum {r2, r3}), and that reply is still in flight when r1 loses its WAL. r1 recovers
@@ -446,17 +468,7 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     // fix r2 counted the old reply with its own: a majority, whose logs (logViewID 1) lack the commit. Now r1's
     // recovery made its new incarnation durable at r2 and r3 first, and r2 does not count a reply of the old one.
     const s = sim('fixed');
-    s.net.push({ id: 1_000_000, from: 'r1', to: 'r1', msg: { type: 'ViewChange', src: 'r1', viewID: 7 } });
-    s.deliver((m) => m.id === 1_000_000);
-    s.drop(ofType('ViewChange'));
-    const [stale] = s.pending(between('r1', 'r2', 'ViewChangeReply'));
-    expect(stale).toBeDefined();
-    s.drop((m) => m === stale);
-    s.restart('r1', 'untrusted');
-    for (let i = 0; i < 5 && s.replica('r1').status === 'Recovering'; i++) {
-      s.deliverAll();
-      if (s.replica('r1').status === 'Recovering') s.fire('r1', 'recovery');
-    }
+    const stale = staleVote(s, 7);
     expect(s.replica('r1')).toMatchObject({ status: 'Normal', view: 5, incarnations: { r1: 1 } });
     expect(s.replica('r2').incarnations).toEqual({ r1: 1 });
     // A write commits in view 5 on {r3, r1}; r2, outside that quorum, never hears of it.
@@ -466,15 +478,14 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     expect(s.outcome('c1', req)).toMatchObject({ type: 'ok', commit: { view: 5, index: 1 } });
     // r2 starts view 7, and r1's old reply arrives: r2 does not count it, so it has no majority yet.
     s.drop(to('r2'));
-    s.net.push({ id: 1_000_001, from: 'r2', to: 'r2', msg: { type: 'ViewChange', src: 'r2', viewID: 7 } });
-    s.deliver((m) => m.id === 1_000_001);
+    s.deliver(inject(s, 'r2', 'r2', { type: 'ViewChange', src: 'r2', viewID: 7 }));
     s.drop(ofType('ViewChange'));
-    s.net.push(stale!);
+    s.net.push(stale);
     s.deliverAll((m) => m.to === 'r2' || m.to === 'r3');
     expect(s.replica('r2')).toMatchObject({ status: 'ViewChange', view: 7 });
     expect(invViolations(s, { view: 5, index: 1, client: 'c1', req })).toEqual([]);
     // r1's reply from its new life counts: view 7 starts with the commit.
-    s.net.push({ id: 1_000_002, from: 'r2', to: 'r1', msg: { type: 'ViewChange', src: 'r2', viewID: 7 } });
+    inject(s, 'r2', 'r1', { type: 'ViewChange', src: 'r2', viewID: 7 });
     s.deliverAll();
     expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 7 });
     expect(values(s.replica('r2').log)).toEqual(['e']);
@@ -487,18 +498,8 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     // and a write commits there. View 6 is then asked for by r2 with r3: {r2, r3, old r1} would be a majority
     // whose logs all lack the commit.
     const s = sim('fixed', R5);
-    s.net.push({ id: 1_000_000, from: 'r1', to: 'r1', msg: { type: 'ViewChange', src: 'r1', viewID: 6 } });
-    s.deliver((m) => m.id === 1_000_000);
-    s.drop(ofType('ViewChange'));
-    const [stale] = s.pending(between('r1', 'r2', 'ViewChangeReply'));
-    expect(stale).toBeDefined();
-    s.drop((m) => m === stale);
-    s.restart('r1', 'untrusted');
     const noR2 = (m: InFlight) => m.to !== 'r2' && m.from !== 'r2';
-    for (let i = 0; i < 5 && s.replica('r1').status === 'Recovering'; i++) {
-      s.deliverAll(noR2);
-      if (s.replica('r1').status === 'Recovering') s.fire('r1', 'recovery');
-    }
+    const stale = staleVote(s, 6, noR2);
     expect(s.replica('r1')).toMatchObject({ status: 'Normal', view: 4, incarnations: { r1: 1 } });
     expect(s.replica('r2').incarnations).toEqual({});
     expect(s.replica('r3').incarnations).toEqual({ r1: 1 });
@@ -507,20 +508,14 @@ describe('seed flaws: each schedule breaks seed and not fixed', () => {
     expect(s.outcome('c1', req)).toMatchObject({ type: 'ok', commit: { view: 4, index: 1 } });
     s.drop(to('r2'));
     // r2 and r3 enter view 6; r1's old reply reaches r2 along with r3's, which names r1's new incarnation.
-    for (const r of ['r2', 'r3'])
-      s.net.push({
-        id: 1_000_100 + Number(r[1]),
-        from: 'r2',
-        to: r,
-        msg: { type: 'ViewChange', src: 'r2', viewID: 6 },
-      });
+    for (const r of ['r2', 'r3']) inject(s, 'r2', r, { type: 'ViewChange', src: 'r2', viewID: 6 });
     s.deliverAll((m) => m.msg.type === 'ViewChange');
-    s.net.push(stale!);
+    s.net.push(stale);
     s.deliverAll((m) => m.to === 'r2' || m.to === 'r3');
     expect(s.replica('r2')).toMatchObject({ status: 'ViewChange', view: 6 });
     expect(invViolations(s, { view: 4, index: 1, client: 'c1', req })).toEqual([]);
     // r4's reply (logViewID 4) completes a majority that carries the commit.
-    s.net.push({ id: 1_000_200, from: 'r2', to: 'r4', msg: { type: 'ViewChange', src: 'r2', viewID: 6 } });
+    inject(s, 'r2', 'r4', { type: 'ViewChange', src: 'r2', viewID: 6 });
     s.deliverAll();
     expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 6 });
     expect(values(s.replica('r2').log)).toEqual(['e']);
