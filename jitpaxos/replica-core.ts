@@ -78,9 +78,9 @@ export interface ReplicaState {
   /** Reconciles waiting for the outstanding repair (fixed mode answers all of them). */
   pendingReconciles: ReconcileRequest[];
   /**
-   * Set while Recovering: the probe nonce, the round (1: learn the incarnations, 2: reserve ours, 3: take it),
-   * the new incarnation from round 2 on, replies to the current round, the view floor once a majority answered the second, the
-   * newest view heard of since (a hint for the next prompt, kept out of `view`: the replica may yet rejoin
+   * Set while Recovering: the probe nonce, the round (1: learn the incarnations, 2: reserve ours, 3: take it;
+   * DESIGN §2.4), the new incarnation from round 2 on, replies to the current round, the view floor once a
+   * majority answered round 3, the newest view heard of since (a hint for the next prompt, kept out of `view`: the replica may yet rejoin
    * through an older view than it heard of, and its view never goes back), and the last view whose StartView
    * it asked its primary for.
    */
@@ -1486,6 +1486,12 @@ function roundField(
   return r.round === 2 ? { reserve: r.incarnation } : r.round === 3 ? { incarnation: r.incarnation } : {};
 }
 
+function nextRecoveryRound(x: Step, r: NonNullable<ReplicaState['recovery']>, round: 2 | 3): void {
+  r.round = round;
+  r.replies = new Map();
+  sendRecoveryRequests(x);
+}
+
 function handleRecoveryRequest(x: Step, m: RecoveryRequest): void {
   const s = x.s;
   if (s.status === 'Recovering') return;
@@ -1513,20 +1519,21 @@ function handleRecoveryReply(x: Step, m: RecoveryReply): void {
   if (m.reserve !== want.reserve || m.incarnation !== want.incarnation) return; // an answer to another round
   r.replies.set(m.src, m);
   if (!isMajority(r.replies.size, x.n)) return;
-  if (r.round < 3) {
-    if (r.round === 1) {
-      // A majority of the others holds every incarnation of ours that was ever taken (reserved first): the next
-      // one is new. Their knowledge of the others is ours now, as if we had never lost it.
-      for (const v of r.replies.values()) {
-        for (const [id, n] of Object.entries(v.incarnations ?? {})) x.raiseIncarnation(id, n);
-        for (const [id, n] of Object.entries(v.reserved ?? {})) x.reserveIncarnation(id, n);
-      }
-      r.incarnation = Math.max(s.incarnations[s.id] ?? 0, s.reserved[s.id] ?? 0) + 1;
-      x.reserveIncarnation(s.id, r.incarnation);
-    } else x.raiseIncarnation(s.id, r.incarnation);
-    r.round = r.round === 1 ? 2 : 3;
-    r.replies = new Map();
-    sendRecoveryRequests(x);
+  if (r.round === 1) {
+    // A majority of the others holds every incarnation of ours that was ever taken (reserved first): the next
+    // one is new. Their knowledge of the others is ours now, as if we had never lost it.
+    for (const v of r.replies.values()) {
+      for (const [id, n] of Object.entries(v.incarnations ?? {})) x.raiseIncarnation(id, n);
+      for (const [id, n] of Object.entries(v.reserved ?? {})) x.reserveIncarnation(id, n);
+    }
+    r.incarnation = Math.max(s.incarnations[s.id] ?? 0, s.reserved[s.id] ?? 0) + 1;
+    x.reserveIncarnation(s.id, r.incarnation);
+    nextRecoveryRound(x, r, 2);
+    return;
+  }
+  if (r.round === 2) {
+    x.raiseIncarnation(s.id, r.incarnation);
+    nextRecoveryRound(x, r, 3);
     return;
   }
   // A majority of the *other* replicas holds our new incarnation, and its highest view is at least any view
