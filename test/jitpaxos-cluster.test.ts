@@ -13,6 +13,7 @@ import { type ClientResult, JitClient } from '../jitpaxos/client.js';
 import { cliPath, LocalCluster } from '../jitpaxos/cluster.js';
 import { encodeFrame } from '../jitpaxos/framing.js';
 import { inQuorum } from '../jitpaxos/quorum.js';
+import { replayWal, WAL_FILE } from '../jitpaxos/storage.js';
 
 interface DumpEntry {
   index: number;
@@ -63,15 +64,21 @@ async function currentQuorum(cluster: LocalCluster): Promise<string[]> {
   throw new Error('the replicas did not settle on a view within 20 s');
 }
 
-/** Every commit is at its index in the log of every Normal member of its replica's own view's quorum. */
+/**
+ * Every commit is at its index in the log of every Normal member of its replica's own view's quorum (past its
+ * snapshot, if it compacted: a dump starts there).
+ */
 async function checkDurable(cluster: LocalCluster, commits: Committed[], ids: string[]): Promise<void> {
   for (const id of ids) {
     const dump = await cluster.logDump(id);
     expect(dump.status).toBe('Normal');
     expect(inQuorum(dump.view, cluster.ids, id)).toBe(true);
     const log = dump.log as DumpEntry[];
+    const base = dump.base ?? 0;
+    expect(dump.logLength).toBeGreaterThanOrEqual(Math.max(0, ...commits.map((c) => c.index)));
     const missing = commits.filter((c) => {
-      const e = log[c.index - 1];
+      if (c.index <= base) return false;
+      const e = log[c.index - base - 1];
       return !e || e.client !== c.client || e.req !== c.req || e.op.value !== c.value;
     });
     expect(missing, `${id} lacks commits`).toEqual([]);
@@ -293,6 +300,29 @@ describe('checkpoints in real processes (fixed mode)', () => {
       expect(e && e.client === c.client && e.req === c.req).toBe(true);
     }
   }, 90_000);
+
+  it('a replica that lost its WAL recovers under a new incarnation that its peers keep in theirs', async () => {
+    const quorum = await currentQuorum(cluster);
+    const primary = (await cluster.status(quorum[0]!)).primary!;
+    const lost = cluster.ids.find((id) => id !== primary)!;
+    await cluster.kill(lost);
+    // The marker file stays and the WAL is gone: the replica must not trust what it has (DESIGN §2.4).
+    fs.rmSync(path.join(cluster.node(lost).dataDir, WAL_FILE));
+    await cluster.start(lost);
+    const back = await statusUntil(lost, (x) => x.status === 'Normal');
+    expect(back.status, cluster.logTail(lost, 40)).toBe('Normal');
+    expect(cluster.logTail(lost, 400)).toContain(`as incarnation 1`);
+    const walOf = (id: string) =>
+      replayWal(fs.readFileSync(path.join(cluster.node(id).dataDir, WAL_FILE))).state;
+    expect(walOf(lost)?.incarnations).toEqual({ [lost]: 1 });
+    // Every peer answered its recovery, or the majority that did holds the incarnation durably.
+    const holders = cluster.ids.filter((id) => id !== lost && walOf(id)?.incarnations?.[lost] === 1);
+    expect(holders.length).toBeGreaterThanOrEqual(1);
+    // The cluster goes on committing, and the rejoined replica's log holds the commits when it is a member.
+    const after = await writeLoad(cluster, clients, 25, 'r');
+    expect(after.other).toEqual([]);
+    await checkDurable(cluster, after.ok, await currentQuorum(cluster));
+  }, 60_000);
 });
 
 describe('jitter replica: bad arguments', () => {
