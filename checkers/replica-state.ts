@@ -13,6 +13,8 @@
  * simulated power loss, stamped on the simulated clock: a view entered but not yet synced (so never acted
  * on) is legitimately lost with it, and the checks go on from what survived (nothing, when it scrambled the
  * WAL: the dumps may miss the Recovering phase that follows, as they miss any phase shorter than their period).
+ * A fault whose history record names nodes under `stateLost` (disk-loss) is the same as a scrambled WAL for
+ * them, at the record's time (the harness's clock, as the dumps' times are).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -159,6 +161,7 @@ function checkDumps(
   add: (v: ReplicaStateViolation) => void,
 ): number {
   const commits = acknowledged(history);
+  const losses = [...powerLosses, ...commits.losses];
   // Records come in the order they were taken, so each replica's state rides along the stream; the decoder
   // changes a replica's log in place, so nothing here keeps a log past its dump but the prefix it copies.
   const replicas = new Map<
@@ -195,7 +198,7 @@ function checkDumps(
       beyond: [],
     };
     replicas.set(replica, r);
-    for (const p of powerLosses) {
+    for (const p of losses) {
       if (p.replica !== replica || p.atNs! <= r.prevAt || p.atNs! > d.takenAt) continue;
       r.view = p.durableView ?? null;
       r.logView = p.durableLogViewID ?? null;
@@ -333,12 +336,21 @@ function extendHashes(
   return out;
 }
 
-/** Acknowledged commits, as columns: where, with which prefix checksum, and when the client was told. */
+/**
+ * Acknowledged commits, as columns: where, with which prefix checksum, and when the client was told; and, in
+ * the same pass over the history, the nodes faults say lost their state, when.
+ */
 function acknowledged(history: Iterable<Op>) {
   const time: number[] = [];
   const index: number[] = [];
   const checksum = new ChecksumColumn();
+  const losses: ReplicaStateEvent[] = [];
   for (const op of history) {
+    if (op.process === 'nemesis' && op.f === 'start') {
+      const lost = (op.value as { stateLost?: unknown } | null)?.stateLost;
+      if (Array.isArray(lost))
+        for (const n of lost) losses.push({ replica: String(n), event: 'state-lost', atNs: op.time });
+    }
     if (op.type !== 'ok' || op.process === 'nemesis' || op.commit === undefined) continue;
     time.push(op.time);
     index.push(op.commit.index);
@@ -352,6 +364,7 @@ function acknowledged(history: Iterable<Op>) {
     index: Int32Array.from(index),
     checksum,
     order,
+    losses,
   };
 }
 

@@ -7,7 +7,7 @@
 import type { CommitMeta } from './history.js';
 
 /** Node capabilities beyond start / stop / kill: a system may lack them, and the nemeses that need one say so. */
-export type Capability = 'pause' | 'primary' | 'logDump' | 'env';
+export type Capability = 'pause' | 'primary' | 'logDump' | 'env' | 'loseDisk';
 
 /** host:port */
 export type HostPort = string;
@@ -19,6 +19,8 @@ export interface NodeState {
   paused: boolean;
   /** Whatever the node reports about itself (JIT Paxos: status, view, primary, log length...). */
   status?: Record<string, unknown>;
+  /** The node is rebuilding state it lost from its peers (systems with capability "loseDisk" say so). */
+  recovering?: boolean;
   error?: string;
 }
 
@@ -35,6 +37,11 @@ export interface Db {
   start(node: string): Promise<void>;
   /** SIGKILL; the node's durable state stays. */
   kill(node: string): Promise<void>;
+  /**
+   * Destroy a stopped node's durable state as a failed disk would, leaving what tells it so at its next start,
+   * so that it rebuilds that state from its peers (capability "loseDisk").
+   */
+  loseDisk?(node: string): Promise<void>;
   /** SIGSTOP / SIGCONT (capability "pause"). */
   pause?(node: string): Promise<void>;
   resume?(node: string): Promise<void>;

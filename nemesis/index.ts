@@ -3,6 +3,7 @@ import { BandwidthFault } from './bandwidth.js';
 import { BounceFault } from './bounce.js';
 import { ClientPartitionFault } from './client-partition.js';
 import { ClockFault } from './clock.js';
+import { DiskLossFault } from './disk-loss.js';
 import { KillFault } from './kill.js';
 import { LatencyFault } from './latency.js';
 import { PartitionFault } from './partition.js';
@@ -22,6 +23,7 @@ export const FAULTS: Record<string, () => Fault> = {
   kill: () => new KillFault(),
   bounce: () => new BounceFault(),
   pause: () => new PauseFault(),
+  'disk-loss': () => new DiskLossFault(),
 };
 
 export const FAULT_NAMES = Object.keys(FAULTS);

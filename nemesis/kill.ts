@@ -51,7 +51,10 @@ export class KillFault implements Fault {
 }
 
 /** Start every node of `nodes` that is not running; their new pids. */
-async function restart(world: NemesisWorld, nodes: readonly string[]): Promise<Record<string, number>> {
+export async function restart(
+  world: NemesisWorld,
+  nodes: readonly string[],
+): Promise<Record<string, number>> {
   const pids: Record<string, number> = {};
   for (const n of nodes) {
     if ((await world.db.state(n)).running) continue;

@@ -13,6 +13,7 @@ export const CAPABILITY_TEXT: Record<Capability, string> = {
   primary: 'name its primary',
   logDump: 'dump node logs',
   env: 'set a node’s environment (libfaketime)',
+  loseDisk: 'lose a node’s durable state',
 };
 
 /** What a plugin gets to build a run's system. */

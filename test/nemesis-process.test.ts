@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quorum } from '../jitpaxos/quorum.js';
 import { BounceFault } from '../nemesis/bounce.js';
+import { DiskLossFault } from '../nemesis/disk-loss.js';
 import { KillFault } from '../nemesis/kill.js';
 import { PauseFault } from '../nemesis/pause.js';
 import { bringUp, type Fixture, moveToView, nodeIds, procState, sleep, until } from './nemesis-fixture.js';
@@ -52,6 +53,34 @@ describe('process faults on a real cluster', () => {
       "writes in r2's log after it restarted",
     );
     expect((await fx.status('r2'))?.status).toBe('Normal');
+  }, 90_000);
+
+  it('disk-loss: the replica restarts without its WAL, recovers from its peers, and one loss waits for the last', async () => {
+    await fx.commits(6);
+    const d = new DiskLossFault();
+    const rec = await d.start(fx.world, { target: 'one', order: ['r3', 'r1', 'r2'] });
+    expect(rec).toMatchObject({ fault: 'disk-loss', targets: ['r3'], stateLost: ['r3'] });
+    expect((await fx.world.db.state('r3')).running).toBe(false);
+    const stop = await d.stop(fx.world);
+    expect(Object.keys(stop.restarted as object)).toEqual(['r3']);
+    await until(
+      async () => (await fx.status('r3'))?.status === 'Normal',
+      30_000,
+      'r3 to rejoin',
+      async () => JSON.stringify(await fx.status('r3')),
+    );
+    const log = fs.readFileSync(path.join(fx.dir, 'replicas', 'r3.log'), 'utf8');
+    expect(log).toContain('"status":"Recovering"');
+    expect(log).toMatch(/rejoined in view \d+ as incarnation 1/);
+    await until(async () => (await fx.writes(3)) > 0, 20_000, 'writes commit after the loss');
+    // With another replica down, a loss could take a majority's state: it is refused.
+    const k = new KillFault();
+    await k.start(fx.world, { target: 'one', order: ['r2', 'r1', 'r3'] });
+    const refused = await d.start(fx.world, { target: 'one', order: ['r1', 'r2', 'r3'] });
+    await k.stop(fx.world);
+    expect(refused).toMatchObject({ fault: 'disk-loss', skipped: 'r2 is down' });
+    expect(refused.stateLost).toBeUndefined();
+    expect((await d.stop(fx.world)).restarted).toEqual({});
   }, 90_000);
 
   it('pause stops the replica (state T) and its log until resume; the others move on', async () => {

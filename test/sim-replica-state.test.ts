@@ -107,6 +107,26 @@ describe('replica-state checker', () => {
     ]);
   });
 
+  it('in the dumps, a view goes back across a fault that says it lost the node’s state (disk-loss), and only there', () => {
+    const nemesis = (time: number, value: Record<string, unknown>): Op => ({
+      index: 0,
+      time,
+      type: 'info',
+      process: 'nemesis',
+      f: 'start',
+      value,
+    });
+    const across = (value: Record<string, unknown>) =>
+      checkReplicaState({
+        events: [],
+        dumps: [dump(10, [], { view: 69, logViewID: 66 }), dump(20, [], { view: 68, logViewID: 68 })],
+        history: [nemesis(15, value)],
+      });
+    expect(across({ fault: 'disk-loss', targets: ['r1'], stateLost: ['r1'] }).valid).toBe(true);
+    expect(across({ fault: 'disk-loss', targets: ['r2'], stateLost: ['r2'] }).valid).toBe(false);
+    expect(across({ fault: 'kill', targets: ['r1'] }).valid).toBe(false);
+  });
+
   it('finds a committed prefix that changed in a later dump', () => {
     const committed = [entry('c0', 1), entry('c0', 2)];
     const history = committedAt(committed);

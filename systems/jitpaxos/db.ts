@@ -3,6 +3,8 @@
  * (JitClient), behind core/db.ts's interfaces; registered as a system in ./index.ts.
  */
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { type LogSuffix, SeenPrefixes } from '../../checkers/dump-stream.js';
 import type { ReplicaLogDump } from '../../checkers/types.js';
 import { parseHostPort } from '../../core/cli-util.js';
@@ -20,6 +22,7 @@ import { JitClient } from '../../jitpaxos/client.js';
 import { LocalCluster, type NodeSpec, planCluster } from '../../jitpaxos/cluster.js';
 import type { Mode } from '../../jitpaxos/config.js';
 import type { Entry, KvOp } from '../../jitpaxos/messages.js';
+import { WAL_FILE } from '../../jitpaxos/storage.js';
 
 export interface JitPaxosOptions {
   replicas: number;
@@ -101,6 +104,12 @@ class JitPaxosDb implements Db {
   kill(node: string): Promise<void> {
     return this.c().kill(node);
   }
+  /** The WAL goes and the marker stays: the replica restarts Recovering (DESIGN §2.4), as with a damaged WAL. */
+  async loseDisk(node: string): Promise<void> {
+    const c = this.c();
+    if (c.isRunning(node)) throw new Error(`loseDisk: ${node} is running`);
+    fs.rmSync(path.join(c.node(node).dataDir, WAL_FILE), { force: true });
+  }
   pause(node: string): Promise<void> {
     return this.c().pause(node);
   }
@@ -121,7 +130,8 @@ class JitPaxosDb implements Db {
     const base = { node, running: c.isRunning(node), paused: c.isPaused(node) };
     if (!base.running || base.paused) return base;
     try {
-      return { ...base, status: await c.status(node, 1000) };
+      const status = await c.status(node, 1000);
+      return { ...base, status, recovering: status.status === 'Recovering' };
     } catch (err) {
       return { ...base, error: (err as Error).message };
     }

@@ -69,7 +69,7 @@ export const jitPaxosSystem = registerSystem({
       field: ['jitpaxos', 'fsync'],
     },
   ],
-  capabilities: ['pause', 'primary', 'logDump', 'env'],
+  capabilities: ['pause', 'primary', 'logDump', 'env', 'loseDisk'],
   // Its replicas dump their logs, which commit consistency checks the clients' commits against; their own
   // logs say how view, logViewID and status moved, which replica-state checks.
   checkers: ['commit-consistency', 'replica-state'],
