@@ -1,6 +1,7 @@
 /** Process faults of the simulated world: kill -9 and restart, power loss, pause (SIGSTOP / SIGCONT). */
 import type { Rng } from '../core/rng.js';
 import { primary as primaryOf } from '../jitpaxos/quorum.js';
+import { DiskLossFault } from '../nemesis/disk-loss.js';
 import { KillFault } from '../nemesis/kill.js';
 import { PauseFault } from '../nemesis/pause.js';
 import { planTarget } from '../nemesis/targets.js';
@@ -104,6 +105,48 @@ export class SimPowerLoss implements SimFault {
   stop(w: FaultWorld): FaultRecord {
     const nodes = this.down;
     this.down = [];
+    return { fault: this.name, restarted: restart(w, nodes) };
+  }
+}
+
+/** A failed disk, as nemesis/disk-loss.ts does it to real processes, with the same plan and refusals. */
+export class SimDiskLoss implements SimFault {
+  readonly name = 'disk-loss';
+  readonly real = true;
+  private lost: string[] = [];
+  private readonly planner = new DiskLossFault();
+
+  plan(rng: Rng, nodes: readonly string[]): Record<string, unknown> {
+    return this.planner.plan(rng, nodes);
+  }
+
+  start(w: FaultWorld, params: Record<string, unknown>): FaultRecord {
+    if (this.lost.length > 0) this.stop(w);
+    const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
+    const node = nodes[0]!;
+    const unsafe = [...w.replicas.values()].find(
+      (r) => r.id !== node && (!r.up || r.state?.status === 'Recovering'),
+    );
+    if (unsafe)
+      return {
+        fault: this.name,
+        target: params.target,
+        skipped: `${unsafe.id} is ${unsafe.up ? 'recovering' : 'down'}`,
+      };
+    w.replicas.get(node)!.loseDisk();
+    this.lost = [node];
+    return {
+      fault: this.name,
+      target: params.target,
+      targets: [node],
+      stateLost: [node],
+      ...(primary ? { primary } : {}),
+    };
+  }
+
+  stop(w: FaultWorld): FaultRecord {
+    const nodes = this.lost;
+    this.lost = [];
     return { fault: this.name, restarted: restart(w, nodes) };
   }
 }

@@ -2,7 +2,7 @@
 import type { SimFault } from './fault-types.js';
 import { SimClockJump, SimDrift } from './faults-clock.js';
 import { SimChaos, SimClientPartition, SimLatency, SimPartition } from './faults-network.js';
-import { SimKill, SimPause, SimPowerLoss, SimViewChangeKill } from './faults-process.js';
+import { SimDiskLoss, SimKill, SimPause, SimPowerLoss, SimViewChangeKill } from './faults-process.js';
 import { SimStall } from './faults-stall.js';
 
 export const SIM_FAULTS: Record<string, () => SimFault> = {
@@ -17,6 +17,7 @@ export const SIM_FAULTS: Record<string, () => SimFault> = {
   clock: () => new SimClockJump(),
   drift: () => new SimDrift(),
   stall: () => new SimStall(),
+  'disk-loss': () => new SimDiskLoss(),
 };
 
 export const SIM_FAULT_NAMES = Object.keys(SIM_FAULTS);

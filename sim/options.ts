@@ -78,6 +78,7 @@ export const ALL_SIM_FAULTS = [
   'clock',
   'drift',
   'stall',
+  'disk-loss',
 ];
 
 /** A readable name for the run's store folder: store/sim-<mode>[-<flaws>]-<workload>/. */

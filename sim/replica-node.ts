@@ -141,6 +141,12 @@ export class SimReplica {
     return lost;
   }
 
+  /** A failed disk (disk-loss): a crash, and a WAL the replica cannot trust at its next start. */
+  loseDisk(): void {
+    this.crash();
+    this.disk.corrupt = true;
+  }
+
   pause(): void {
     if (this.state) this.paused = true;
   }

@@ -12,7 +12,7 @@ import { primary } from '../jitpaxos/quorum.js';
 import { ALL_SIM_FAULTS, type SimOptions } from './options.js';
 
 /** Faults added to `all` after the first stream's draws were fixed: each draws from a stream of its own. */
-const LATER_FAULTS = ['stall'];
+const LATER_FAULTS = ['stall', 'disk-loss'];
 
 export function swarmOptions(o: SimOptions): SimOptions {
   const rng = new Rng(o.seed).fork('swarm');

@@ -126,6 +126,42 @@ describe('stall', () => {
   });
 });
 
+describe('disk-loss', () => {
+  it('the replica restarts Recovering and rejoins as a new incarnation; a second loss waits while one is down', () => {
+    const order = ['r2', 'r1', 'r3'];
+    const schedule = [
+      { atMs: 1000, fault: 'disk-loss', action: 'start' as const, params: { target: 'one', order } },
+      {
+        atMs: 1500,
+        fault: 'kill',
+        action: 'start' as const,
+        params: { target: 'one', order: ['r3', 'r1', 'r2'] },
+      },
+      { atMs: 2000, fault: 'disk-loss', action: 'stop' as const },
+      { atMs: 2500, fault: 'disk-loss', action: 'start' as const, params: { target: 'one', order: ['r1'] } },
+      { atMs: 3000, fault: 'kill', action: 'stop' as const },
+      { atMs: 3500, fault: 'disk-loss', action: 'stop' as const },
+    ];
+    const run = runSim({ ...simDefaults(3), timeLimit: 10, nemesis: ['disk-loss', 'kill'], schedule });
+    const starts = run.history
+      .filter(
+        (op: Op) =>
+          op.process === 'nemesis' &&
+          op.f === 'start' &&
+          (op.value as { fault: string }).fault === 'disk-loss',
+      )
+      .map((op: Op) => op.value);
+    expect(starts).toEqual([
+      { fault: 'disk-loss', target: 'one', targets: ['r2'], stateLost: ['r2'] },
+      // r2 cannot finish recovering while r3 is down (it needs both others): a second loss would take two states.
+      { fault: 'disk-loss', target: 'one', skipped: 'r2 is recovering' },
+    ]);
+    expect(run.results.valid).toBe(true);
+    const rejoined = (run.replicaLogs.get('r2') ?? []).filter((l) => l.event === 'recovered');
+    expect(rejoined.map((l) => String(l.detail))).toEqual([expect.stringMatching(/as incarnation 1$/)]);
+  });
+});
+
 describe('vc-kill', () => {
   it('records each kill and its restart as nemesis events, within its own start and stop', () => {
     const order = ['r1', 'r2', 'r3'];
