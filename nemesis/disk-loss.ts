@@ -27,23 +27,12 @@ export class DiskLossFault implements Fault {
     const { nodes, primary } = await resolveTarget(world, params.target as Target, params.order as string[]);
     const node = nodes[0]!;
     const others = await Promise.all(world.db.nodes.filter((n) => n !== node).map((n) => world.db.state(n)));
-    const unsafe = others.find((s) => !s.running || s.recovering);
-    if (unsafe)
-      return {
-        fault: this.name,
-        target: params.target,
-        skipped: `${unsafe.node} is ${unsafe.running ? 'recovering' : 'down'}`,
-      };
+    const record = diskLossRecord(params, node, others, primary);
+    if (record.skipped) return record;
     await world.db.kill(node);
     await world.db.loseDisk!(node);
     this.lost = [node];
-    return {
-      fault: this.name,
-      target: params.target,
-      targets: [node],
-      stateLost: [node],
-      ...(primary ? { primary } : {}),
-    };
+    return record;
   }
 
   async stop(world: NemesisWorld): Promise<FaultRecord> {
@@ -56,4 +45,30 @@ export class DiskLossFault implements Fault {
     this.lost = [];
     await restart(world, world.db.nodes);
   }
+}
+
+/**
+ * What losing `node`'s state records (shared with the simulator's twin): `stateLost`, or why it is refused
+ * while another node is down or recovering.
+ */
+export function diskLossRecord(
+  params: Record<string, unknown>,
+  node: string,
+  others: ReadonlyArray<{ node: string; running: boolean; recovering?: boolean | undefined }>,
+  primary: string | undefined,
+): FaultRecord {
+  const unsafe = others.find((s) => !s.running || s.recovering);
+  if (unsafe)
+    return {
+      fault: 'disk-loss',
+      target: params.target,
+      skipped: `${unsafe.node} is ${unsafe.running ? 'recovering' : 'down'}`,
+    };
+  return {
+    fault: 'disk-loss',
+    target: params.target,
+    targets: [node],
+    stateLost: [node],
+    ...(primary ? { primary } : {}),
+  };
 }

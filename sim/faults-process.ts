@@ -1,7 +1,7 @@
 /** Process faults of the simulated world: kill -9 and restart, power loss, pause (SIGSTOP / SIGCONT). */
 import type { Rng } from '../core/rng.js';
 import { primary as primaryOf } from '../jitpaxos/quorum.js';
-import { DiskLossFault } from '../nemesis/disk-loss.js';
+import { DiskLossFault, diskLossRecord } from '../nemesis/disk-loss.js';
 import { KillFault } from '../nemesis/kill.js';
 import { PauseFault } from '../nemesis/pause.js';
 import { planTarget } from '../nemesis/targets.js';
@@ -124,24 +124,14 @@ export class SimDiskLoss implements SimFault {
     if (this.lost.length > 0) this.stop(w);
     const { nodes, primary } = resolveTarget(w, params.target as Target, params.order as string[]);
     const node = nodes[0]!;
-    const unsafe = [...w.replicas.values()].find(
-      (r) => r.id !== node && (!r.up || r.state?.status === 'Recovering'),
-    );
-    if (unsafe)
-      return {
-        fault: this.name,
-        target: params.target,
-        skipped: `${unsafe.id} is ${unsafe.up ? 'recovering' : 'down'}`,
-      };
+    const others = [...w.replicas.values()]
+      .filter((r) => r.id !== node)
+      .map((r) => ({ node: r.id, running: r.up, recovering: r.state?.status === 'Recovering' }));
+    const record = diskLossRecord(params, node, others, primary);
+    if (record.skipped) return record;
     w.replicas.get(node)!.loseDisk();
     this.lost = [node];
-    return {
-      fault: this.name,
-      target: params.target,
-      targets: [node],
-      stateLost: [node],
-      ...(primary ? { primary } : {}),
-    };
+    return record;
   }
 
   stop(w: FaultWorld): FaultRecord {
