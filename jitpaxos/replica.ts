@@ -323,6 +323,7 @@ export class ReplicaProcess {
       inQuorum: s.view >= 1 ? inQuorum(s.view, replicas, s.id) : false,
       logViewID: s.logViewID,
       syncIndex: s.syncIndex,
+      incarnation: s.incarnations[s.id] ?? 0,
       logLength: logLength(s),
       headChecksum: hashAt(s, logLength(s)),
       snapshotIndex: s.base,

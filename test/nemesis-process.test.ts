@@ -69,9 +69,10 @@ describe('process faults on a real cluster', () => {
       'r3 to rejoin',
       async () => JSON.stringify(await fx.status('r3')),
     );
-    const log = fs.readFileSync(path.join(fx.dir, 'replicas', 'r3.log'), 'utf8');
-    expect(log).toContain('"status":"Recovering"');
-    expect(log).toMatch(/rejoined in view \d+ as incarnation 1/);
+    // The log file is written from the replica's output pipe: its lines may land after the status says so.
+    const log = () => fs.readFileSync(path.join(fx.dir, 'replicas', 'r3.log'), 'utf8');
+    await expect.poll(log, { timeout: 10_000 }).toMatch(/rejoined in view \d+ as incarnation 1/);
+    expect(log()).toContain('"status":"Recovering"');
     await until(async () => (await fx.writes(3)) > 0, 20_000, 'writes commit after the loss');
     // With another replica down, a loss could take a majority's state: it is refused.
     const k = new KillFault();
