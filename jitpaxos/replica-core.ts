@@ -1088,7 +1088,11 @@ export function handleViewChange(x: Step, m: ViewChange): void {
 export function handleViewChangeReply(x: Step, m: ViewChangeReply): void {
   const s = x.s;
   const cfg = x.cfg;
-  if (primary(m.viewID, cfg.replicas) !== s.id || s.view !== m.viewID) return;
+  if (primary(m.viewID, cfg.replicas) !== s.id) return;
+  // Fixed: a vote for a view we lead that came before the view change did (links differ in speed) starts it
+  // here, as that ViewChange would have; dropped, each side waited for the other until its stuck timer fired.
+  if (s.view < m.viewID && s.status !== 'Recovering' && !x.flaw('no-retry')) enterViewChange(x, m.viewID);
+  if (s.view !== m.viewID) return;
   const seedChoice = x.flaw('view-change-choice');
   if (s.status === 'Normal' && !x.flaw('no-retry') && m.src !== s.id) {
     // A late reply means that replica missed StartView: send it again, with the log as it is now.

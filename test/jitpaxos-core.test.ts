@@ -761,4 +761,20 @@ describe('fixed mode: client retries and reads', () => {
     expect(s.replica('r3').status).toBe('Normal');
     expect(s.replica('r3').view).toBe(2);
   });
+
+  it('a view-change reply that reaches the new primary before the view change does starts the view there', () => {
+    // Found by the simulator (sweep seed 1151263, fixed mode: a stall of 5.5 s). A recovering r2 asked for view
+    // 12; r3 got the ask at once and voted, r1 (the new primary) got it 120 ms later over a slow link, and had
+    // dropped r3's reply meanwhile, as being for a view it was not in. Each waited for the other until their
+    // stuck timers fired, and the next views went the same way. Here: view 2 (primary r2) and r3's vote first.
+    const s = sim('fixed');
+    const req = s.invoke('c1', w('k', 'a'), 100);
+    s.deliverAll();
+    s.deliver(inject(s, 'r1', 'r3', { type: 'ViewChange', src: 'r1', viewID: 2 }));
+    s.deliverAll((m) => m.msg.type === 'ViewChangeReply' || m.to === m.from);
+    expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 2 });
+    s.deliverAll();
+    expect(s.replica('r3')).toMatchObject({ status: 'Normal', view: 2 });
+    expect(invViolations(s, { view: 1, index: 1, client: 'c1', req })).toEqual([]);
+  });
 });
