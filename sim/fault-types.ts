@@ -27,9 +27,9 @@ export interface FaultWorld {
    * for, and drawing from it moves no other stream (a property of the world, e.g. one machine's oscillator).
    */
   fork(purpose: string): Rng;
-  /** Hold what is sent through `proxy` until release(proxy): a stalled connection. */
-  stall(proxy: string): void;
-  release(proxy: string): void;
+  /** Hold what `from` sends `to` on its current connection until release(): a stuck connection. */
+  stall(from: string, to: string): void;
+  release(from: string, to: string): void;
   /**
    * Records a nemesis event in the history between a fault's start and stop, for what the fault does on its
    * own while active (vc-kill's kills and restarts).

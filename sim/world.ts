@@ -142,25 +142,24 @@ export class World implements FaultWorld {
       ?.push({ t: Math.floor(SIM_EPOCH_MS + this.queue.now / 1000), replica, event, ...fields });
   }
 
-  /** Messages held by stalled proxies (the stall fault), in the order they were sent. */
-  private readonly held = new Map<string, Array<{ at: number; arrive: () => void }>>();
+  /**
+   * Stalled connections (the stall fault) by proxy: the sender's life the connection belongs to, and what it
+   * holds, in the order sent. A sender that restarts dials a new connection, which the stall does not hold.
+   */
+  private readonly stalled = new Map<string, { life: number; held: Array<{ at: number; arrive: () => void }> }>();
 
-  /** A message through `proxy` arrives at `at`, or, while the proxy is stalled, when the stall ends. */
-  private arrive(proxy: string, at: number, arrive: () => void): void {
-    const held = this.held.get(proxy);
-    if (held) held.push({ at, arrive });
-    else this.queue.at(at, arrive);
-  }
-
-  stall(proxy: string): void {
-    if (!this.held.has(proxy)) this.held.set(proxy, []);
+  /** What `from` sends `to` on its current connection is held until release(): a stuck connection. */
+  stall(from: string, to: string): void {
+    const proxy = linkProxyName(from, to);
+    if (!this.stalled.has(proxy)) this.stalled.set(proxy, { life: this.replicas.get(from)!.incarnation, held: [] });
   }
 
   /** The stall ends: what it held arrives now, in order (or when it would have arrived, if that is later). */
-  release(proxy: string): void {
-    const held = this.held.get(proxy);
-    this.held.delete(proxy);
-    for (const m of held ?? []) this.queue.at(Math.max(m.at, this.queue.now), m.arrive);
+  release(from: string, to: string): void {
+    const proxy = linkProxyName(from, to);
+    const c = this.stalled.get(proxy);
+    this.stalled.delete(proxy);
+    for (const m of c?.held ?? []) this.queue.at(Math.max(m.at, this.queue.now), m.arrive);
   }
 
   sendPeer(from: string, to: string, msg: PeerMessage): void {
@@ -172,12 +171,11 @@ export class World implements FaultWorld {
     for (const at of this.net.deliveries(this.queue.now, from, to, proxy)) {
       // A message on a connection to a process that died since, or through a proxy reset since (partition
       // mode reset), is lost with the connection.
-      this.arrive(
-        proxy,
-        at,
-        () =>
-          life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'peer', msg }),
-      );
+      const arrive = () =>
+        life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'peer', msg });
+      const stuck = this.stalled.get(proxy);
+      if (stuck && stuck.life === this.replicas.get(from)!.incarnation) stuck.held.push({ at, arrive });
+      else this.queue.at(at, arrive);
     }
   }
 
@@ -187,7 +185,7 @@ export class World implements FaultWorld {
     const proxy = clientProxyName(from);
     const gen = this.net.generation(proxy);
     for (const at of this.net.deliveries(this.queue.now, from, c.slotName, proxy)) {
-      this.arrive(proxy, at, () => this.net.arrives(proxy, gen) && c.receive(msg));
+      this.queue.at(at, () => this.net.arrives(proxy, gen) && c.receive(msg));
     }
   }
 
@@ -198,11 +196,9 @@ export class World implements FaultWorld {
     const proxy = clientProxyName(to);
     const gen = this.net.generation(proxy);
     for (const at of this.net.deliveries(this.queue.now, from.slotName, to, proxy)) {
-      this.arrive(
-        proxy,
+      this.queue.at(
         at,
-        () =>
-          life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'client', msg }),
+        () => life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'client', msg }),
       );
     }
   }

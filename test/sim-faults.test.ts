@@ -101,28 +101,37 @@ describe('simulated partitions', () => {
 });
 
 describe('stall', () => {
-  it("holds a link's messages until it stops, then delivers them in order, even from a sender that died since", () => {
+  it("holds a connection's messages until it stops, in order; the sender's next life dials a new connection that flows", () => {
     const o = { ...simDefaults(1), nemesis: [] };
     const world = new World(o, new Rng(o.seed));
     const got: Array<[number, number]> = [];
     const r2 = world.replicas.get('r2')!;
     r2.start();
     r2.deliver = (ev) => {
-      if (ev.kind === 'peer') got.push([(ev.msg as unknown as { n: number }).n, world.queue.now]);
+      // Only the test's numbered messages (a started r1 also sends the protocol's own).
+      const n = ev.kind === 'peer' ? (ev.msg as unknown as { n?: number }).n : undefined;
+      if (n !== undefined) got.push([n, world.queue.now]);
     };
+    const r1 = world.replicas.get('r1')!;
+    r1.start();
     const stall = new SimStall();
-    stall.start(world, { proxy: 'r1->r2' });
+    stall.start(world, { from: 'r1', to: 'r2' });
     for (let n = 1; n <= 3; n++) world.sendPeer('r1', 'r2', { n } as never);
     // Another link flows; r1 crashes, and what it sent stays in the stalled connection.
     world.sendPeer('r3', 'r2', { n: 9 } as never);
-    world.replicas.get('r1')!.crash();
+    r1.crash();
     while (world.queue.step(5_000_000)) {}
     expect(got.map(([n]) => n)).toEqual([9]);
+    // Restarted, r1 is on a new connection: it overtakes the old one's messages.
+    r1.start();
+    world.sendPeer('r1', 'r2', { n: 4 } as never);
+    while (world.queue.step(6_000_000)) {}
+    expect(got.map(([n]) => n)).toEqual([9, 4]);
     const stoppedAt = world.queue.now;
     stall.stop(world);
     while (world.queue.step(10_000_000)) {}
-    expect(got.map(([n]) => n)).toEqual([9, 1, 2, 3]);
-    for (const [, at] of got.slice(1)) expect(at).toBeGreaterThanOrEqual(stoppedAt);
+    expect(got.map(([n]) => n)).toEqual([9, 4, 1, 2, 3]);
+    for (const [, at] of got.slice(2)) expect(at).toBeGreaterThanOrEqual(stoppedAt);
   });
 });
 
