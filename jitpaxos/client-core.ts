@@ -78,14 +78,13 @@ export type ClientEffect =
   | { kind: 'resolve'; reqID: number; outcome: ClientOutcome };
 
 /**
- * After this many retries in one view during which some quorum member never answered, the client asks for
- * the next view. Every member must answer for a commit, so a silent backup behind a healthy primary would
- * otherwise stall commits for good; a view change moves the quorum. Members that do answer, however late
- * (a busy machine), never trigger it. With the doubling delay: after 150+300+600 ms at least. Fixed mode
- * asks calmly: its attempts carry `prompt`, and only a primary that does not hear a member of its quorum
- * either moves the view on (DESIGN §2.6); the seed's way, a request in the next view, deposes any primary.
+ * The seed: after this many retries in one view during which some quorum member never answered, the client
+ * sends its request in the next view, which deposes any primary. Every member must answer for a commit, so a
+ * silent backup behind a healthy primary would otherwise stall commits for good. Fixed mode leaves this to
+ * the primary, which moves the view on when clients ask it to commit and it does not hear a member of its
+ * quorum either (DESIGN §2.6).
  */
-const PROMPT_VIEW_CHANGE_AFTER = 3;
+const SEED_VIEW_BUMP_AFTER = 3;
 
 /**
  * The spec's InitClientVars: view 1, unless the client already knows a newer view; and, fixed mode, the
@@ -207,7 +206,6 @@ function sendAttempt(
     born: p.born,
     op: p.op,
   };
-  if (cfg.mode === 'fixed' && p.stalled >= PROMPT_VIEW_CHANGE_AFTER) msg.prompt = true;
   const targets =
     p.op.f === 'read' && has(cfg, 'local-reads')
       ? [primary(s.view, cfg.replicas)]
@@ -257,7 +255,7 @@ export function retryRequest(
   const out: ClientEffect[] = [];
   const silent = quorum(p.view, cfg.replicas).some((r) => !p.heard.has(r));
   p.stalled = p.view === s.view && silent ? p.stalled + 1 : 0;
-  if (p.stalled >= PROMPT_VIEW_CHANGE_AFTER && cfg.mode !== 'fixed') {
+  if (p.stalled >= SEED_VIEW_BUMP_AFTER && cfg.mode !== 'fixed') {
     // Replicas adopt a client's higher view (HandleClientRequest), which starts the view change.
     s.view++;
     p.stalled = 0;

@@ -40,9 +40,6 @@ export interface ClientRequest {
    * what lets replicas forget a client's last compacted request (DESIGN §2.9). */
   born: number;
   op: KvOp;
-  /** Fixed mode: the client could not commit for several retries because a quorum member stayed silent; it
-   * asks the primary to move the view on if the primary does not hear that member either (DESIGN §2.6). */
-  prompt?: boolean;
 }
 
 /** Reply to a ClientRequest (the spec's MClientReply) or a ReconcileRequest (MReconcileReply). */

@@ -99,6 +99,10 @@ export interface ReplicaState {
   primaryHeard: boolean;
   /** Fixed mode, at a primary: heartbeats sent since each other quorum member last answered one. */
   quorumSilence: Map<ReplicaId, number>;
+  /** Fixed mode, at a primary: a client request of this view arrived since the last heartbeat (onHeartbeatTick). */
+  demand: boolean;
+  /** Fixed mode, at a primary: heartbeats since clients first asked to commit while a quorum member was silent. */
+  unserved: number;
   /** Fixed mode: view changes in a row that did not finish; the stuck timer backs off with it. */
   failedViewChanges: number;
   /** Fixed mode: the pre-vote in progress: the view asked for and who granted it. */
@@ -175,6 +179,8 @@ export function restoreReplica(id: ReplicaId, d: DurableState): ReplicaState {
     rng: seedFor(id),
     primaryHeard: false,
     quorumSilence: new Map(),
+    demand: false,
+    unserved: 0,
     failedViewChanges: 0,
     preVote: null,
     vcFetch: null,
@@ -595,6 +601,7 @@ function onTimer(x: Step, name: ReplicaTimer): void {
         if (x.calm) {
           for (const r of quorum(s.view, x.cfg.replicas))
             if (r !== s.id) s.quorumSilence.set(r, (s.quorumSilence.get(r) ?? 0) + 1);
+          askIfUnserved(x);
         }
         x.timer('heartbeat', true);
       }
@@ -762,7 +769,7 @@ export function handleClientRequest(x: Step, m: ClientRequest): void {
     return;
   }
   if (s.status !== 'Normal') return;
-  if (m.viewID === s.view && m.prompt && x.calm) onPrompt(x);
+  if (m.viewID === s.view && x.calm && x.isPrimary()) s.demand = true;
   if (m.viewID === s.view) {
     if (m.op.f === 'read' && x.flaw('local-reads')) {
       // The flaw: the primary answers from whatever it has applied, committed or not, current or deposed.
@@ -1282,6 +1289,8 @@ function becomeNormal(x: Step, view: number): void {
   s.pendingReconciles = [];
   s.deferred = [];
   s.quorumSilence = new Map();
+  s.demand = false;
+  s.unserved = 0;
   s.recovery = null;
   s.preVote = null;
   s.vcFetch = null;
@@ -1345,10 +1354,11 @@ function handleStartViewRequest(x: Step, m: StartViewRequest): void {
 // the primary, so a restarted or isolated replica cannot depose a primary the others still hear.
 
 /** Asks for the next view whose quorum leaves out the replicas that went silent (see nextView). */
-function startPreVote(x: Step, silent: readonly ReplicaId[]): void {
+/** Asks for the first view whose quorum leaves out `silent`; asked again for the same view, `keep` its grants. */
+function startPreVote(x: Step, silent: readonly ReplicaId[], keep = false): void {
   const s = x.s;
   const view = nextView(s.view, x.cfg.replicas, silent);
-  s.preVote = { view, grants: new Set([s.id]) };
+  if (!keep || s.preVote?.view !== view) s.preVote = { view, grants: new Set([s.id]) };
   x.sendAll({ type: 'PreVote', src: s.id, viewID: view, view: s.view }, false);
   checkPreVote(x);
 }
@@ -1381,23 +1391,28 @@ function handlePreVote(x: Step, m: PreVote): void {
 }
 
 /**
- * A client could not commit because a member of this view's quorum stayed silent to it. Only the primary
- * acts, and only if that member is silent to it too (no HeartbeatReply for an election timeout): then the
- * view cannot commit anything and the primary asks to move on (its pre-vote is granted, as it is a member of
- * the quorum). A primary that hears its whole quorum is not deposed by a client, nor does a backup that
- * hears its primary act: a client cut off from a healthy replica waits for the cut to heal.
+ * On each heartbeat of a primary: once clients have asked it to commit (a request of its view arrived) for two
+ * election timeouts while a member of its quorum stayed silent to it (no HeartbeatReply for an election
+ * timeout), the view cannot commit anything, and the primary asks to move on (its pre-vote is granted, as it
+ * is a member of the quorum), again on every heartbeat while that lasts, keeping the grants it has. Any
+ * request counts, not a client's count of failed retries: those outlast an operation timeout on slow links,
+ * and the next operation's client counts afresh (DESIGN §2.6). The two timeouts let a member that just
+ * restarted be reconnected to. A primary that hears its whole quorum is not deposed by clients, nor does a
+ * backup that hears its primary act: a client cut off from a healthy replica waits for the cut to heal.
  */
-function onPrompt(x: Step): void {
+function askIfUnserved(x: Step): void {
   const s = x.s;
-  if (!x.isPrimary()) return;
   const limit = Math.ceil(x.cfg.timing.electionMs / x.cfg.timing.heartbeatMs);
   const silent = quorum(s.view, x.cfg.replicas).filter(
     (r) => r !== s.id && (s.quorumSilence.get(r) ?? 0) >= limit,
   );
-  if (silent.length > 0) startPreVote(x, silent);
+  if (silent.length === 0) s.unserved = 0;
+  else if (s.demand || s.unserved > 0) s.unserved++;
+  s.demand = false;
+  if (s.unserved > 2 * limit) startPreVote(x, silent, true);
 }
 
-/** Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (onPrompt). */
+/** Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (askIfUnserved). */
 /**
  * A quorum member answers its primary's heartbeat: the answer proves it alive (calm elections), and its marks
  * say which prefixes it holds (checkpoints). A repairing log is about to be rewritten: it vouches for nothing.

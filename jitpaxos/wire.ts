@@ -117,11 +117,7 @@ const clientReply = msg(
 const repairEcho = { client: id, reqID: int, reqViewID: int };
 
 const SCHEMAS: Record<string, object> = {
-  ClientRequest: msg(
-    'ClientRequest',
-    { client: id, viewID: int, reqID: int, ts: int, born: int, op: kvOp },
-    { prompt: { type: 'boolean' } },
-  ),
+  ClientRequest: msg('ClientRequest', { client: id, viewID: int, reqID: int, ts: int, born: int, op: kvOp }),
   ClientReply: clientReply,
   ReconcileReply: clientReply,
   ReconcileRequest: msg('ReconcileRequest', {

@@ -31,7 +31,10 @@ export class SimStall implements SimFault {
 
   start(w: FaultWorld, params: Record<string, unknown>): FaultRecord {
     if (this.stalled.length > 0) this.stop(w);
-    const link = params.aim === 'next-primary' ? towardNextPrimary(w) : { from: String(params.from), to: String(params.to) };
+    const link =
+      params.aim === 'next-primary'
+        ? towardNextPrimary(w)
+        : { from: String(params.from), to: String(params.to) };
     w.stall(link.from, link.to);
     this.stalled = [link];
     return { fault: this.name, proxy: linkProxyName(link.from, link.to) };

@@ -146,12 +146,16 @@ export class World implements FaultWorld {
    * Stalled connections (the stall fault) by proxy: the sender's life the connection belongs to, and what it
    * holds, in the order sent. A sender that restarts dials a new connection, which the stall does not hold.
    */
-  private readonly stalled = new Map<string, { life: number; held: Array<{ at: number; arrive: () => void }> }>();
+  private readonly stalled = new Map<
+    string,
+    { life: number; held: Array<{ at: number; arrive: () => void }> }
+  >();
 
   /** What `from` sends `to` on its current connection is held until release(): a stuck connection. */
   stall(from: string, to: string): void {
     const proxy = linkProxyName(from, to);
-    if (!this.stalled.has(proxy)) this.stalled.set(proxy, { life: this.replicas.get(from)!.incarnation, held: [] });
+    if (!this.stalled.has(proxy))
+      this.stalled.set(proxy, { life: this.replicas.get(from)!.incarnation, held: [] });
   }
 
   /** The stall ends: what it held arrives now, in order (or when it would have arrived, if that is later). */
@@ -198,7 +202,8 @@ export class World implements FaultWorld {
     for (const at of this.net.deliveries(this.queue.now, from.slotName, to, proxy)) {
       this.queue.at(
         at,
-        () => life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'client', msg }),
+        () =>
+          life === dest.incarnation && this.net.arrives(proxy, gen) && dest.deliver({ kind: 'client', msg }),
       );
     }
   }

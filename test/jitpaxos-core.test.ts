@@ -3,6 +3,7 @@
  * schedule per seed flaw where `seed` shows the flaw and `fixed` does not.
  */
 import { describe, expect, it } from 'vitest';
+import type { ClientOutcome } from '../jitpaxos/client-core.js';
 import { type Flaw, type Mode, makeConfig } from '../jitpaxos/config.js';
 import type { ClientReply, Entry, PeerMessage, RecoveryRequest, StartView } from '../jitpaxos/messages.js';
 import { inQuorum, isMajority, isQuorumSeed, nextView, primary, quorum } from '../jitpaxos/quorum.js';
@@ -748,6 +749,31 @@ describe('fixed mode: client retries and reads', () => {
     expect(out?.type).toBe('ok');
     const view = out?.type === 'ok' ? out.commit.view : 0;
     expect(quorum(view, R3)).not.toContain('r2');
+  });
+
+  it('a silent backup behind a healthy primary does not stall commits when clients give up on each request after two retries', () => {
+    // Found by the simulator (sweep seed 1315871, fixed mode: nothing committed for 36 s). r2 died; r1 (primary
+    // of view 1, slow links) kept heartbeating r3. Three retries doubling from ~300 ms outlast a 1.5 s operation
+    // timeout, and the client that takes over the next operation starts counting from zero: no request ever
+    // asked the primary to move on. Each request here is retried twice, then abandoned.
+    const s = sim('fixed');
+    const cut = (m: { from: string; to: string }) => m.from === 'r2' || m.to === 'r2';
+    let committed: ClientOutcome | undefined;
+    for (let i = 0; i < 20 && !committed; i++) {
+      const req = s.invoke('c1', w('k', `v${i}`), 1000 * i);
+      for (let attempt = 0; attempt <= 2 && !committed; attempt++) {
+        if (attempt > 0) s.retry('c1', req, 1000 * i + 300 * attempt);
+        s.drop(cut);
+        s.deliverAll((m) => !cut(m));
+        committed = s.outcome('c1', req);
+        for (let k = 0; k < 3; k++) for (const r of R3) s.fire(r, 'heartbeat');
+      }
+      if (!committed) s.abandon('c1', req);
+      // A view change whose primary is r2 gets stuck; the others' stuck timers move past it.
+      if (i % 3 === 2) for (const r of ['r1', 'r3']) s.fire(r, 'stuck');
+    }
+    expect(committed?.type).toBe('ok');
+    expect(quorum(committed?.type === 'ok' ? committed.commit.view : 0, R3)).not.toContain('r2');
   });
 
   it('a replica that missed StartView catches up through the heartbeat of the new primary', () => {

@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../jitpaxos/config.js';
 import type { ReplicaEffect } from '../jitpaxos/effects.js';
-import type { ClientRequest } from '../jitpaxos/messages.js';
 import { initialReplica, restoreReplica, step } from '../jitpaxos/replica-core.js';
 import { between, from, ofType, Sim, to } from '../jitpaxos/sim.js';
 
 const R3 = ['r1', 'r2', 'r3'];
+const R5 = ['r1', 'r2', 'r3', 'r4', 'r5'];
 const w = (key: string, value: string) => ({ f: 'write' as const, key, value });
 
 function fixed(): Sim {
@@ -155,30 +155,23 @@ describe('calm elections (fixed)', () => {
     expect(s.replica('r3').view).toBe(2);
   });
 
-  /** c1's request gets no answer three times in a row: its next attempts carry `prompt`, in its own view. */
-  function stalledClient(s: Sim): number {
-    const req = s.invoke('c1', w('x', '1'), 100);
-    for (let i = 0; i < 3; i++) {
-      s.drop(from('c1'));
-      s.retry('c1', req, 200 + i);
-    }
-    expect(s.client('c1').view).toBe(1);
-    const attempts = s.pending(from('c1', 'ClientRequest'));
-    expect(attempts.map((m) => (m.msg as ClientRequest).prompt)).toEqual([true, true]);
-    return req;
-  }
-
-  it("a client's prompt does not depose a primary that hears its whole quorum", () => {
+  it("clients' requests do not depose a primary that hears its whole quorum", () => {
     const s = fixed();
     for (let i = 0; i < 10; i++) {
       s.fire('r1', 'heartbeat');
       s.deliverAll((m) => m.msg.type === 'Heartbeat' || m.msg.type === 'HeartbeatReply');
     }
-    const req = stalledClient(s);
+    // Three attempts get no answer (the client's links), then one goes through.
+    const req = s.invoke('c1', w('x', '1'), 100);
+    for (let i = 0; i < 3; i++) {
+      s.drop(from('c1'));
+      s.retry('c1', req, 200 + i);
+      s.fire('r1', 'heartbeat');
+    }
     s.deliverAll();
+    s.fire('r1', 'heartbeat');
     expect(s.pending(ofType('PreVote'))).toEqual([]);
     for (const r of R3) expect(s.replica(r).view).toBe(1);
-    // The prompting attempt is an ordinary request too: it commits in view 1.
     expect(s.outcome('c1', req)?.type).toBe('ok');
   });
 
@@ -194,23 +187,73 @@ describe('calm elections (fixed)', () => {
     expect(s.pending(between('r2', 'r1', 'HeartbeatReply'))).toHaveLength(1);
   });
 
-  it("a client's prompt moves the view on when the primary does not hear a member of its quorum either", () => {
-    const s = fixed();
-    // r2 (Quorum(1) = {r1, r2}) is dead: r3 still hears r1, so no election timer ever moves the view.
+  /** r1's heartbeats, `n` of them, answered by every replica but r2, which is dead. */
+  function heartbeatsWithoutR2(s: Sim, n: number): void {
     const dead = (m: { from: string; to: string }) => m.from === 'r2' || m.to === 'r2';
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < n; i++) {
       s.fire('r1', 'heartbeat');
       s.drop(dead);
       s.deliverAll((m) => m.msg.type === 'Heartbeat' || m.msg.type === 'HeartbeatReply');
     }
-    stalledClient(s);
+  }
+
+  /** Heartbeats in two election timeouts (400 ms at 50 ms each, twice): how long clients' asking must go unserved. */
+  const TWO_ELECTION_TIMEOUTS = 16;
+
+  it('a primary that does not hear a member of its quorum moves the view on once clients asked for two election timeouts', () => {
+    const s = fixed();
+    // r2 (Quorum(1) = {r1, r2}) is dead: r3 still hears r1, so no election timer ever moves the view.
+    heartbeatsWithoutR2(s, 10);
+    // Silence alone moves nothing: no client asked to commit.
+    expect(s.pending(ofType('PreVote'))).toEqual([]);
+    // One request, its first attempt; it stays unserved.
+    s.invoke('c1', w('x', '1'), 100);
     s.deliver(between('c1', 'r1'));
+    heartbeatsWithoutR2(s, TWO_ELECTION_TIMEOUTS);
+    expect(s.pending(ofType('PreVote'))).toEqual([]);
+    s.fire('r1', 'heartbeat');
     expect(s.pending(from('r1', 'PreVote'))).toHaveLength(2);
+    const dead = (m: { from: string; to: string }) => m.from === 'r2' || m.to === 'r2';
     s.drop(dead);
     s.deliverAll((m) => !dead(m) && m.to !== 'c1');
     // r3 granted (the asker is a member of the view's quorum): the cluster left view 1.
     expect(s.replica('r1').view).toBeGreaterThan(1);
     expect(s.replica('r3').view).toBe(s.replica('r1').view);
+  });
+
+  it('a quorum member that answers again before clients asked for two election timeouts keeps its view', () => {
+    // As a restarted backup does once its primary reconnects to it.
+    const s = fixed();
+    heartbeatsWithoutR2(s, 10);
+    s.invoke('c1', w('x', '1'), 100);
+    s.deliver(between('c1', 'r1'));
+    heartbeatsWithoutR2(s, TWO_ELECTION_TIMEOUTS - 1);
+    s.fire('r1', 'heartbeat');
+    s.deliverAll((m) => m.msg.type === 'Heartbeat' || m.msg.type === 'HeartbeatReply');
+    heartbeatsWithoutR2(s, 3);
+    expect(s.pending(ofType('PreVote'))).toEqual([]);
+    for (const r of R3) expect(s.replica(r).view).toBe(1);
+  });
+
+  it('a primary asking again for the same view keeps the grants it has', () => {
+    // Five replicas, so that one grant is not yet a majority. r2 is dead (Quorum(1) = {r1, r2, r3}).
+    const s = new Sim(makeConfig({ replicas: R5, mode: 'fixed' }), ['c1']);
+    heartbeatsWithoutR2(s, 10);
+    s.invoke('c1', w('x', '1'), 100);
+    s.deliver(between('c1', 'r1'));
+    heartbeatsWithoutR2(s, TWO_ELECTION_TIMEOUTS);
+    s.fire('r1', 'heartbeat');
+    // r3 grants now; r4 and r5 only hear the second ask.
+    s.deliverAll((m) => m.to === 'r3' && m.msg.type === 'PreVote');
+    s.deliverAll(between('r3', 'r1', 'PreVoteReply'));
+    s.drop(ofType('PreVote'));
+    expect(s.replica('r1').view).toBe(1);
+    s.fire('r1', 'heartbeat');
+    s.deliverAll((m) => m.to === 'r4' && m.msg.type === 'PreVote');
+    s.deliverAll(between('r4', 'r1', 'PreVoteReply'));
+    // r1, r3 (from the first ask) and r4: a majority of five. r1 moves on (its ViewChange to itself).
+    s.deliverAll(between('r1', 'r1'));
+    expect(s.replica('r1').view).toBe(3);
   });
 
   it('election timeouts are randomized from a seeded source, and the stuck timer backs off', () => {

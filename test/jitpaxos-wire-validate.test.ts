@@ -27,7 +27,6 @@ const valid: Record<string, Message> = {
     ts: 5,
     born: 5,
     op: { f: 'read', key: 'a' },
-    prompt: true,
   },
   ClientReply: {
     type: 'ClientReply',
