@@ -32,6 +32,8 @@ export interface AvailabilityOptions {
   stallNs?: number;
   /** Whether a nemesis start record leaves the cluster able to progress (default `benignFault`). */
   benign?: (record: Record<string, unknown>) => boolean;
+  /** Nodes the system keeps working without: crashes and pauses of at most this many leave it healthy (default 0). */
+  tolerates?: number;
 }
 
 export interface AvailabilityResult extends CheckResult {
@@ -68,10 +70,13 @@ export function checkAvailability(history: Iterable<Op>, opts: AvailabilityOptio
   // A run cut short before its final heal has no "after the heal"; its quiet periods are still checked.
   const heal = nemesis.findLast((op) => op.f === 'heal');
   const healedAt = opts.healedAt ?? heal?.time ?? (nemesis.length > 0 ? end : 0);
-  const healthy = subtract({ start: first, end }, disruptions(nemesis, opts.benign ?? benignFault, end));
+  const healthy = subtract(
+    { start: first, end },
+    disruptions(nemesis, new DisruptionTracker(opts.benign ?? benignFault, opts.tolerates ?? 0), end),
+  );
   const quiet = subtract(
     { start: first, end },
-    disruptions(nemesis, () => false, end),
+    disruptions(nemesis, new DisruptionTracker(() => false), end),
   );
   const heldToBound = (t: number): boolean => {
     if (t >= healedAt) return true;
@@ -224,13 +229,8 @@ class StallFinder {
   }
 }
 
-/** When disruptive faults were active: from each start to its fault's stop, or to the next heal. */
-function disruptions(
-  nemesis: Op[],
-  benign: (r: Record<string, unknown>) => boolean,
-  end: number,
-): Interval[] {
-  const tracker = new DisruptionTracker(benign);
+/** When the tracker's disruptions were on: from each start to its fault's stop, or to the next heal. */
+function disruptions(nemesis: Op[], tracker: DisruptionTracker, end: number): Interval[] {
   for (const op of nemesis) tracker.event(op);
   return tracker.all(end);
 }

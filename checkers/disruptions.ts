@@ -25,18 +25,54 @@ export function benignFault(record: Record<string, unknown>): boolean {
   return (a.latency ?? 0) + (a.jitter ?? 0) <= BENIGN_LATENCY_MS;
 }
 
-/** The disruptive faults active as the nemesis's events go by, in time order; other events are ignored. */
+/**
+ * Faults that only stop the nodes their record names in `targets` (crashed, frozen, or restarted without their
+ * state): a system that keeps working without that many nodes is not disrupted by them. One that kills the
+ * primary of each view change in turn (vc-kill) stops progress by design and is not among them.
+ */
+const STOPS_TARGETS = new Set(['kill', 'pause', 'disk-loss', 'power']);
+
+/** The nodes a fault's start record stops, or null if it is disruptive however few it touches. */
+function stoppedNodes(fault: string, rec: Record<string, unknown>): string[] | null {
+  if (!STOPS_TARGETS.has(fault)) return null;
+  if (Array.isArray(rec.targets)) return rec.targets.map(String);
+  // A refused fault (disk-loss while another node is down) stopped nothing; one that does not say whom it
+  // stopped may have stopped any number.
+  return rec.skipped !== undefined ? [] : null;
+}
+
+/** The nodes whose state a fault's start record says it destroyed (disk-loss's `stateLost`, a scrambled WAL). */
+function lostNodes(rec: Record<string, unknown>): string[] {
+  const lost = Array.isArray(rec.stateLost) ? rec.stateLost.map(String) : [];
+  return typeof rec.scrambled === 'string' ? [...lost, rec.scrambled] : lost;
+}
+
+/**
+ * Whether progress may stop, as the nemesis's events go by in time order (other events are ignored): some
+ * disruptive fault is active, or faults stopped more nodes than the system under test keeps working without
+ * (`tolerates`: 0 unless its plugin says, e.g. a minority for a majority-quorum protocol). A node that lost its
+ * state counts as stopped until the final heal: it works again only once it has recovered from the others,
+ * which the nemesis's records do not say.
+ */
 export class DisruptionTracker {
-  private readonly active = new Map<string, number>();
-  /** Disruptions that ended, each from a fault's start to its stop (or the next heal). */
-  readonly ended: Interval[] = [];
+  /** Active disruptive faults, each with the nodes it stopped (null: it disrupts whatever it touches). */
+  private readonly active = new Map<string, string[] | null>();
+  /** Nodes that lost their state since the last heal. */
+  private readonly lost = new Set<string>();
+  /** When the current disruption began, if one is on. */
+  private since: number | null = null;
+  /** Disruptions that ended. */
+  private readonly ended: Interval[] = [];
   /** How many times a disruption began (a calm stretch ended). */
   began = 0;
 
-  constructor(private readonly benign: (record: Record<string, unknown>) => boolean = benignFault) {}
+  constructor(
+    private readonly benign: (record: Record<string, unknown>) => boolean = benignFault,
+    private readonly tolerates = 0,
+  ) {}
 
   get disrupted(): boolean {
-    return this.active.size > 0;
+    return this.since !== null;
   }
 
   event(op: Op): void {
@@ -44,25 +80,37 @@ export class DisruptionTracker {
     const rec = (op.value ?? {}) as Record<string, unknown>;
     const fault = typeof rec.fault === 'string' ? rec.fault : String(op.f);
     if (op.f === 'start') {
-      // A restart of a running fault keeps its first start; a benign restart ends a disruptive one.
-      if (!this.benign(rec)) {
-        if (this.active.size === 0) this.began++;
-        if (!this.active.has(fault)) this.active.set(fault, op.time);
-      } else this.end(fault, op.time);
-    } else if (op.f === 'stop') this.end(fault, op.time);
-    else if (op.f === 'heal') for (const f of [...this.active.keys()]) this.end(f, op.time);
+      // A benign restart of a running fault ends it; a disruptive one stops what its new record names.
+      if (this.benign(rec)) this.active.delete(fault);
+      else this.active.set(fault, stoppedNodes(fault, rec));
+      for (const n of lostNodes(rec)) this.lost.add(n);
+    } else if (op.f === 'stop') this.active.delete(fault);
+    else if (op.f === 'heal') {
+      this.active.clear();
+      this.lost.clear();
+    } else return;
+    const now = this.stopsProgress();
+    if (now && this.since === null) {
+      this.since = op.time;
+      this.began++;
+    } else if (!now && this.since !== null) {
+      this.ended.push({ start: this.since, end: op.time });
+      this.since = null;
+    }
   }
 
-  /** Every disruption, those still active running to `end`: a sorted, non-overlapping union. */
+  /** Every disruption, one still on running to `end`: a sorted, non-overlapping union. */
   all(end: number): Interval[] {
-    return merge([...this.ended, ...[...this.active.values()].map((start) => ({ start, end }))]);
+    return merge(this.since === null ? this.ended : [...this.ended, { start: this.since, end }]);
   }
 
-  private end(fault: string, time: number): void {
-    const start = this.active.get(fault);
-    if (start === undefined) return;
-    this.ended.push({ start, end: time });
-    this.active.delete(fault);
+  private stopsProgress(): boolean {
+    const stopped = new Set(this.lost);
+    for (const nodes of this.active.values()) {
+      if (nodes === null) return true;
+      for (const n of nodes) stopped.add(n);
+    }
+    return stopped.size > this.tolerates;
   }
 }
 

@@ -87,17 +87,18 @@ export const statsChecker = registerChecker<StatsResult>({
   description: 'counts of ok / fail / info per operation kind',
   needs: ['client-ops'],
   kind: 'info',
-  check: (input) => checkStats(input.history),
-  stream: (input) => checkStats(input.history),
+  check: (input) => checkStats(input.history, { tolerates: input.tolerates }),
+  stream: (input) => checkStats(input.history, { tolerates: input.tolerates }),
 });
 
 export const availabilityChecker = registerChecker<AvailabilityResult>({
   name: 'availability',
-  description: 'operations complete within a bound, and nothing stalls, while no disruptive fault is active',
+  description:
+    'operations complete within a bound, and nothing stalls, while no disruptive fault is active (crashes of nodes the system survives losing are not)',
   needs: ['client-ops'],
   kind: 'liveness',
-  check: (input) => checkAvailability(input.history),
-  stream: (input) => checkAvailability(input.history),
+  check: (input) => checkAvailability(input.history, { tolerates: input.tolerates }),
+  stream: (input) => checkAvailability(input.history, { tolerates: input.tolerates }),
   implicated: (r) => [...r.late.map((l) => l.invokedAt), ...r.stalls.map((st) => st.start)],
 });
 

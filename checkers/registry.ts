@@ -28,6 +28,8 @@ export interface CheckInput {
   replicaEvents?: readonly ReplicaStateEvent[];
   /** The system's log prefix checksum (systems/ supply it). */
   logChecksum?: LogChecksum;
+  /** Nodes the system keeps working without (systems/ say; default 0): liveness checkers judge such stretches. */
+  tolerates?: number;
 }
 
 /**

@@ -35,7 +35,7 @@ export function analyzePath(
     // Rejected as readHistoryFile would, then streamed to the checkers: memory does not grow with the run.
     validateJsonlFile(run.historyFile);
     // Runs stored before systems were plugins are JIT Paxos runs.
-    const logChecksum = getSystem(String(run.record.config.system ?? 'jitpaxos'))?.logChecksum;
+    const system = getSystem(String(run.record.config.system ?? 'jitpaxos'));
     const results = analyze({
       history: run.history,
       dumps: run.dumps,
@@ -44,7 +44,8 @@ export function analyzePath(
       checkers: run.checkers,
       ...budget,
       replicaEvents: readReplicaStateEvents(path.join(target, FILES.replicasDir)),
-      logChecksum,
+      logChecksum: system?.logChecksum,
+      tolerates: system?.tolerates?.(run.record.cluster.replicas.length),
     });
     fs.writeFileSync(path.join(target, FILES.results), `${JSON.stringify(results, null, 2)}\n`);
     return { results, runDir: target };

@@ -28,6 +28,8 @@ export interface AnalyzeInput {
   replicaEvents?: ReplicaStateEvent[];
   /** The system's log prefix checksum, for the replica-state checker. */
   logChecksum?: LogChecksum;
+  /** Nodes the system keeps working without, for the liveness checkers. */
+  tolerates?: number;
 }
 
 export function analyze(input: AnalyzeInput): RunResults {
@@ -43,6 +45,7 @@ export function analyze(input: AnalyzeInput): RunResults {
       timeoutMs: input.timeoutMs,
       replicaEvents: input.replicaEvents,
       logChecksum: input.logChecksum,
+      tolerates: input.tolerates,
     },
     () => collectGarbage?.(),
   );

@@ -309,6 +309,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       checkers,
       replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
       logChecksum: system.logChecksum,
+      tolerates: system.tolerates?.(db.nodes.length),
     });
     run.writeJson('results', results);
   }

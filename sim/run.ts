@@ -168,6 +168,7 @@ export function runSim(input: SimOptions, check: { maxSteps?: number } = {}): Si
     maxSteps: check.maxSteps,
     replicaEvents: replicaEventsOf(world.replicaLogs),
     logChecksum: jitPaxosSystem.logChecksum,
+    tolerates: jitPaxosSystem.tolerates?.(world.nodes.length),
   });
   // Wall time is not part of a simulated run's result (it would break byte-for-byte replay).
   const timeless = withoutWallTime(analyzed) as RunResults;

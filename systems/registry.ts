@@ -58,6 +58,11 @@ export interface SystemPlugin {
   readonly checkers: readonly string[];
   /** The prefix checksum its commits carry, for the replica-state checker's committed-prefix rule. */
   readonly logChecksum?: LogChecksum;
+  /**
+   * How many of `replicas` nodes it keeps working without (a majority quorum: a minority): the liveness
+   * checkers then hold it to progress while crashes and pauses stop no more. Absent: none.
+   */
+  tolerates?(replicas: number): number;
   /** Checks across fields that a schema cannot express; returns a one-line problem or null. */
   validate?(config: Readonly<Record<string, unknown>>): string | null;
   /** A default run name. */

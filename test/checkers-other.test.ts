@@ -149,6 +149,55 @@ describe('availability: stalls while no disruptive fault is active', () => {
     expect(checkAvailability(run(latency(400), 5 * s, 12 * s)).valid).toBe(true);
   });
 
+  it('holds a system to progress while crashes and pauses stop no more nodes than it survives losing', () => {
+    const killOne = { fault: 'kill', target: 'one', targets: ['r2'] };
+    // A majority-quorum system of three survives one: the stall counts.
+    const r = checkAvailability(run(killOne, 5 * s, 12 * s), { tolerates: 1 });
+    expect(r.stalls).toEqual([{ start: 4.9 * s, end: 12.4 * s }]);
+    expect(r.valid).toBe(false);
+    // A system that says nothing survives none; and two nodes down are more than one.
+    expect(checkAvailability(run(killOne, 5 * s, 12 * s)).valid).toBe(true);
+    const killTwo = { ...killOne, target: 'minority', targets: ['r2', 'r3'] };
+    expect(checkAvailability(run(killTwo, 5 * s, 12 * s), { tolerates: 1 }).valid).toBe(true);
+    // A refused fault stopped nothing; the primary killed in each view change in turn is disruptive however few.
+    const refused = { fault: 'disk-loss', target: 'one', skipped: 'r1 is down' };
+    expect(checkAvailability(run(refused, 5 * s, 12 * s)).valid).toBe(false);
+    const vcKill = { fault: 'vc-kill', targets: ['r2'] };
+    expect(checkAvailability(run(vcKill, 5 * s, 12 * s), { tolerates: 1 }).valid).toBe(true);
+  });
+
+  it('counts a node that lost its state as stopped until the final heal', () => {
+    // r1's disk is lost from 1 s to 3 s (it restarts recovering); r2 is killed from 4 s to 13 s.
+    const h = run({ fault: 'disk-loss', targets: ['r1'], stateLost: ['r1'] }, 5 * s, 12 * s).map((op) =>
+      op.f === 'stop' ? { ...op, time: 3 * s } : op,
+    );
+    const at = (time: number, f: 'start' | 'stop', value: Record<string, unknown>) =>
+      ({ index: 0, time, type: 'info', process: 'nemesis', f, value }) as History[number];
+    h.push(at(4 * s, 'start', { fault: 'kill', targets: ['r2'] }), at(13 * s, 'stop', { fault: 'kill' }));
+    h.sort((a, b) => a.time - b.time);
+    const r = checkAvailability(h, { tolerates: 1 });
+    expect(r.stalls).toEqual([]);
+    expect(r.healthy).toEqual([
+      { start: 0, end: 4 * s },
+      { start: 13 * s, end: 20 * s },
+    ]);
+  });
+
+  it('counts nodes stopped by different faults together', () => {
+    // A kill of r2 from 1 s to 19 s, a pause of r3 from 4 s to 13 s: two of three stopped in between.
+    const h = run({ fault: 'kill', targets: ['r2'] }, 5 * s, 12 * s);
+    const at = (time: number, f: 'start' | 'stop', value: Record<string, unknown>) =>
+      ({ index: 0, time, type: 'info', process: 'nemesis', f, value }) as History[number];
+    h.push(at(4 * s, 'start', { fault: 'pause', targets: ['r3'] }), at(13 * s, 'stop', { fault: 'pause' }));
+    h.sort((a, b) => a.time - b.time);
+    const r = checkAvailability(h, { tolerates: 1 });
+    expect(r.stalls).toEqual([]);
+    expect(r.healthy).toEqual([
+      { start: 0, end: 4 * s },
+      { start: 13 * s, end: 20 * s },
+    ]);
+  });
+
   it('counts the gap from the last completion, even if it began under a disruptive fault', () => {
     // A partition from 1 s to 6 s; operations time out from 3 s to 14 s: healthy and stalled from 6 s.
     const h = run({ fault: 'partition' }, 3 * s, 14 * s).map((op) =>

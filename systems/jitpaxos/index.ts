@@ -74,6 +74,8 @@ export const jitPaxosSystem = registerSystem({
   // logs say how view, logViewID and status moved, which replica-state checks.
   checkers: ['commit-consistency', 'replica-state'],
   logChecksum: { empty: EMPTY_CHECKSUM, next: (prev, e) => nextChecksum(prev, e as Entry) },
+  // Majority quorums: a minority down or frozen must not stop commits (DESIGN §2.6).
+  tolerates: (replicas) => Math.floor((replicas - 1) / 2),
   validate: (c) => {
     const o = jitPaxosOptions(c);
     return o.mode === 'seed' && o.flaws.length > 0
