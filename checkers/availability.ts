@@ -13,7 +13,7 @@
  * stop progress.
  */
 import type { Op } from '../core/history.js';
-import { benignFault, DisruptionTracker, type Interval } from './disruptions.js';
+import { benignFault, DisruptionTracker, type Interval, type Survives } from './disruptions.js';
 import { Pairer } from './operations.js';
 import type { CheckResult, Operation } from './types.js';
 
@@ -32,8 +32,8 @@ export interface AvailabilityOptions {
   stallNs?: number;
   /** Whether a nemesis start record leaves the cluster able to progress (default `benignFault`). */
   benign?: (record: Record<string, unknown>) => boolean;
-  /** Nodes the system keeps working without: crashes and pauses of at most this many leave it healthy (default 0). */
-  tolerates?: number;
+  /** Whether the system keeps working with these nodes crashed or paused; while it does, it is healthy (default: with none). */
+  survives?: Survives;
 }
 
 export interface AvailabilityResult extends CheckResult {
@@ -72,7 +72,7 @@ export function checkAvailability(history: Iterable<Op>, opts: AvailabilityOptio
   const healedAt = opts.healedAt ?? heal?.time ?? (nemesis.length > 0 ? end : 0);
   const healthy = subtract(
     { start: first, end },
-    disruptions(nemesis, new DisruptionTracker(opts.benign ?? benignFault, opts.tolerates ?? 0), end),
+    disruptions(nemesis, new DisruptionTracker(opts.benign ?? benignFault, opts.survives), end),
   );
   const quiet = subtract(
     { start: first, end },

@@ -25,6 +25,9 @@ export function benignFault(record: Record<string, unknown>): boolean {
   return (a.latency ?? 0) + (a.jitter ?? 0) <= BENIGN_LATENCY_MS;
 }
 
+/** Whether the system under test keeps working with these nodes down or frozen. */
+export type Survives = (down: ReadonlySet<string>) => boolean;
+
 /**
  * Faults that only stop the nodes their record names in `targets` (crashed, frozen, or restarted without their
  * state): a system that keeps working without that many nodes is not disrupted by them. One that kills the
@@ -49,8 +52,8 @@ function lostNodes(rec: Record<string, unknown>): string[] {
 
 /**
  * Whether progress may stop, as the nemesis's events go by in time order (other events are ignored): some
- * disruptive fault is active, or faults stopped more nodes than the system under test keeps working without
- * (`tolerates`: 0 unless its plugin says, e.g. a minority for a majority-quorum protocol). A node that lost its
+ * disruptive fault is active, or faults stopped nodes the system under test does not keep working without
+ * (`survives`: none unless its plugin says, e.g. any minority for a majority-quorum protocol). A node that lost its
  * state counts as stopped until the final heal: it works again only once it has recovered from the others,
  * which the nemesis's records do not say.
  */
@@ -68,7 +71,7 @@ export class DisruptionTracker {
 
   constructor(
     private readonly benign: (record: Record<string, unknown>) => boolean = benignFault,
-    private readonly tolerates = 0,
+    private readonly survives: Survives = (down) => down.size === 0,
   ) {}
 
   get disrupted(): boolean {
@@ -110,7 +113,7 @@ export class DisruptionTracker {
       if (nodes === null) return true;
       for (const n of nodes) stopped.add(n);
     }
-    return stopped.size > this.tolerates;
+    return !this.survives(stopped);
   }
 }
 

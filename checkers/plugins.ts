@@ -87,8 +87,8 @@ export const statsChecker = registerChecker<StatsResult>({
   description: 'counts of ok / fail / info per operation kind',
   needs: ['client-ops'],
   kind: 'info',
-  check: (input) => checkStats(input.history, { tolerates: input.tolerates }),
-  stream: (input) => checkStats(input.history, { tolerates: input.tolerates }),
+  check: (input) => checkStats(input.history, { survives: input.survives }),
+  stream: (input) => checkStats(input.history, { survives: input.survives }),
 });
 
 export const availabilityChecker = registerChecker<AvailabilityResult>({
@@ -97,8 +97,8 @@ export const availabilityChecker = registerChecker<AvailabilityResult>({
     'operations complete within a bound, and nothing stalls, while no disruptive fault is active (crashes of nodes the system survives losing are not)',
   needs: ['client-ops'],
   kind: 'liveness',
-  check: (input) => checkAvailability(input.history, { tolerates: input.tolerates }),
-  stream: (input) => checkAvailability(input.history, { tolerates: input.tolerates }),
+  check: (input) => checkAvailability(input.history, { survives: input.survives }),
+  stream: (input) => checkAvailability(input.history, { survives: input.survives }),
   implicated: (r) => [...r.late.map((l) => l.invokedAt), ...r.stalls.map((st) => st.start)],
 });
 

@@ -5,6 +5,7 @@
  */
 import type { History, Op } from '../core/history.js';
 import type { CheckResult } from '../core/verdict.js';
+import type { Survives } from './disruptions.js';
 import type { DumpRecord, StoredRecord } from './dump-stream.js';
 import type { LogChecksum, ReplicaStateEvent } from './replica-state.js';
 
@@ -28,8 +29,8 @@ export interface CheckInput {
   replicaEvents?: readonly ReplicaStateEvent[];
   /** The system's log prefix checksum (systems/ supply it). */
   logChecksum?: LogChecksum;
-  /** Nodes the system keeps working without (systems/ say; default 0): liveness checkers judge such stretches. */
-  tolerates?: number;
+  /** Whether the system keeps working with these nodes down (systems/ say): liveness checkers judge such stretches. */
+  survives?: Survives;
 }
 
 /**

@@ -6,7 +6,7 @@
  * swarm picks some) says nothing about a kind it never let through.
  */
 import type { Op } from '../core/history.js';
-import { DisruptionTracker } from './disruptions.js';
+import { DisruptionTracker, type Survives } from './disruptions.js';
 import { Pairer } from './operations.js';
 import type { CheckResult } from './types.js';
 
@@ -18,8 +18,8 @@ export interface StatsResult extends CheckResult {
 export interface StatsOptions {
   /** Recovery time (ns) after a disruption before an operation is a fair try (default 3 s, availability's). */
   settleNs?: number;
-  /** Nodes the system keeps working without (availability's `tolerates`; default 0). */
-  tolerates?: number;
+  /** Whether the system keeps working with these nodes crashed or paused (availability's `survives`). */
+  survives?: Survives;
 }
 
 /** One pass over the events (an array or a stream); memory is the operations open at once. */
@@ -27,7 +27,7 @@ export function checkStats(history: Iterable<Op>, opts: StatsOptions = {}): Stat
   const settleNs = opts.settleNs ?? 3e9;
   const byF: StatsResult['byF'] = {};
   const count = (op: { f: string; status: 'ok' | 'fail' | 'info' }) => void byF[op.f]![op.status]++;
-  const faults = new DisruptionTracker(undefined, opts.tolerates ?? 0);
+  const faults = new DisruptionTracker(undefined, opts.survives);
   /** When the current calm stretch began (the run's start counts as settled). */
   let calmSince = Number.NEGATIVE_INFINITY;
   /** Open operations that were invoked as fair tries, with the disruption count then. */

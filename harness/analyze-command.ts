@@ -7,7 +7,7 @@ import { defaultModel, readHistoryFile, validateJsonlFile } from '../checkers/in
 import { readReplicaStateEvents } from '../checkers/replica-state.js';
 import { intArg } from '../core/cli-util.js';
 import { FILES, type RunResults } from '../core/store.js';
-import { getSystem } from '../systems/index.js';
+import { getSystem, survivesOf } from '../systems/index.js';
 import { analyze, checkInLessMemory, exitCodeFor } from './analyze.js';
 import { isRunDir, loadRun } from './run-dir.js';
 import { paint } from './terminal.js';
@@ -45,7 +45,7 @@ export function analyzePath(
       ...budget,
       replicaEvents: readReplicaStateEvents(path.join(target, FILES.replicasDir)),
       logChecksum: system?.logChecksum,
-      tolerates: system?.tolerates?.(run.record.cluster.replicas.length),
+      survives: survivesOf(system, run.record.cluster.replicas),
     });
     fs.writeFileSync(path.join(target, FILES.results), `${JSON.stringify(results, null, 2)}\n`);
     return { results, runDir: target };

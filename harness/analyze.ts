@@ -2,6 +2,7 @@
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { Survives } from '../checkers/disruptions.js';
 import type { StoredRecord } from '../checkers/dump-stream.js';
 import { combineVerdicts, runCheckers } from '../checkers/index.js';
 import type { LogChecksum, ReplicaStateEvent } from '../checkers/replica-state.js';
@@ -28,8 +29,8 @@ export interface AnalyzeInput {
   replicaEvents?: ReplicaStateEvent[];
   /** The system's log prefix checksum, for the replica-state checker. */
   logChecksum?: LogChecksum;
-  /** Nodes the system keeps working without, for the liveness checkers. */
-  tolerates?: number;
+  /** Whether the system keeps working with these nodes down, for the liveness checkers. */
+  survives?: Survives;
 }
 
 export function analyze(input: AnalyzeInput): RunResults {
@@ -45,7 +46,7 @@ export function analyze(input: AnalyzeInput): RunResults {
       timeoutMs: input.timeoutMs,
       replicaEvents: input.replicaEvents,
       logChecksum: input.logChecksum,
-      tolerates: input.tolerates,
+      survives: input.survives,
     },
     () => collectGarbage?.(),
   );

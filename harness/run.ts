@@ -20,7 +20,7 @@ import { RunDir, type RunRecord, type RunResults } from '../core/store.js';
 import { createTopology } from '../core/topology.js';
 import { JITTER_VERSION } from '../core/version.js';
 import { makeFaults, NemesisRunner, planSchedule, type ScheduledAction } from '../nemesis/index.js';
-import { getSystem, type SystemPlugin, systemNames } from '../systems/index.js';
+import { getSystem, type SystemPlugin, survivesOf, systemNames } from '../systems/index.js';
 import { makeWorkload } from '../workloads/index.js';
 import { analyze, checkInLessMemory, exitCodeFor, readDumps } from './analyze.js';
 import { gzipTree } from './compact.js';
@@ -309,7 +309,7 @@ export async function runTest(cfg: TestConfig, o: RunOptions): Promise<RunOutcom
       checkers,
       replicaEvents: readReplicaStateEvents(path.join(run.dir, 'replicas')),
       logChecksum: system.logChecksum,
-      tolerates: system.tolerates?.(db.nodes.length),
+      survives: survivesOf(system, db.nodes),
     });
     run.writeJson('results', results);
   }

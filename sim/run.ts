@@ -14,6 +14,7 @@ import { analyze } from '../harness/analyze.js';
 import { planSchedule } from '../nemesis/schedule.js';
 import type { Fault, FaultRecord, ScheduledAction } from '../nemesis/types.js';
 import { jitPaxosSystem } from '../systems/jitpaxos/index.js';
+import { survivesOf } from '../systems/registry.js';
 import { makeWorkload } from '../workloads/index.js';
 import type { SimEvent } from './event-queue.js';
 import { makeSimFaults } from './faults.js';
@@ -168,7 +169,7 @@ export function runSim(input: SimOptions, check: { maxSteps?: number } = {}): Si
     maxSteps: check.maxSteps,
     replicaEvents: replicaEventsOf(world.replicaLogs),
     logChecksum: jitPaxosSystem.logChecksum,
-    tolerates: jitPaxosSystem.tolerates?.(world.nodes.length),
+    survives: survivesOf(jitPaxosSystem, world.nodes),
   });
   // Wall time is not part of a simulated run's result (it would break byte-for-byte replay).
   const timeless = withoutWallTime(analyzed) as RunResults;

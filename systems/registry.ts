@@ -3,6 +3,7 @@
  * A plugin owns its options (their JSON Schema, defaults and flags), says which optional node capabilities
  * it has, names the checkers its runs add to the workload's, and builds the db and clients for a run.
  */
+import type { Survives } from '../checkers/disruptions.js';
 import type { LogChecksum } from '../checkers/replica-state.js';
 import type { Capability, SystemUnderTest } from '../core/db.js';
 
@@ -59,10 +60,10 @@ export interface SystemPlugin {
   /** The prefix checksum its commits carry, for the replica-state checker's committed-prefix rule. */
   readonly logChecksum?: LogChecksum;
   /**
-   * How many of `replicas` nodes it keeps working without (a majority quorum: a minority): the liveness
-   * checkers then hold it to progress while crashes and pauses stop no more. Absent: none.
+   * Whether it keeps committing with the nodes `down` (crashed or paused) of `replicas` (a majority-quorum
+   * protocol: any minority): the liveness checkers then hold it to progress. Absent: not with any down.
    */
-  tolerates?(replicas: number): number;
+  survives?(down: ReadonlySet<string>, replicas: readonly string[]): boolean;
   /** Checks across fields that a schema cannot express; returns a one-line problem or null. */
   validate?(config: Readonly<Record<string, unknown>>): string | null;
   /** A default run name. */
@@ -76,6 +77,15 @@ export function registerSystem(plugin: SystemPlugin): SystemPlugin {
   if (registry.has(plugin.name)) throw new Error(`system ${plugin.name} registered twice`);
   registry.set(plugin.name, plugin);
   return plugin;
+}
+
+/** A system's `survives` for one cluster, as the checkers take it. */
+export function survivesOf(
+  system: SystemPlugin | undefined,
+  replicas: readonly string[],
+): Survives | undefined {
+  const survives = system?.survives;
+  return survives && ((down) => survives(down, replicas));
 }
 
 export function getSystem(name: string): SystemPlugin | undefined {

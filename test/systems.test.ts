@@ -147,6 +147,19 @@ describe('systems registry', () => {
     expect(jitPaxosOptions({ jitpaxos: { flaws: ['no-retry'] } }).flaws).toEqual(['no-retry']);
   });
 
+  it('JIT Paxos survives the crashes that leave some view a whole quorum: one replica, not every minority', () => {
+    const jit = getSystem('jitpaxos')!;
+    const R3 = ['r1', 'r2', 'r3'];
+    const R5 = ['r1', 'r2', 'r3', 'r4', 'r5'];
+    const survives = (down: string[], replicas: string[]) => jit.survives!(new Set(down), replicas);
+    for (const r of R3) expect(survives([r], R3)).toBe(true);
+    expect(survives(['r1', 'r3'], R3)).toBe(false);
+    // Quorums are three consecutive replicas: two down next to each other leave {r3, r4, r5}; apart, none.
+    expect(survives(['r1', 'r2'], R5)).toBe(true);
+    expect(survives(['r1', 'r4'], R5)).toBe(false);
+    expect(survives([], R5)).toBe(true);
+  });
+
   it('refuses a system nobody registered, naming the field', () => {
     expect(refused({ system: 'nope' })).toMatch(
       /^config: system must be equal to one of the allowed values: .*jitpaxos/,

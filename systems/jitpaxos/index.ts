@@ -6,6 +6,7 @@
 import { EMPTY_CHECKSUM, nextChecksum } from '../../jitpaxos/checksum.js';
 import { DEFAULT_TIMING } from '../../jitpaxos/config.js';
 import type { Entry } from '../../jitpaxos/messages.js';
+import { quorum } from '../../jitpaxos/quorum.js';
 import { registerSystem } from '../registry.js';
 import { type JitPaxosOptions, jitPaxos } from './db.js';
 import { ALL_FLAWS } from './flaws.js';
@@ -74,8 +75,11 @@ export const jitPaxosSystem = registerSystem({
   // logs say how view, logViewID and status moved, which replica-state checks.
   checkers: ['commit-consistency', 'replica-state'],
   logChecksum: { empty: EMPTY_CHECKSUM, next: (prev, e) => nextChecksum(prev, e as Entry) },
-  // Majority quorums: a minority down or frozen must not stop commits (DESIGN §2.6).
-  tolerates: (replicas) => Math.floor((replicas - 1) / 2),
+  // A commit needs every member of its view's quorum (n/2 + 1 consecutive replicas, the spec's Quorum(v)):
+  // it goes on while some view's quorum is whole, which is not so for every minority (DESIGN §3).
+  // From view n on, views n .. 2n-1 start their quorums at every replica in turn.
+  survives: (down, replicas) =>
+    replicas.some((_, i) => quorum(replicas.length + i, replicas).every((r) => !down.has(r))),
   validate: (c) => {
     const o = jitPaxosOptions(c);
     return o.mode === 'seed' && o.flaws.length > 0
