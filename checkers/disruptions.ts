@@ -30,7 +30,7 @@ export type Survives = (down: ReadonlySet<string>) => boolean;
 
 /**
  * Faults that only stop the nodes their record names in `targets` (crashed, frozen, or restarted without their
- * state): a system that keeps working without that many nodes is not disrupted by them. One that kills the
+ * state): a system that keeps working without those nodes is not disrupted by them. One that kills the
  * primary of each view change in turn (vc-kill) stops progress by design and is not among them.
  */
 const STOPS_TARGETS = new Set(['kill', 'pause', 'disk-loss', 'power']);

@@ -81,8 +81,8 @@ export type ClientEffect =
  * The seed: after this many retries in one view during which some quorum member never answered, the client
  * sends its request in the next view, which deposes any primary. Every member must answer for a commit, so a
  * silent backup behind a healthy primary would otherwise stall commits for good. Fixed mode leaves this to
- * the primary, which moves the view on when clients ask it to commit and it does not hear a member of its
- * quorum either (DESIGN §2.6).
+ * the primary, which moves the view on once requests have gone unserved for two election timeouts while it
+ * does not hear a member of its quorum either (DESIGN §2.6); there, stalled retries only lengthen the delay.
  */
 const SEED_VIEW_BUMP_AFTER = 3;
 

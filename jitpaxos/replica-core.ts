@@ -99,7 +99,7 @@ export interface ReplicaState {
   primaryHeard: boolean;
   /** Fixed mode, at a primary: heartbeats sent since each other quorum member last answered one. */
   quorumSilence: Map<ReplicaId, number>;
-  /** Fixed mode, at a primary: a client request of this view arrived since the last heartbeat (onHeartbeatTick). */
+  /** Fixed mode, at a primary: a client request of this view arrived since the last heartbeat (askIfUnserved). */
   demand: boolean;
   /** Fixed mode, at a primary: heartbeats since clients first asked to commit while a quorum member was silent. */
   unserved: number;
@@ -1353,8 +1353,10 @@ function handleStartViewRequest(x: Step, m: StartViewRequest): void {
 // Pre-vote (fixed mode): a replica moves the cluster to a new view only if a majority no longer hears
 // the primary, so a restarted or isolated replica cannot depose a primary the others still hear.
 
-/** Asks for the next view whose quorum leaves out the replicas that went silent (see nextView). */
-/** Asks for the first view whose quorum leaves out `silent`; asked again for the same view, `keep` its grants. */
+/**
+ * Asks for the next view whose quorum leaves out the replicas that went silent (see nextView); asked again for
+ * the same view, `keep` the grants it has.
+ */
 function startPreVote(x: Step, silent: readonly ReplicaId[], keep = false): void {
   const s = x.s;
   const view = nextView(s.view, x.cfg.replicas, silent);
@@ -1412,10 +1414,10 @@ function askIfUnserved(x: Step): void {
   if (s.unserved > 2 * limit) startPreVote(x, silent, true);
 }
 
-/** Fixed mode: a quorum member answers, so that its primary can tell a broken quorum (askIfUnserved). */
 /**
- * A quorum member answers its primary's heartbeat: the answer proves it alive (calm elections), and its marks
- * say which prefixes it holds (checkpoints). A repairing log is about to be rewritten: it vouches for nothing.
+ * Fixed mode: a quorum member answers its primary's heartbeat. The answer proves it alive, so that the primary
+ * can tell a broken quorum (askIfUnserved), and its marks say which prefixes it holds (checkpoints). A
+ * repairing log is about to be rewritten: it vouches for nothing.
  */
 function answerHeartbeat(x: Step, m: Heartbeat): void {
   const s = x.s;
