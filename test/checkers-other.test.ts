@@ -169,31 +169,32 @@ describe('availability: stalls while no disruptive fault is active', () => {
     expect(checkAvailability(run(vcKill, 5 * s, 12 * s), { survives: oneDown }).valid).toBe(true);
   });
 
-  it('counts a node that lost its state as stopped until the final heal', () => {
-    // r1's disk is lost from 1 s to 3 s (it restarts recovering); r2 is killed from 4 s to 13 s.
-    const h = run({ fault: 'disk-loss', targets: ['r1'], stateLost: ['r1'] }, 5 * s, 12 * s).map((op) =>
-      op.f === 'stop' ? { ...op, time: 3 * s } : op,
+  /** A second fault, from 4 s to 13 s, in a run's history. */
+  function withSecond(h: H, fault: Record<string, unknown>): H {
+    const at = (time: number, f: 'start' | 'stop', value: Record<string, unknown>) =>
+      ({ index: 0, time, type: 'info', process: 'nemesis', f, value }) as H[number];
+    return [...h, at(4 * s, 'start', fault), at(13 * s, 'stop', { fault: fault.fault })].sort(
+      (x, y) => x.time - y.time,
     );
-    const at = (time: number, f: 'start' | 'stop', value: Record<string, unknown>) =>
-      ({ index: 0, time, type: 'info', process: 'nemesis', f, value }) as History[number];
-    h.push(at(4 * s, 'start', { fault: 'kill', targets: ['r2'] }), at(13 * s, 'stop', { fault: 'kill' }));
-    h.sort((a, b) => a.time - b.time);
-    const r = checkAvailability(h, { survives: oneDown });
-    expect(r.stalls).toEqual([]);
-    expect(r.healthy).toEqual([
-      { start: 0, end: 4 * s },
-      { start: 13 * s, end: 20 * s },
-    ]);
-  });
+  }
 
-  it('counts nodes stopped by different faults together', () => {
-    // A kill of r2 from 1 s to 19 s, a pause of r3 from 4 s to 13 s: two of three stopped in between.
-    const h = run({ fault: 'kill', targets: ['r2'] }, 5 * s, 12 * s);
-    const at = (time: number, f: 'start' | 'stop', value: Record<string, unknown>) =>
-      ({ index: 0, time, type: 'info', process: 'nemesis', f, value }) as History[number];
-    h.push(at(4 * s, 'start', { fault: 'pause', targets: ['r3'] }), at(13 * s, 'stop', { fault: 'pause' }));
-    h.sort((a, b) => a.time - b.time);
-    const r = checkAvailability(h, { survives: oneDown });
+  it.each([
+    [
+      // r1's disk is lost from 1 s to 3 s (it restarts recovering); r2 is killed from 4 s to 13 s.
+      'a node that lost its state counts as stopped until the final heal',
+      run({ fault: 'disk-loss', targets: ['r1'], stateLost: ['r1'] }, 5 * s, 12 * s).map((op) =>
+        op.f === 'stop' ? { ...op, time: 3 * s } : op,
+      ),
+      { fault: 'kill', targets: ['r2'] },
+    ],
+    [
+      // r2 is killed from 1 s to 19 s, r3 paused from 4 s to 13 s: two of three stopped in between.
+      'nodes stopped by different faults count together',
+      run({ fault: 'kill', targets: ['r2'] }, 5 * s, 12 * s),
+      { fault: 'pause', targets: ['r3'] },
+    ],
+  ])('%s', (_, h, second) => {
+    const r = checkAvailability(withSecond(h, second), { survives: oneDown });
     expect(r.stalls).toEqual([]);
     expect(r.healthy).toEqual([
       { start: 0, end: 4 * s },
