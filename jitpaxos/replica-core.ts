@@ -1429,8 +1429,9 @@ function answerHeartbeat(x: Step, m: Heartbeat): void {
 function handlePreVoteReply(x: Step, m: PreVoteReply): void {
   const s = x.s;
   if (s.status === 'Recovering') return;
-  if (m.normal && m.view > s.view) {
-    // We are behind a view that is running: join it (its primary answers our reply with StartView).
+  if (m.view > s.view) {
+    // We are behind: join that view. Running, its primary answers our reply with StartView; still changing,
+    // our reply may be the one it lacks (its ViewChange to us was lost), as HandleViewChange would have sent.
     enterViewChange(x, m.view);
     return;
   }

@@ -788,6 +788,29 @@ describe('fixed mode: client retries and reads', () => {
     expect(s.replica('r3').view).toBe(2);
   });
 
+  it('a replica stuck behind joins the newer view change that denies its pre-vote', () => {
+    // Found by the simulator (sweep seed 1613844, fixed mode: a stall of 6 s with one replica down). Under
+    // 20% message loss r2 granted r1's pre-vote for view 15 but never got r1's ViewChange; r2, stuck in view
+    // 14, asked for 15 in turn and r1, already in 15, denied it; neither moved until r1's backed-off stuck
+    // timer asked for 16. Here r3 is dead, r1 is in view 3 (primary r1, quorum {r1, r2}), r2 in view 2.
+    const s = sim('fixed');
+    const dead = (m: { from: string; to: string }) => m.from === 'r3' || m.to === 'r3';
+    s.deliver(inject(s, 'r3', 'r2', { type: 'ViewChange', src: 'r3', viewID: 2 }));
+    s.deliver(inject(s, 'r3', 'r1', { type: 'ViewChange', src: 'r3', viewID: 3 }));
+    // Each votes for its own view; what they send each other of it is lost.
+    const lost = (m: InFlight) => m.from !== m.to && /^ViewChange/.test(m.msg.type);
+    s.drop(dead);
+    s.deliverAll((m) => !dead(m) && !lost(m));
+    s.drop(() => true);
+    expect(s.replica('r1')).toMatchObject({ status: 'ViewChange', view: 3 });
+    expect(s.replica('r2')).toMatchObject({ status: 'ViewChange', view: 2 });
+    s.fire('r2', 'stuck');
+    s.drop(dead);
+    s.deliverAll((m) => !dead(m));
+    expect(s.replica('r1')).toMatchObject({ status: 'Normal', view: 3 });
+    expect(s.replica('r2')).toMatchObject({ status: 'Normal', view: 3 });
+  });
+
   it('a view-change reply that reaches the new primary before the view change does starts the view there', () => {
     // Found by the simulator (sweep seed 1151263, fixed mode: a stall of 5.5 s). A recovering r2 asked for view
     // 12; r3 got the ask at once and voted, r1 (the new primary) got it 120 ms later over a slow link, and had
