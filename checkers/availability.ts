@@ -10,7 +10,7 @@
  *   Latency is left out on purpose: jitter makes requests reach replicas out of timestamp order, so they are
  *   rejected and resent; a correct cluster slows down (even past a client's timeout) but must not stall.
  * Partitions, crashes (kill, bounce), pauses, clock jumps, bandwidth caps and slicing are disruptive: they may
- * stop progress.
+ * stop progress. Crashes and pauses of nodes the system survives losing (`survives`, from its plugin) are not.
  */
 import type { Op } from '../core/history.js';
 import { benignFault, DisruptionTracker, type Interval, type Survives } from './disruptions.js';
@@ -229,7 +229,7 @@ class StallFinder {
   }
 }
 
-/** When the tracker's disruptions were on: from each start to its fault's stop, or to the next heal. */
+/** When the tracker says progress may have stopped, over the nemesis's events (disruptions.ts). */
 function disruptions(nemesis: Op[], tracker: DisruptionTracker, end: number): Interval[] {
   for (const op of nemesis) tracker.event(op);
   return tracker.all(end);
